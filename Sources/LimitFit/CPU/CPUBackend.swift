@@ -1,0 +1,50 @@
+import Foundation
+
+/// The reference backend: the fit in Swift on the CPU, threaded over query partitions.
+///
+/// It is what the OpenCL kernels are checked against, and the fallback where no OpenCL
+/// device exists.
+public struct CPUBackend: FitBackend {
+  public var name: String { "cpu" }
+
+  public var device: String {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    return "CPU, \(cores) thread\(cores == 1 ? "" : "s")"
+  }
+
+  public var availableBytes: Double { Double(ProcessInfo.processInfo.physicalMemory) }
+
+  /// Creates the CPU backend.
+  public init() {}
+
+  public func bytesNeeded(for size: ProblemSize) -> Double {
+    CPUFitEngine<Float>.bytesNeeded(for: size, elementBytes: MemoryLayout<Float>.size)
+  }
+
+  public func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters)
+    throws -> any FitSession
+  {
+    CPUSession(
+      engine: CPUFitEngine(
+        qrels: qrels, dimension: start.dimension, queries: start.queries,
+        documents: start.documents, learningRate: Float(hyperparameters.learningRate),
+        temperature: Float(hyperparameters.temperature)))
+  }
+}
+
+/// A CPU fit in single precision.
+final class CPUSession: FitSession {
+  private let engine: CPUFitEngine<Float>
+
+  init(engine: CPUFitEngine<Float>) { self.engine = engine }
+
+  func evaluate() -> StepEvaluation { engine.evaluate() }
+
+  func update(iteration: Int) { engine.update(iteration: iteration) }
+
+  func embeddings() -> Embeddings {
+    Embeddings(
+      dimension: engine.dimension, queries: engine.queryMatrix(),
+      documents: engine.documentMatrix())
+  }
+}

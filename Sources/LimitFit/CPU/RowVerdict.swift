@@ -1,0 +1,49 @@
+/// How one query's scores rank its documents.
+struct RowVerdict<T: FitScalar>: Equatable {
+  /// The worst relevant score is strictly above the best irrelevant one (a tie is not solved).
+  var solved: Bool
+  /// Relevant documents among the top |R| by score, ties broken by lower document id
+  /// (a stable descending sort, as the paper's argsort).
+  var relevantFound: Int
+  /// The largest score, relevant or not.
+  var maximumScore: T
+
+  /// Judges one query from its scores.
+  ///
+  /// - Parameters:
+  ///   - scores: the query's score for each of `count` documents.
+  ///   - relevant: the query's relevant document ids, ascending.
+  /// - Complexity: O(n) when solved, O(|R| · n) otherwise.
+  init(scores: UnsafePointer<T>, count n: Int, relevant: UnsafeBufferPointer<Int32>) {
+    var worstRelevant = T.infinity
+    var bestRelevant = -T.infinity
+    // The irrelevant documents are the runs between consecutive relevant ids.
+    var bestIrrelevant = -T.infinity
+    var runStart = 0
+    for id in relevant.lazy.map(Int.init) {
+      worstRelevant = min(worstRelevant, scores[id])
+      bestRelevant = max(bestRelevant, scores[id])
+      bestIrrelevant = max(bestIrrelevant, maximum(scores + runStart, count: id - runStart))
+      runStart = id + 1
+    }
+    bestIrrelevant = max(bestIrrelevant, maximum(scores + runStart, count: n - runStart))
+
+    solved = worstRelevant > bestIrrelevant
+    maximumScore = max(bestRelevant, bestIrrelevant)
+    relevantFound = solved ? relevant.count : Self.countFound(scores: scores, count: n, relevant: relevant)
+  }
+
+  /// The relevant documents that a stable descending sort puts among the first |R|.
+  private static func countFound(
+    scores: UnsafePointer<T>, count n: Int, relevant: UnsafeBufferPointer<Int32>
+  ) -> Int {
+    var found = 0
+    for id in relevant.lazy.map(Int.init) {
+      let score = scores[id]
+      var ahead = 0
+      for j in 0..<n where scores[j] > score || (scores[j] == score && j < id) { ahead += 1 }
+      if ahead < relevant.count { found += 1 }
+    }
+    return found
+  }
+}

@@ -1,0 +1,47 @@
+/// Where fits run: the CPU reference in Swift, or an OpenCL device.
+///
+/// The fit driver, the search and the analysis use only this protocol and `FitSession`,
+/// so they never know which backend runs.
+public protocol FitBackend: Sendable {
+  /// The backend's short name, recorded with every result: "cpu", "opencl".
+  var name: String { get }
+  /// The device fits run on, in words.
+  var device: String { get }
+  /// The memory available to one fit, in bytes.
+  var availableBytes: Double { get }
+  /// The bytes one fit of `size` allocates.
+  func bytesNeeded(for size: ProblemSize) -> Double
+  /// Prepares one fit of `qrels` from `start`.
+  func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters) throws
+    -> any FitSession
+}
+
+/// One fit in progress on a backend: the embeddings, Adam's moments and the gradients.
+public protocol FitSession: AnyObject {
+  /// Scores the current embeddings: the loss, the verdicts and the gradients for `update`.
+  func evaluate() -> StepEvaluation
+  /// Applies Adam step `iteration` (1, 2, …) with the gradients of the last `evaluate()`,
+  /// then renormalises every row.
+  func update(iteration: Int)
+  /// The current embeddings, copied to the host.
+  func embeddings() -> Embeddings
+}
+
+/// What one evaluation of the embeddings found.
+public struct StepEvaluation: Equatable, Sendable {
+  /// The InfoNCE loss L, the mean over relevant pairs of −log softmax.
+  public var loss: Double
+  /// Queries whose worst relevant score is strictly above their best irrelevant one.
+  public var solvedQueries: Int
+  /// Relevant documents among their query's top |R_i| (ties broken by lower document id).
+  public var relevantFound: Int
+  /// The number of queries m.
+  public var queries: Int
+  /// The number of relevant pairs P.
+  public var relevantPairs: Int
+
+  /// Whether every query is solved: the embeddings represent the relevance matrix exactly.
+  public var isSolved: Bool { solvedQueries == queries }
+  /// The paper's top-k accuracy: the fraction of relevant documents found in the top |R_i|.
+  public var accuracy: Double { Double(relevantFound) / Double(relevantPairs) }
+}

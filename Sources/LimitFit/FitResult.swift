@@ -1,0 +1,49 @@
+/// Why a fit stopped.
+public enum StopReason: String, Codable, Sendable {
+  /// Every query was solved, and the fit stops when solved.
+  case solved
+  /// The loss stopped improving (early stopping).
+  case plateau
+  /// The fit reached the maximum number of iterations.
+  case iterationLimit = "iteration-limit"
+}
+
+/// The record of one fit: what was fitted, how, and what came of it.
+public struct FitResult: Codable, Equatable, Sendable {
+  /// The number of documents n.
+  public var documents: Int
+  /// The embedding dimension d.
+  public var dimension: Int
+  /// k of the all-k-subsets problem; `nil` for other relevance matrices.
+  public var k: Int?
+  /// The number of queries m.
+  public var queries: Int
+  /// The number of relevant pairs P.
+  public var relevantPairs: Int
+  /// The settings of the fit, its seed among them.
+  public var hyperparameters: Hyperparameters
+  /// The steps evaluated.
+  public var iterations: Int
+  /// The first step whose scores solved every query, if any did.
+  public var firstSolvedIteration: Int?
+  /// The loss at the last step.
+  public var finalLoss: Double
+  /// The lowest loss at any step.
+  public var bestLoss: Double
+  /// The paper's top-k accuracy at the last step.
+  public var accuracy: Double
+  /// The queries solved at the last step.
+  public var solvedQueries: Int
+  /// Whether some step solved every query exactly.
+  public var solved: Bool
+  /// Why the fit stopped.
+  public var stopReason: StopReason
+  /// Seconds from the start of the fit to its end, set-up included.
+  public var wallSeconds: Double
+  /// Steps per second of the optimisation loop.
+  public var iterationsPerSecond: Double
+  /// The backend that ran the fit.
+  public var backend: String
+  /// The device that ran the fit.
+  public var device: String
+}

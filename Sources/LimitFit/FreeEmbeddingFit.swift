@@ -1,0 +1,166 @@
+/// One free-embedding fit: Q and D optimised directly against a relevance matrix with
+/// full-batch InfoNCE and Adam, rows kept at unit length (DESIGN.md §1).
+public struct FreeEmbeddingFit: Sendable {
+  /// The relevance matrix to represent.
+  public let qrels: Qrels
+  /// The embedding dimension d.
+  public let dimension: Int
+  /// The optimiser's settings, the seed and the stopping rules.
+  public let hyperparameters: Hyperparameters
+  /// k, when the matrix is the all-k-subsets problem; recorded in the result.
+  public let k: Int?
+
+  /// The all-subsets problem: every k-subset of `documents` documents is a query.
+  ///
+  /// - Throws: `LimitFitError` for a bad size or hyperparameter, or a problem that does not
+  ///   fit in `backend`'s memory; nothing is allocated before the checks.
+  public init(
+    documents: Int, k: Int, dimension: Int, hyperparameters: Hyperparameters,
+    checkingMemoryOf backend: any FitBackend
+  ) throws {
+    let size = try ProblemSize.allSubsets(documents: documents, k: k, dimension: dimension)
+    try Self.check(size, hyperparameters, backend)
+    self.init(
+      qrels: Qrels.allSubsets(documents: documents, k: k), dimension: dimension,
+      hyperparameters: hyperparameters, k: k)
+  }
+
+  /// A fit of any relevance matrix.
+  ///
+  /// - Throws: `LimitFitError` for a bad dimension or hyperparameter, or a problem that does
+  ///   not fit in `backend`'s memory.
+  public init(
+    qrels: Qrels, dimension: Int, hyperparameters: Hyperparameters,
+    checkingMemoryOf backend: any FitBackend
+  ) throws {
+    try Self.check(
+      ProblemSize(qrels: qrels, dimension: dimension), hyperparameters, backend)
+    self.init(qrels: qrels, dimension: dimension, hyperparameters: hyperparameters, k: nil)
+  }
+
+  private init(qrels: Qrels, dimension: Int, hyperparameters: Hyperparameters, k: Int?) {
+    self.qrels = qrels
+    self.dimension = dimension
+    self.hyperparameters = hyperparameters
+    self.k = k
+  }
+
+  private static func check(
+    _ size: ProblemSize, _ hyperparameters: Hyperparameters, _ backend: any FitBackend
+  ) throws {
+    try hyperparameters.validate()
+    try size.requireMemory(
+      backend.bytesNeeded(for: size), available: backend.availableBytes,
+      on: "the \(backend.name) backend")
+  }
+
+  /// Runs the fit on `backend` from the seeded random start.
+  ///
+  /// - Parameter progress: called after a step whenever `progressInterval` seconds have passed
+  ///   since the last call.
+  /// - Returns: the result record, and the final embeddings.
+  public func run(
+    on backend: any FitBackend, progressInterval: Double = 0.1,
+    progress: ((FitProgress) -> Void)? = nil
+  ) throws -> (result: FitResult, embeddings: Embeddings) {
+    let clock = ContinuousClock()
+    let started = clock.now
+    let start = Embeddings.random(
+      queries: qrels.queryCount, documents: qrels.documentCount, dimension: dimension,
+      seed: hyperparameters.seed)
+    let session = try backend.makeSession(
+      qrels: qrels, start: start, hyperparameters: hyperparameters)
+
+    let loopStarted = clock.now
+    var lastReport = loopStarted
+    var stopping = EarlyStopping(patience: hyperparameters.patience, minDelta: hyperparameters.minDelta)
+    var firstSolvedIteration: Int?
+    var last: StepEvaluation
+    var iteration = 0
+    var reason: StopReason
+    repeat {
+      iteration += 1
+      last = session.evaluate()
+      stopping.record(last.loss)
+      if last.isSolved && firstSolvedIteration == nil { firstSolvedIteration = iteration }
+
+      if let progress, (clock.now - lastReport).seconds >= progressInterval {
+        lastReport = clock.now
+        progress(FitProgress(
+          iteration: iteration, evaluation: last,
+          iterationsPerSecond: Double(iteration) / (lastReport - loopStarted).seconds))
+      }
+
+      if last.isSolved && hyperparameters.stopWhenSolved {
+        reason = .solved
+      } else if stopping.isExhausted {
+        reason = .plateau
+      } else if iteration == hyperparameters.maxIterations {
+        reason = .iterationLimit
+      } else {
+        session.update(iteration: iteration)
+        continue
+      }
+      break
+    } while true
+
+    let finished = clock.now
+    let result = FitResult(
+      documents: qrels.documentCount, dimension: dimension, k: k, queries: qrels.queryCount,
+      relevantPairs: qrels.relevantPairCount, hyperparameters: hyperparameters,
+      iterations: iteration, firstSolvedIteration: firstSolvedIteration,
+      finalLoss: last.loss, bestLoss: stopping.lowestLoss, accuracy: last.accuracy,
+      solvedQueries: last.solvedQueries, solved: firstSolvedIteration != nil,
+      stopReason: reason, wallSeconds: (finished - started).seconds,
+      iterationsPerSecond: Double(iteration) / (finished - loopStarted).seconds,
+      backend: backend.name, device: backend.device)
+    return (result, session.embeddings())
+  }
+}
+
+/// The paper's early stopping: stop once the loss has gone `patience` consecutive steps
+/// without falling more than `minDelta` below the best loss so far.
+struct EarlyStopping {
+  let patience: Int
+  let minDelta: Double
+  /// The best loss, as the rule counts it: lowered only by improvements above `minDelta`.
+  private(set) var bestLoss = Double.infinity
+  /// The lowest loss seen.
+  private(set) var lowestLoss = Double.infinity
+  private(set) var stepsWithoutImprovement = 0
+
+  init(patience: Int, minDelta: Double) {
+    self.patience = patience
+    self.minDelta = minDelta
+  }
+
+  mutating func record(_ loss: Double) {
+    lowestLoss = min(lowestLoss, loss)
+    if loss < bestLoss - minDelta {
+      bestLoss = loss
+      stepsWithoutImprovement = 0
+    } else {
+      stepsWithoutImprovement += 1
+    }
+  }
+
+  var isExhausted: Bool { stepsWithoutImprovement >= patience }
+}
+
+/// A snapshot of a fit in progress.
+public struct FitProgress: Sendable {
+  /// The step just evaluated.
+  public var iteration: Int
+  /// What that step found.
+  public var evaluation: StepEvaluation
+  /// Steps per second since the fit started.
+  public var iterationsPerSecond: Double
+}
+
+extension Duration {
+  /// The duration in seconds.
+  var seconds: Double {
+    let (seconds, attoseconds) = components
+    return Double(seconds) + Double(attoseconds) * 1e-18
+  }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import LimitFit
+
+/// The optimiser's settings, shared by every command that fits.
+struct HyperparameterOptions: ParsableArguments {
+  @Option(help: "The seed of the starting embeddings.")
+  var seed: UInt64 = Hyperparameters().seed
+
+  @Option(name: .customLong("lr"), help: "Adam's learning rate.")
+  var learningRate: Double = Hyperparameters().learningRate
+
+  @Option(help: "The softmax temperature τ.")
+  var temperature: Double = Hyperparameters().temperature
+
+  @Option(help: "Early stopping: steps without improvement before a fit stops.")
+  var patience: Int = Hyperparameters().patience
+
+  @Option(help: "Early stopping: the smallest improvement of the loss that counts.")
+  var minDelta: Double = Hyperparameters().minDelta
+
+  @Option(help: "The most steps a fit takes.")
+  var maxIterations: Int = Hyperparameters().maxIterations
+
+  @Flag(help: "Keep training after the problem is solved, until the loss plateaus (the paper's behaviour).")
+  var runToPlateau = false
+
+  var hyperparameters: Hyperparameters {
+    var settings = Hyperparameters()
+    settings.seed = seed
+    settings.learningRate = learningRate
+    settings.temperature = temperature
+    settings.patience = patience
+    settings.minDelta = minDelta
+    settings.maxIterations = maxIterations
+    settings.stopWhenSolved = !runToPlateau
+    return settings
+  }
+}
+
+/// The backends a fit can run on.
+enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
+  case cpu
+
+  var backend: any FitBackend {
+    switch self {
+    case .cpu: CPUBackend()
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import LimitFit
+
+/// Writes `line` and a newline to standard error.
+func printToStandardError(_ line: String) {
+  FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// A live status line on standard error, redrawn in place; exists only when standard error
+/// is a terminal, so pipes and CI logs stay quiet.
+final class ProgressLine {
+  private var width = 0
+
+  init?() {
+    guard isatty(STDERR_FILENO) != 0 else { return nil }
+  }
+
+  func show(progress: FitProgress) {
+    let text = String(
+      format: "iteration %d  loss %.5f  accuracy %.4f  solved %d/%d  %.0f it/s",
+      progress.iteration, progress.evaluation.loss, progress.evaluation.accuracy,
+      progress.evaluation.solvedQueries, progress.evaluation.queries,
+      progress.iterationsPerSecond)
+    let padding = String(repeating: " ", count: max(0, width - text.count))
+    width = text.count
+    FileHandle.standardError.write(Data(("\r" + text + padding).utf8))
+  }
+
+  func clear() {
+    guard width > 0 else { return }
+    FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: width) + "\r").utf8))
+    width = 0
+  }
+}
+
+/// Where a command writes its JSON: a file it will not overwrite unless asked, or standard
+/// output for "-". The file is checked before any work starts.
+struct JSONOutput {
+  let path: String
+
+  var isStandardOutput: Bool { path == "-" }
+
+  init(path: String, overwrite: Bool) throws {
+    self.path = path
+    guard path != "-" else { return }
+    let url = URL(fileURLWithPath: path)
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+      guard !isDirectory.boolValue else { throw LimitFitError("--json \(path) is a directory") }
+      guard overwrite else {
+        throw LimitFitError("--json \(path) exists; pass --overwrite to replace it")
+      }
+    }
+    let folder = url.deletingLastPathComponent().path
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    else {
+      throw LimitFitError("--json \(path): the folder \(folder) does not exist")
+    }
+  }
+
+  func write<Value: Encodable>(_ value: Value) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let data = try encoder.encode(value) + Data("\n".utf8)
+    if isStandardOutput {
+      FileHandle.standardOutput.write(data)
+    } else {
+      do {
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+      } catch {
+        throw LimitFitError("--json \(path): cannot write: \(error.localizedDescription)")
+      }
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import Testing
+@testable import LimitFit
+
+func runFit(
+  documents: Int, k: Int = 2, dimension: Int, configure: (inout Hyperparameters) -> Void = { _ in }
+) throws -> (result: FitResult, embeddings: Embeddings) {
+  var settings = Hyperparameters()
+  configure(&settings)
+  let backend = CPUBackend()
+  let fit = try FreeEmbeddingFit(
+    documents: documents, k: k, dimension: dimension, hyperparameters: settings,
+    checkingMemoryOf: backend)
+  return try fit.run(on: backend)
+}
+
+@Suite struct KnownGeometryTests {
+  // Every top-2 pair must be an edge of the documents' convex hull (DESIGN.md §2).
+
+  @Test func aTriangleSolvesThreeDocumentsInTheNPlane() throws {
+    let (result, _) = try runFit(documents: 3, dimension: 2)
+    #expect(result.solved)
+    #expect(result.stopReason == .solved)
+    #expect(result.firstSolvedIteration == result.iterations)
+    #expect(result.accuracy == 1)
+    #expect(result.solvedQueries == 3)
+  }
+
+  @Test(arguments: [42, 1, 2] as [UInt64])
+  func fourDocumentsInThePlaneAreNeverSolved(seed: UInt64) throws {
+    // A polygon's diagonals are not edges: some pair can never be the top 2.
+    let (result, _) = try runFit(documents: 4, dimension: 2) { $0.seed = seed }
+    #expect(!result.solved)
+    #expect(result.firstSolvedIteration == nil)
+    #expect(result.stopReason == .plateau)
+    #expect(result.solvedQueries < 6)
+  }
+
+  @Test func aTetrahedronSolvesFourDocumentsInSpace() throws {
+    let (result, _) = try runFit(documents: 4, dimension: 3)
+    #expect(result.solved)
+    #expect(result.solvedQueries == 6)
+  }
+}
+
+@Suite struct FitDriverTests {
+  @Test func theSameSeedGivesTheSameFitBitForBit() throws {
+    // Large enough to run on threads.
+    let fit = { (seed: UInt64) in
+      try runFit(documents: 33, dimension: 8) { $0.seed = seed; $0.maxIterations = 25 }
+    }
+    let (first, firstEmbeddings) = try fit(5)
+    let (second, secondEmbeddings) = try fit(5)
+    #expect(first.finalLoss == second.finalLoss)
+    #expect(first.bestLoss == second.bestLoss)
+    #expect(first.accuracy == second.accuracy)
+    #expect(firstEmbeddings.queries.elementsEqual(secondEmbeddings.queries) { $0.bitPattern == $1.bitPattern })
+    #expect(firstEmbeddings.documents.elementsEqual(secondEmbeddings.documents) { $0.bitPattern == $1.bitPattern })
+
+    let (_, otherEmbeddings) = try fit(6)
+    #expect(otherEmbeddings != firstEmbeddings)
+  }
+
+  @Test func runToPlateauKeepsGoingAfterTheFirstSolvedStep() throws {
+    let (result, _) = try runFit(documents: 3, dimension: 2) {
+      $0.stopWhenSolved = false
+      $0.patience = 50
+    }
+    #expect(result.solved)
+    #expect(result.stopReason == .plateau)
+    let first = try #require(result.firstSolvedIteration)
+    #expect(result.iterations > first)
+    #expect(result.bestLoss <= result.finalLoss)
+  }
+
+  @Test func stopsAtTheIterationLimit() throws {
+    let (result, _) = try runFit(documents: 8, dimension: 2) { $0.maxIterations = 7 }
+    #expect(result.iterations == 7)
+    #expect(result.stopReason == .iterationLimit)
+  }
+
+  @Test func recordsTheProblemAndTheSettings() throws {
+    let (result, embeddings) = try runFit(documents: 6, k: 3, dimension: 4) {
+      $0.seed = 9
+      $0.maxIterations = 3
+      $0.learningRate = 0.02
+    }
+    #expect(result.documents == 6 && result.k == 3 && result.dimension == 4)
+    #expect(result.queries == 20 && result.relevantPairs == 60)
+    #expect(result.hyperparameters.seed == 9 && result.hyperparameters.learningRate == 0.02)
+    #expect(result.backend == "cpu")
+    #expect(result.iterationsPerSecond > 0 && result.wallSeconds > 0)
+    #expect(embeddings.queryCount == 20 && embeddings.documentCount == 6)
+  }
+
+  static func changed(_ change: (inout Hyperparameters) -> Void) -> Hyperparameters {
+    var settings = Hyperparameters()
+    change(&settings)
+    return settings
+  }
+
+  @Test(arguments: [
+    (changed { $0.learningRate = 0 }, "the learning rate (0.0) must be a positive finite number"),
+    (changed { $0.learningRate = -.infinity }, "the learning rate (-inf) must be a positive finite number"),
+    (changed { $0.temperature = .nan }, "the temperature (nan) must be a positive finite number"),
+    (changed { $0.maxIterations = 0 }, "the maximum number of iterations (0) must be at least 1"),
+    (changed { $0.patience = -2 }, "the patience (-2) must be at least 1"),
+    (changed { $0.minDelta = -1e-3 }, "the minimum delta (-0.001) must be a finite number ≥ 0"),
+  ])
+  func refusesBadHyperparameters(settings: Hyperparameters, message: String) {
+    #expect(throws: LimitFitError(message)) { try runFit(documents: 3, dimension: 2) { $0 = settings } }
+  }
+}
+
+@Suite struct EarlyStoppingTests {
+  @Test func stopsAfterPatienceStepsWithoutARealImprovement() {
+    var rule = EarlyStopping(patience: 3, minDelta: 0.1)
+    for loss in [1.0, 0.95, 0.92, 0.91] {  // improvements of at most 0.09 do not count
+      rule.record(loss)
+    }
+    #expect(rule.isExhausted)
+    #expect(rule.bestLoss == 1.0 && rule.lowestLoss == 0.91)
+  }
+
+  @Test func aRealImprovementResetsTheCount() {
+    var rule = EarlyStopping(patience: 3, minDelta: 0.1)
+    for loss in [1.0, 0.95, 0.92, 0.85, 0.84, 0.83] { rule.record(loss) }
+    #expect(!rule.isExhausted)
+    #expect(rule.stepsWithoutImprovement == 2)
+    rule.record(0.8)
+    #expect(rule.isExhausted)
+  }
+}
+
+@Suite struct InitialisationTests {
+  @Test func splitMix64MatchesTheReferenceSequence() {
+    // Vigna's splitmix64.c from state 0.
+    var generator = SplitMix64(seed: 0)
+    #expect(generator.next() == 0xE220_A839_7B1D_CDAF)
+    #expect(generator.next() == 0x6E78_9E6A_A1B9_65F4)
+  }
+
+  @Test func randomEmbeddingsHaveUnitRowsAndDependOnTheSeed() {
+    let start = Embeddings.random(queries: 50, documents: 20, dimension: 7, seed: 42)
+    #expect(start.queryCount == 50 && start.documentCount == 20)
+    for matrix in [start.queries, start.documents] {
+      for row in stride(from: 0, to: matrix.count, by: 7) {
+        let norm = matrix[row..<(row + 7)].reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        #expect(abs(norm - 1) < 1e-6)
+      }
+    }
+    #expect(start == Embeddings.random(queries: 50, documents: 20, dimension: 7, seed: 42))
+    #expect(start != Embeddings.random(queries: 50, documents: 20, dimension: 7, seed: 43))
+  }
+
+  @Test func normalDeviatesHaveMeanZeroAndUnitVariance() {
+    var normals = NormalGenerator(seed: 1)
+    let samples = (0..<100_000).map { _ in normals.next() }
+    let mean = samples.reduce(0, +) / Double(samples.count)
+    let variance = samples.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(samples.count)
+    #expect(abs(mean) < 0.02)
+    #expect(abs(variance - 1) < 0.02)
+  }
+}

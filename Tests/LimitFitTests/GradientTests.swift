@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import LimitFit
+
+/// A small problem in double precision, from a seeded start.
+func makeEngine(
+  _ qrels: Qrels, dimension d: Int, seed: UInt64 = 7, learningRate: Double = 0.01,
+  temperature: Double = 0.1
+) -> CPUFitEngine<Double> {
+  let start = Embeddings.random(
+    queries: qrels.queryCount, documents: qrels.documentCount, dimension: d, seed: seed)
+  return CPUFitEngine<Double>(
+    qrels: qrels, dimension: d, queries: start.queries.map(Double.init),
+    documents: start.documents.map(Double.init), learningRate: learningRate,
+    temperature: temperature)
+}
+
+/// Problems of several shapes: all k-subsets, and relevant sets of mixed sizes.
+let gradientProblems: [(name: String, qrels: Qrels, dimension: Int)] = [
+  ("n=5 k=2 d=3", Qrels.allSubsets(documents: 5, k: 2), 3),
+  ("n=6 k=1 d=2", Qrels.allSubsets(documents: 6, k: 1), 2),
+  ("n=7 k=3 d=4", Qrels.allSubsets(documents: 7, k: 3), 4),
+  ("n=11 k=2 d=9", Qrels.allSubsets(documents: 11, k: 2), 9),
+  ("n=6 k=5 d=1", Qrels.allSubsets(documents: 6, k: 5), 1),
+  ("mixed sizes d=5", try! Qrels(relevant: [[0], [1, 4, 9], [2, 3], [0, 5, 6, 7, 8, 9]], documentCount: 10), 5),
+]
+
+@Suite struct GradientTests {
+  /// The loss by the textbook formula, in double precision, from the full score matrix.
+  static func naiveLoss(_ engine: CPUFitEngine<Double>, _ qrels: Qrels, temperature: Double) -> Double {
+    let q = engine.queryMatrix()
+    let dm = engine.documentMatrix()
+    let d = engine.dimension
+    var total = 0.0
+    for i in 0..<qrels.queryCount {
+      let scores = (0..<qrels.documentCount).map { j in
+        (0..<d).reduce(0.0) { $0 + q[i * d + $1] * dm[j * d + $1] } / temperature
+      }
+      let logSumExp = log(scores.reduce(0.0) { $0 + exp($1) })
+      for j in qrels.relevant(to: i) { total += logSumExp - scores[Int(j)] }
+    }
+    return total / Double(qrels.relevantPairCount)
+  }
+
+  @Test(arguments: gradientProblems.indices)
+  func lossMatchesTheTextbookFormula(problem: Int) {
+    let (name, qrels, d) = gradientProblems[problem]
+    let engine = makeEngine(qrels, dimension: d)
+    let loss = engine.evaluate().loss
+    let expected = Self.naiveLoss(engine, qrels, temperature: 0.1)
+    #expect(abs(loss - expected) <= 1e-12 * abs(expected), "\(name): \(loss) vs \(expected)")
+  }
+
+  @Test(arguments: gradientProblems.indices)
+  func gradientsMatchCentralDifferences(problem: Int) {
+    let (name, qrels, _) = gradientProblems[problem]
+    let engine = makeEngine(qrels, dimension: gradientProblems[problem].dimension)
+    _ = engine.evaluate()
+    let analytic = (
+      queries: Array(UnsafeBufferPointer(start: engine.queryGradient.base, count: engine.queryGradient.count)),
+      documents: Array(UnsafeBufferPointer(start: engine.documentGradientTransposed.base, count: engine.documentGradientTransposed.count)))
+
+    let step = 1e-6
+    func centralDifference(_ parameter: UnsafeMutablePointer<Double>) -> Double {
+      let saved = parameter.pointee
+      parameter.pointee = saved + step
+      let above = engine.evaluate().loss
+      parameter.pointee = saved - step
+      let below = engine.evaluate().loss
+      parameter.pointee = saved
+      return (above - below) / (2 * step)
+    }
+    var worst = 0.0
+    for (parameters, gradient) in [
+      (engine.queries.base, analytic.queries), (engine.documentsTransposed.base, analytic.documents),
+    ] {
+      for index in gradient.indices {
+        let numeric = centralDifference(parameters + index)
+        let error = abs(numeric - gradient[index]) / max(1e-3, abs(numeric))
+        worst = max(worst, error)
+      }
+    }
+    #expect(worst < 1e-6, "\(name): worst relative error \(worst)")
+  }
+}
+
