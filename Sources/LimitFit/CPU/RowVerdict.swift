@@ -37,13 +37,8 @@ struct RowVerdict<T: FitScalar>: Equatable {
   private static func countFound(
     scores: UnsafePointer<T>, count n: Int, relevant: UnsafeBufferPointer<Int32>
   ) -> Int {
-    var found = 0
-    for id in relevant.lazy.map(Int.init) {
-      let score = scores[id]
-      var ahead = 0
-      for j in 0..<n where scores[j] > score || (scores[j] == score && j < id) { ahead += 1 }
-      if ahead < relevant.count { found += 1 }
-    }
-    return found
+    relevant.lazy.map(Int.init).filter { id in
+      countAhead(scores, count: n, of: scores[id], tiedBefore: id) < relevant.count
+    }.count
   }
 }

@@ -44,13 +44,23 @@ func sum<T: FitScalar>(_ a: UnsafePointer<T>, count: Int) -> T {
 /// max a[j] over j < count; −∞ when count is 0.
 @inline(__always)
 func maximum<T: FitScalar>(_ a: UnsafePointer<T>, count: Int) -> T {
-  var lanes = SIMD8<T>(repeating: -.infinity)
+  // Eight independent running maxima, which the compiler turns into one vector.
+  let low = -T.infinity
+  var m = (low, low, low, low, low, low, low, low)
   var j = 0
   while j + 8 <= count {
-    lanes = pointwiseMax(lanes, load(a + j))
+    m.0 = a[j] > m.0 ? a[j] : m.0
+    m.1 = a[j + 1] > m.1 ? a[j + 1] : m.1
+    m.2 = a[j + 2] > m.2 ? a[j + 2] : m.2
+    m.3 = a[j + 3] > m.3 ? a[j + 3] : m.3
+    m.4 = a[j + 4] > m.4 ? a[j + 4] : m.4
+    m.5 = a[j + 5] > m.5 ? a[j + 5] : m.5
+    m.6 = a[j + 6] > m.6 ? a[j + 6] : m.6
+    m.7 = a[j + 7] > m.7 ? a[j + 7] : m.7
     j += 8
   }
-  var result = lanes.max()
+  var result = Swift.max(Swift.max(Swift.max(m.0, m.1), Swift.max(m.2, m.3)),
+    Swift.max(Swift.max(m.4, m.5), Swift.max(m.6, m.7)))
   while j < count {
     result = Swift.max(result, a[j])
     j += 1
@@ -64,4 +74,27 @@ func addScaled<T: FitScalar>(
   _ alpha: T, _ x: UnsafePointer<T>, to y: UnsafeMutablePointer<T>, count: Int
 ) {
   for j in 0..<count { y[j] += alpha * x[j] }
+}
+
+/// The number of j < count with a[j] > threshold, plus those with a[j] == threshold and
+/// j < tiedBefore: the documents a stable descending sort puts before one that scores
+/// `threshold` and has id `tiedBefore`.
+@inline(__always)
+func countAhead<T: FitScalar>(
+  _ a: UnsafePointer<T>, count: Int, of threshold: T, tiedBefore: Int
+) -> Int {
+  // An integer sum, which the compiler may reorder, and so vectorises.
+  var above: Int32 = 0
+  var j = 0
+  while j < count {
+    above &+= a[j] > threshold ? 1 : 0
+    j &+= 1
+  }
+  var tied: Int32 = 0
+  j = 0
+  while j < tiedBefore {
+    tied &+= a[j] == threshold ? 1 : 0
+    j &+= 1
+  }
+  return Int(above) + Int(tied)
 }

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+
+/// Runs the built `limitfit` with `arguments`; returns its exit status and output.
+func limitfit(_ arguments: [String], file: StaticString = #filePath)
+  throws -> (status: Int32, standardOutput: String, standardError: String)
+{
+  let executable = Bundle.main.bundleURL.appendingPathComponent("limitfit")
+  let process = Process()
+  process.executableURL = executable
+  process.arguments = arguments
+  let output = Pipe()
+  let errors = Pipe()
+  process.standardOutput = output
+  process.standardError = errors
+  try process.run()
+  // Read both pipes before waiting, so that a full pipe cannot block the child.
+  let outputData = output.fileHandleForReading.readDataToEndOfFile()
+  let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+    String(decoding: errorData, as: UTF8.self))
+}
+
+@Suite struct FitCommandTests {
+  @Test func threeDocumentsInThePlaneAreSolved() throws {
+    let run = try limitfit(["fit", "--docs", "3", "--dim", "2", "--json", "-"])
+    #expect(run.status == 0)
+    let result = try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any]
+    #expect(result?["solved"] as? Bool == true)
+    #expect(result?["documents"] as? Int == 3)
+    #expect(result?["backend"] as? String == "cpu")
+    // With JSON on standard output, the summary goes to standard error; no progress in a pipe.
+    #expect(run.standardError.hasPrefix("solved: n = 3, d = 2, k = 2 (3 queries) at iteration"))
+    #expect(!run.standardError.contains("\r"))
+  }
+
+  @Test func fourDocumentsInThePlaneAreNotSolved() throws {
+    let run = try limitfit(["fit", "--docs", "4", "--dim", "2"])
+    #expect(run.status == 0)
+    #expect(run.standardOutput.hasPrefix("not solved: n = 4, d = 2, k = 2 (6 queries) after"))
+    #expect(run.standardOutput.contains("(plateau)"))
+    #expect(run.standardError.isEmpty)
+  }
+
+  @Test func writesJSONAndRefusesToOverwriteIt() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("fit.json").path
+    let arguments = ["fit", "--docs", "3", "--dim", "2", "--max-iterations", "5", "--json", path]
+
+    #expect(try limitfit(arguments).status == 0)
+    let written = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(written.contains("\"iterations\" : 5"))
+
+    try "mine".write(toFile: path, atomically: true, encoding: .utf8)
+    let refused = try limitfit(arguments)
+    #expect(refused.status != 0)
+    #expect(refused.standardError == "Error: --json \(path) exists; pass --overwrite to replace it\n")
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "mine")
+
+    #expect(try limitfit(arguments + ["--overwrite"]).status == 0)
+    #expect(try String(contentsOfFile: path, encoding: .utf8).contains("\"iterations\" : 5"))
+  }
+
+  @Test(arguments: [
+    (["--docs", "0", "--dim", "2"], "the number of documents (0) must be at least 2"),
+    (["--docs=-5", "--dim", "2"], "the number of documents (-5) must be at least 2"),
+    (["--docs", "4", "--dim", "0"], "the dimension (0) must be at least 1"),
+    (["--docs", "4", "--dim", "2", "--k", "0"], "k (0) must be between 1 and 5"),
+    (["--docs", "9", "--dim", "2", "--k", "6"], "k (6) must be between 1 and 5"),
+    (["--docs", "3", "--dim", "2", "--k", "3"], "k (3) must be less than the number of documents (3)"),
+    (["--docs", "3000000000", "--dim", "2", "--k", "5"], "C(3000000000, 5) queries is too many to count"),
+    (["--docs", "10000000", "--dim", "8"], "n = 10000000, d = 8 with 49999995000000 queries needs"),
+    (["--docs", "3", "--dim", "2000000000"], "n = 3, d = 2000000000 with 3 queries needs"),
+    (["--docs", "3", "--dim", "2", "--lr", "0"], "the learning rate (0.0) must be a positive finite number"),
+    (["--docs", "3", "--dim", "2", "--lr=-0.1"], "the learning rate (-0.1) must be a positive finite number"),
+    (["--docs", "3", "--dim", "2", "--lr", "nan"], "the learning rate (nan) must be a positive finite number"),
+    (["--docs", "3", "--dim", "2", "--lr", "inf"], "the learning rate (inf) must be a positive finite number"),
+    (["--docs", "3", "--dim", "2", "--temperature", "0"], "the temperature (0.0) must be a positive finite number"),
+    (["--docs", "3", "--dim", "2", "--temperature=-1"], "the temperature (-1.0) must be a positive finite number"),
+    (["--docs", "3", "--dim", "2", "--temperature", "inf"], "the temperature (inf) must be a positive finite number"),
+    (["--docs", "3", "--dim", "2", "--patience", "0"], "the patience (0) must be at least 1"),
+    (["--docs", "3", "--dim", "2", "--max-iterations", "0"], "the maximum number of iterations (0) must be at least 1"),
+    (["--docs", "3", "--dim", "2", "--min-delta=-1"], "the minimum delta (-1.0) must be a finite number ≥ 0"),
+    (["--docs", "3", "--dim", "2", "--json", "/nonexistent-folder/fit.json"],
+      "--json /nonexistent-folder/fit.json: the folder /nonexistent-folder does not exist"),
+  ])
+  func badInputIsOneLineThatNamesTheValue(arguments: [String], message: String) throws {
+    let run = try limitfit(["fit"] + arguments)
+    #expect(run.status != 0)
+    #expect(run.standardOutput.isEmpty)
+    let lines = run.standardError.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.count == 2 && lines[1].isEmpty, "one line expected: \(run.standardError)")
+    #expect(run.standardError.hasPrefix("Error: " + message), "\(run.standardError)")
+  }
+
+  @Test func helpListsTheOptions() throws {
+    let run = try limitfit(["fit", "--help"])
+    #expect(run.status == 0)
+    for option in ["--docs", "--dim", "--k", "--seed", "--lr", "--temperature", "--patience",
+      "--min-delta", "--max-iterations", "--run-to-plateau", "--backend", "--json"]
+    {
+      #expect(run.standardOutput.contains(option), "\(option) missing from --help")
+    }
+  }
+}
