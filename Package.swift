@@ -15,7 +15,20 @@ let package = Package(
     // Library: relevance matrices, the fit driver, backends, search and analysis.
     .target(
       name: "LimitFit",
-      dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+      dependencies: [
+        "COpenCL", "Kernels", .product(name: "RealModule", package: "swift-numerics"),
+      ]
+    ),
+    // The OpenCL C API's types and a loader that opens libOpenCL.so.1 at run time.
+    .target(name: "COpenCL", linkerSettings: [.linkedLibrary("dl")]),
+    // The OpenCL C kernels, embedded into the binary.
+    .target(
+      name: "Kernels",
+      path: "Kernels",
+      resources: [
+        .embedInCode("common.cl"), .embedInCode("scores.cl"), .embedInCode("softmax.cl"),
+        .embedInCode("gradients.cl"), .embedInCode("adam.cl"), .embedInCode("reduce.cl"),
+      ]
     ),
 
     // Tool: the `limitfit` command line.

@@ -7,10 +7,9 @@ public protocol FitBackend: Sendable {
   var name: String { get }
   /// The device fits run on, in words.
   var device: String { get }
-  /// The memory available to one fit, in bytes.
-  var availableBytes: Double { get }
-  /// The bytes one fit of `size` allocates.
-  func bytesNeeded(for size: ProblemSize) -> Double
+  /// Throws a `LimitFitError` or `OpenCLError` naming the limit when a fit of `size` cannot
+  /// run here (memory, buffer or index limits); called before anything is allocated.
+  func checkCapacity(for size: ProblemSize) throws
   /// Prepares one fit of `qrels` from `start`.
   func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters) throws
     -> any FitSession
@@ -19,12 +18,12 @@ public protocol FitBackend: Sendable {
 /// One fit in progress on a backend: the embeddings, Adam's moments and the gradients.
 public protocol FitSession: AnyObject {
   /// Scores the current embeddings: the loss, the verdicts and the gradients for `update`.
-  func evaluate() -> StepEvaluation
+  func evaluate() throws -> StepEvaluation
   /// Applies Adam step `iteration` (1, 2, …) with the gradients of the last `evaluate()`,
   /// then renormalises every row.
-  func update(iteration: Int)
+  func update(iteration: Int) throws
   /// The current embeddings, copied to the host.
-  func embeddings() -> Embeddings
+  func embeddings() throws -> Embeddings
 }
 
 /// What one evaluation of the embeddings found.

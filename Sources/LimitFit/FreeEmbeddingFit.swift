@@ -12,11 +12,11 @@ public struct FreeEmbeddingFit: Sendable {
 
   /// The all-subsets problem: every k-subset of `documents` documents is a query.
   ///
-  /// - Throws: `LimitFitError` for a bad size or hyperparameter, or a problem that does not
-  ///   fit in `backend`'s memory; nothing is allocated before the checks.
+  /// - Throws: `LimitFitError` for a bad size or hyperparameter, or an error of `backend`'s
+  ///   for a problem it cannot hold; nothing is allocated before the checks.
   public init(
     documents: Int, k: Int, dimension: Int, hyperparameters: Hyperparameters,
-    checkingMemoryOf backend: any FitBackend
+    checkingCapacityOf backend: any FitBackend
   ) throws {
     let size = try ProblemSize.allSubsets(documents: documents, k: k, dimension: dimension)
     try Self.check(size, hyperparameters, backend)
@@ -27,11 +27,11 @@ public struct FreeEmbeddingFit: Sendable {
 
   /// A fit of any relevance matrix.
   ///
-  /// - Throws: `LimitFitError` for a bad dimension or hyperparameter, or a problem that does
-  ///   not fit in `backend`'s memory.
+  /// - Throws: `LimitFitError` for a bad dimension or hyperparameter, or an error of
+  ///   `backend`'s for a problem it cannot hold.
   public init(
     qrels: Qrels, dimension: Int, hyperparameters: Hyperparameters,
-    checkingMemoryOf backend: any FitBackend
+    checkingCapacityOf backend: any FitBackend
   ) throws {
     try Self.check(
       ProblemSize(qrels: qrels, dimension: dimension), hyperparameters, backend)
@@ -49,9 +49,7 @@ public struct FreeEmbeddingFit: Sendable {
     _ size: ProblemSize, _ hyperparameters: Hyperparameters, _ backend: any FitBackend
   ) throws {
     try hyperparameters.validate()
-    try size.requireMemory(
-      backend.bytesNeeded(for: size), available: backend.availableBytes,
-      on: "the \(backend.name) backend")
+    try backend.checkCapacity(for: size)
   }
 
   /// Runs the fit on `backend` from the seeded random start.
@@ -80,7 +78,7 @@ public struct FreeEmbeddingFit: Sendable {
     var reason: StopReason
     repeat {
       iteration += 1
-      last = session.evaluate()
+      last = try session.evaluate()
       stopping.record(last.loss)
       if last.isSolved && firstSolvedIteration == nil { firstSolvedIteration = iteration }
 
@@ -98,7 +96,7 @@ public struct FreeEmbeddingFit: Sendable {
       } else if iteration == hyperparameters.maxIterations {
         reason = .iterationLimit
       } else {
-        session.update(iteration: iteration)
+        try session.update(iteration: iteration)
         continue
       }
       break
@@ -114,7 +112,7 @@ public struct FreeEmbeddingFit: Sendable {
       stopReason: reason, wallSeconds: (finished - started).seconds,
       iterationsPerSecond: Double(iteration) / (finished - loopStarted).seconds,
       backend: backend.name, device: backend.device)
-    return (result, session.embeddings())
+    return (result, try session.embeddings())
   }
 }
 

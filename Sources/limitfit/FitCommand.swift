@@ -25,8 +25,8 @@ struct FitCommand: ParsableCommand {
   @OptionGroup(title: "Optimiser")
   var optimiser: HyperparameterOptions
 
-  @Option(help: "Where the fit runs.")
-  var backend: BackendChoice = .cpu
+  @OptionGroup(title: "Backend")
+  var backend: BackendOptions
 
   @Option(help: "Write the result as JSON to this file, or to standard output with '-'.")
   var json: String?
@@ -35,11 +35,14 @@ struct FitCommand: ParsableCommand {
   var overwrite = false
 
   func run() throws {
-    let backend = backend.backend
+    // The cheap checks first: a bad value is refused before any device is set up.
+    try optimiser.hyperparameters.validate()
+    _ = try ProblemSize.allSubsets(documents: docs, k: k, dimension: dim)
+    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+    let backend = try backend.makeBackend()
     let fit = try FreeEmbeddingFit(
       documents: docs, k: k, dimension: dim, hyperparameters: optimiser.hyperparameters,
-      checkingMemoryOf: backend)
-    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+      checkingCapacityOf: backend)
 
     let progressLine = ProgressLine()
     let (result, _) = try fit.run(on: backend, progress: progressLine.map { line in

@@ -37,13 +37,23 @@ struct HyperparameterOptions: ParsableArguments {
   }
 }
 
-/// The backends a fit can run on.
-enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
-  case cpu
+extension BackendRequest: ExpressibleByArgument {}
 
-  var backend: any FitBackend {
-    switch self {
-    case .cpu: CPUBackend()
+/// Where fits run, shared by every command that fits.
+struct BackendOptions: ParsableArguments {
+  @Option(help: "Where fits run: auto (an OpenCL GPU if there is one, else the CPU backend), cpu or opencl.")
+  var backend: BackendRequest = .auto
+
+  @Option(help: "The OpenCL device (see 'limitfit devices'); default: $\(BackendSelection.deviceVariable), else auto's choice.")
+  var device: Int?
+
+  /// The backend; a fallback notice goes to standard error.
+  func makeBackend() throws -> any FitBackend {
+    if backend == .cpu, let device {
+      throw LimitFitError("--device \(device) selects an OpenCL device; it does not apply to --backend cpu")
     }
+    return try BackendSelection.makeBackend(
+      backend, deviceIndex: BackendSelection.deviceIndex(option: device),
+      notice: printToStandardError)
   }
 }

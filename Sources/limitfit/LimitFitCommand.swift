@@ -11,7 +11,7 @@ struct LimitFitCommand: ParsableCommand {
       Limitations of Embedding-Based Retrieval" (arXiv 2508.21038).
       """,
     version: toolVersion,
-    subcommands: [FitCommand.self]
+    subcommands: [FitCommand.self, DevicesCommand.self, ValidateCommand.self]
   )
 }
 

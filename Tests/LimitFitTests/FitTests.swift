@@ -9,7 +9,7 @@ func runFit(
   let backend = CPUBackend()
   let fit = try FreeEmbeddingFit(
     documents: documents, k: k, dimension: dimension, hyperparameters: settings,
-    checkingMemoryOf: backend)
+    checkingCapacityOf: backend)
   return try fit.run(on: backend)
 }
 

@@ -69,16 +69,16 @@ import Testing
     }
   }
 
-  @Test func everyRowHasUnitLengthAfterAStep() {
+  @Test func everyRowHasUnitLengthAfterAStep() throws {
     let qrels = Qrels.allSubsets(documents: 13, k: 2)
     let backend = CPUBackend()
     let start = Embeddings.random(queries: qrels.queryCount, documents: 13, dimension: 5, seed: 3)
-    let session = try! backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
+    let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
     for t in 1...5 {
-      _ = session.evaluate()
-      session.update(iteration: t)
+      _ = try session.evaluate()
+      try session.update(iteration: t)
     }
-    let embeddings = session.embeddings()
+    let embeddings = try session.embeddings()
     for matrix in [embeddings.queries, embeddings.documents] {
       for start in stride(from: 0, to: matrix.count, by: 5) {
         let norm = matrix[start..<(start + 5)].reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()

@@ -1,14 +1,16 @@
 import Foundation
 import Testing
 
-/// Runs the built `limitfit` with `arguments`; returns its exit status and output.
-func limitfit(_ arguments: [String], file: StaticString = #filePath)
+/// Runs the built `limitfit` with `arguments`, and `environment` added to this process's;
+/// returns its exit status and output.
+func limitfit(_ arguments: [String], environment: [String: String] = [:])
   throws -> (status: Int32, standardOutput: String, standardError: String)
 {
   let executable = Bundle.main.bundleURL.appendingPathComponent("limitfit")
   let process = Process()
   process.executableURL = executable
   process.arguments = arguments
+  process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
   let output = Pipe()
   let errors = Pipe()
   process.standardOutput = output

@@ -12,13 +12,18 @@ public struct CPUBackend: FitBackend {
     return "CPU, \(cores) thread\(cores == 1 ? "" : "s")"
   }
 
-  public var availableBytes: Double { Double(ProcessInfo.processInfo.physicalMemory) }
-
   /// Creates the CPU backend.
   public init() {}
 
+  /// The bytes one fit of `size` allocates.
   public func bytesNeeded(for size: ProblemSize) -> Double {
     CPUFitEngine<Float>.bytesNeeded(for: size, elementBytes: MemoryLayout<Float>.size)
+  }
+
+  public func checkCapacity(for size: ProblemSize) throws {
+    try size.requireMemory(
+      bytesNeeded(for: size), available: Double(ProcessInfo.processInfo.physicalMemory),
+      on: "the cpu backend")
   }
 
   public func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters)

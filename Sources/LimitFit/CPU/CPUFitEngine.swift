@@ -306,15 +306,43 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     }
   }
 
+  // MARK: Inspection
+
+  /// What the step computes for one query: its scores S_i·, the gradient of the loss with
+  /// respect to them G_i·, its verdict and its share of P·L. For validation; not thread-safe.
+  func row(of query: Int) -> (scores: [T], scoreGradient: [T], verdict: RowVerdict<T>, loss: T) {
+    let n = documentCount
+    let scores = rowScratch.base
+    let gradient = scores + n
+    let verdict = scoreRow(of: query, into: scores)
+    let loss = lossAndScoreGradient(
+      of: query, scores: scores, maximum: verdict.maximumScore, into: gradient)
+    return (
+      Array(UnsafeBufferPointer(start: scores, count: n)),
+      Array(UnsafeBufferPointer(start: gradient, count: n)), verdict, loss
+    )
+  }
+
+  /// ∇Q from the last `evaluate()`, m × d, row-major.
+  func queryMatrixGradient() -> [T] {
+    Array(UnsafeBufferPointer(start: queryGradient.base, count: queryGradient.count))
+  }
+
+  /// ∇D from the last `evaluate()`, n × d, row-major.
+  func documentGradientMatrix() -> [T] { rowMajor(documentGradientTransposed) }
+
   // MARK: Parameters
 
   /// Q, m × d, row-major.
   func queryMatrix() -> [T] { Array(UnsafeBufferPointer(start: queries.base, count: queries.count)) }
 
   /// D, n × d, row-major.
-  func documentMatrix() -> [T] {
+  func documentMatrix() -> [T] { rowMajor(documentsTransposed) }
+
+  /// A d × n matrix transposed into a new n × d row-major array.
+  private func rowMajor(_ transposed: SharedBuffer<T>) -> [T] {
     let n = documentCount
     let d = dimension
-    return (0..<(n * d)).map { index in documentsTransposed[(index % d) * n + index / d] }
+    return (0..<(n * d)).map { index in transposed[(index % d) * n + index / d] }
   }
 }

@@ -1,0 +1,11 @@
+/// The OpenCL C sources of limitfit's kernels, embedded in the binary at build time, so that
+/// a statically linked binary copied to another machine needs no files beside it.
+public enum KernelSources {
+  /// The whole program: the common definitions, then every kernel family.
+  public static var program: String {
+    [
+      PackageResources.common_cl, PackageResources.scores_cl, PackageResources.softmax_cl,
+      PackageResources.gradients_cl, PackageResources.adam_cl, PackageResources.reduce_cl,
+    ].map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,66 @@
+// limitfit kernels: definitions shared by every kernel family. The host builds one program
+// from this file followed by the family files, with device-specific -D options.
+//
+// Tuning parameters (each a power of two, set by the host from the device's limits):
+//   TILE       side of the square work-groups of the tiled products (scores, gradients)
+//   ROW_GROUP  work-items per query row in the row-wise kernels (softmax, reduction)
+//
+// Layout: Q is m × d and D is n × d, row-major; a block of the score matrix is rows × n,
+// row-major, for the queries row0 … row0 + rows − 1. Indices into matrices are size_t.
+
+#ifndef TILE
+#define TILE 16
+#endif
+#ifndef ROW_GROUP
+#define ROW_GROUP 64
+#endif
+
+// Adam's constants: optax.adam's defaults.
+#define ADAM_BETA1 0.9f
+#define ADAM_BETA2 0.999f
+#define ADAM_EPSILON 1e-8f
+
+// Tree reductions over the ROW_GROUP work-items of a work-group, in a fixed order, so that
+// results are deterministic. Every work-item gets the result.
+float group_max(float value, __local float *scratch) {
+  const int lid = get_local_id(0);
+  scratch[lid] = value;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int stride = ROW_GROUP / 2; stride > 0; stride >>= 1) {
+    if (lid < stride) scratch[lid] = fmax(scratch[lid], scratch[lid + stride]);
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  const float result = scratch[0];
+  barrier(CLK_LOCAL_MEM_FENCE);
+  return result;
+}
+
+float group_min(float value, __local float *scratch) {
+  return -group_max(-value, scratch);
+}
+
+float group_sum(float value, __local float *scratch) {
+  const int lid = get_local_id(0);
+  scratch[lid] = value;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int stride = ROW_GROUP / 2; stride > 0; stride >>= 1) {
+    if (lid < stride) scratch[lid] += scratch[lid + stride];
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  const float result = scratch[0];
+  barrier(CLK_LOCAL_MEM_FENCE);
+  return result;
+}
+
+int group_sum_int(int value, __local int *scratch) {
+  const int lid = get_local_id(0);
+  scratch[lid] = value;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int stride = ROW_GROUP / 2; stride > 0; stride >>= 1) {
+    if (lid < stride) scratch[lid] += scratch[lid + stride];
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  const int result = scratch[0];
+  barrier(CLK_LOCAL_MEM_FENCE);
+  return result;
+}

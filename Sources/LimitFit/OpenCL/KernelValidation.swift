@@ -1,0 +1,187 @@
+/// One comparison of the OpenCL backend with the CPU reference.
+public struct ValidationCheck: Sendable {
+  /// What was compared, and on which problem.
+  public var name: String
+  /// max |observed − expected| over the compared values.
+  public var maximumAbsoluteError: Double
+  /// max |observed − expected| / max |expected|: the error relative to the values' scale.
+  public var relativeError: Double
+  /// The largest relative error that passes (0 for counts, which must match exactly).
+  public var tolerance: Double
+
+  /// Whether the check passed.
+  public var passed: Bool { relativeError <= tolerance }
+
+  /// Compares `observed` with `expected`, element by element.
+  init<Value: BinaryFloatingPoint>(_ name: String, observed: [Value], expected: [Value], tolerance: Double) {
+    precondition(observed.count == expected.count, "\(name): \(observed.count) values against \(expected.count)")
+    self.name = name
+    var worst = 0.0
+    var scale = 0.0
+    for (a, b) in zip(observed, expected) {
+      let difference = abs(Double(a) - Double(b))
+      // NaN compares false: count it as an infinite error.
+      worst = difference.isNaN ? .infinity : max(worst, difference)
+      scale = max(scale, abs(Double(b)))
+    }
+    maximumAbsoluteError = worst
+    relativeError = worst == 0 ? 0 : worst / max(scale, .leastNormalMagnitude)
+    self.tolerance = tolerance
+  }
+
+  /// Compares counts or flags, which must be equal.
+  init(_ name: String, observed: [Int], expected: [Int]) {
+    self.init(name, observed: observed.map(Double.init), expected: expected.map(Double.init), tolerance: 0)
+  }
+}
+
+/// Every kernel and whole short fits of the OpenCL backend against the CPU reference, on
+/// seeded random problems of awkward sizes (n, m, d not multiples of the work-group sizes;
+/// d = 1, 2, 3, 17, 64; several query blocks; relevant sets of mixed sizes).
+public struct KernelValidation {
+  /// The backend under test.
+  public let backend: OpenCLBackend
+
+  /// Relative tolerances, in units of the compared values' largest magnitude. Float32 sums of
+  /// up to n·d products, in a different order on each side, differ by a few ulp per term.
+  public enum Tolerance {
+    public static let scores = 1e-5
+    public static let scoreGradient = 1e-5
+    public static let rowLoss = 1e-5
+    public static let gradients = 1e-4
+    public static let adam = 1e-5
+    /// The first 200 losses of a whole fit: the two paths round differently at every step.
+    public static let fitLosses = 1e-4
+  }
+
+  /// Creates the validation of `backend`.
+  public init(backend: OpenCLBackend) { self.backend = backend }
+
+  /// A problem to check on.
+  struct Problem {
+    var name: String
+    var qrels: Qrels
+    var dimension: Int
+    /// Query rows per block of the score matrix.
+    var blockRows: Int
+  }
+
+  static func problems() throws -> [Problem] {
+    var generator = SplitMix64(seed: 2025)
+    let mixed = (0..<40).map { _ in
+      Array((0..<23).shuffled(using: &generator).prefix(Int.random(in: 1...6, using: &generator)))
+    }
+    return [
+      Problem(name: "n=7 k=2 d=1", qrels: .allSubsets(documents: 7, k: 2), dimension: 1, blockRows: 21),
+      Problem(name: "n=13 k=3 d=2", qrels: .allSubsets(documents: 13, k: 3), dimension: 2, blockRows: 100),
+      Problem(name: "n=29 k=2 d=3", qrels: .allSubsets(documents: 29, k: 2), dimension: 3, blockRows: 150),
+      Problem(name: "n=37 k=2 d=17", qrels: .allSubsets(documents: 37, k: 2), dimension: 17, blockRows: 250),
+      Problem(name: "n=45 k=2 d=64", qrels: .allSubsets(documents: 45, k: 2), dimension: 64, blockRows: 333),
+      Problem(name: "mixed |R| n=23 d=5", qrels: try Qrels(relevant: mixed, documentCount: 23), dimension: 5, blockRows: 17),
+    ]
+  }
+
+  /// Runs every check, passing each to `report` as it completes.
+  public func run(report: (ValidationCheck) -> Void = { _ in }) throws -> [ValidationCheck] {
+    var checks: [ValidationCheck] = []
+    func record(_ check: ValidationCheck) {
+      checks.append(check)
+      report(check)
+    }
+    for problem in try Self.problems() {
+      try checkKernels(on: problem, record)
+      try checkFit(on: problem, record)
+    }
+    try checkVerdicts(record)
+    return checks
+  }
+
+  private func sessions(for problem: Problem, seed: UInt64 = 1) throws
+    -> (reference: CPUFitEngine<Float>, device: OpenCLSession)
+  {
+    let settings = Hyperparameters()
+    let start = Embeddings.random(
+      queries: problem.qrels.queryCount, documents: problem.qrels.documentCount,
+      dimension: problem.dimension, seed: seed)
+    let reference = CPUFitEngine<Float>(
+      qrels: problem.qrels, dimension: problem.dimension, queries: start.queries,
+      documents: start.documents, learningRate: Float(settings.learningRate),
+      temperature: Float(settings.temperature))
+    let device = try OpenCLSession(
+      runtime: backend.runtime, qrels: problem.qrels, start: start, hyperparameters: settings,
+      blockRows: problem.blockRows)
+    return (reference, device)
+  }
+
+  /// Each kernel, block by block, against the CPU reference from the same embeddings.
+  private func checkKernels(on problem: Problem, _ record: (ValidationCheck) -> Void) throws {
+    let (reference, device) = try sessions(for: problem)
+    let n = problem.qrels.documentCount
+    var scores: (observed: [Float], expected: [Float]) = ([], [])
+    var scoreGradients: (observed: [Float], expected: [Float]) = ([], [])
+    for block in device.blocks {
+      try device.computeScores(block)
+      scores.observed += try device.scores.read(prefix: block.count * n)
+      try device.computeSoftmax(block)
+      scoreGradients.observed += try device.scores.read(prefix: block.count * n)
+      try device.computeGradients(block)
+    }
+    let rows = (0..<problem.qrels.queryCount).map { reference.row(of: $0) }
+    scores.expected = rows.flatMap(\.scores)
+    scoreGradients.expected = rows.flatMap(\.scoreGradient)
+    let name = "\(problem.name) (\(device.blocks.count) blocks)"
+    record(ValidationCheck("scores S = QDᵀ/τ, \(name)", observed: scores.observed, expected: scores.expected, tolerance: Tolerance.scores))
+    record(ValidationCheck("softmax ∂L/∂S, \(name)", observed: scoreGradients.observed, expected: scoreGradients.expected, tolerance: Tolerance.scoreGradient))
+    record(ValidationCheck("softmax row loss, \(name)", observed: try device.rowLoss.read(), expected: rows.map(\.loss), tolerance: Tolerance.rowLoss))
+    record(ValidationCheck("softmax solved flags, \(name)", observed: try device.rowSolved.read().map(Int.init), expected: rows.map { $0.verdict.solved ? 1 : 0 }))
+    record(ValidationCheck("softmax top-k hits, \(name)", observed: try device.rowFound.read().map(Int.init), expected: rows.map(\.verdict.relevantFound)))
+
+    let expected = reference.evaluate()
+    let observed = try device.reduceRows()
+    record(ValidationCheck("reduction: loss, \(name)", observed: [observed.loss], expected: [expected.loss], tolerance: Tolerance.rowLoss))
+    record(ValidationCheck("reduction: solved, found, \(name)", observed: [observed.solvedQueries, observed.relevantFound], expected: [expected.solvedQueries, expected.relevantFound]))
+    record(ValidationCheck("∇Q = G·D/τ, \(name)", observed: try device.queryGradient.read(), expected: reference.queryMatrixGradient(), tolerance: Tolerance.gradients))
+    record(ValidationCheck("∇D = Gᵀ·Q/τ, \(name)", observed: try device.documentGradient.read(), expected: reference.documentGradientMatrix(), tolerance: Tolerance.gradients))
+
+    // Adam from identical gradients, so that the kernel alone is compared.
+    try device.queryGradient.write(reference.queryMatrixGradient())
+    try device.documentGradient.write(reference.documentGradientMatrix())
+    for iteration in 1...2 {
+      reference.update(iteration: iteration)
+      try device.update(iteration: iteration)
+    }
+    let after = try device.embeddings()
+    record(ValidationCheck("Adam + renormalisation (Q, D), \(name)", observed: after.queries + after.documents, expected: reference.queryMatrix() + reference.documentMatrix(), tolerance: Tolerance.adam))
+
+    let damaged = try device.buffers.filter { try !$0.guardIsIntact() }.map(\.name)
+    var guardCheck = ValidationCheck("guard regions after every buffer, \(name)", observed: [damaged.count], expected: [0])
+    if !damaged.isEmpty { guardCheck.name += ": written past " + damaged.joined(separator: ", ") }
+    record(guardCheck)
+  }
+
+  /// The first 200 losses of a whole fit from the same start.
+  private func checkFit(on problem: Problem, _ record: (ValidationCheck) -> Void) throws {
+    let (reference, device) = try sessions(for: problem, seed: 2)
+    var losses: (observed: [Double], expected: [Double]) = ([], [])
+    for iteration in 1...200 {
+      losses.expected.append(reference.evaluate().loss)
+      losses.observed.append(try device.evaluate().loss)
+      reference.update(iteration: iteration)
+      try device.update(iteration: iteration)
+    }
+    record(ValidationCheck("whole fit: first 200 losses, \(problem.name)", observed: losses.observed, expected: losses.expected, tolerance: Tolerance.fitLosses))
+  }
+
+  /// The verdicts of known geometry: three documents in the plane are solved, four never.
+  private func checkVerdicts(_ record: (ValidationCheck) -> Void) throws {
+    for (documents, solved) in [(3, true), (4, false)] {
+      let fit = try FreeEmbeddingFit(
+        documents: documents, k: 2, dimension: 2, hyperparameters: Hyperparameters(),
+        checkingCapacityOf: backend)
+      let (result, _) = try fit.run(on: backend)
+      record(ValidationCheck(
+        "whole fit: n=\(documents) d=2 is \(solved ? "" : "not ")solved",
+        observed: [result.solved ? 1 : 0], expected: [solved ? 1 : 0]))
+    }
+  }
+}

@@ -1,0 +1,222 @@
+import COpenCL
+import Foundation
+import Kernels
+
+/// A device ready to run fits: its context, one in-order command queue, and the kernels,
+/// built once and shared by every fit on the device.
+///
+/// Sendable: fits on several threads may share it; a lock makes setting a kernel's arguments
+/// and enqueueing it one step, and the queue orders the rest.
+final class OpenCLRuntime: @unchecked Sendable {
+  let device: OpenCLDevice
+  let api: COpenCLFunctions
+  /// Side of the square work-groups of the tiled products.
+  let tile: Int
+  /// Work-items per query row in the row-wise kernels.
+  let rowGroup: Int
+
+  private let context: cl_context
+  let queue: cl_command_queue
+  private let program: cl_program
+  private var kernels: [Kernel: cl_kernel] = [:]
+  private let launchLock = NSLock()
+
+  /// The program's kernels.
+  enum Kernel: String, CaseIterable {
+    case scores
+    case softmaxRows = "softmax_rows"
+    case queryGradient = "query_gradient"
+    case documentGradient = "document_gradient"
+    case adamRows = "adam_rows"
+    case reduceRows = "reduce_rows"
+  }
+
+  /// Creates the context and queue and builds the kernels for `device`.
+  ///
+  /// Work-group shapes come from the device's limits: TILE × TILE ≤ the largest work-group,
+  /// at most 16; ROW_GROUP up to 64.
+  init(device: OpenCLDevice, library: OpenCLLibrary) throws {
+    self.device = device
+    let api = library.api
+    self.api = api
+    tile = [16, 8, 4, 2, 1].first { $0 * $0 <= device.maximumWorkGroupSize } ?? 1
+    rowGroup = [64, 32, 16, 8, 4, 2, 1].first { $0 <= device.maximumWorkGroupSize } ?? 1
+
+    var status: cl_int = CL_SUCCESS
+    var id: cl_device_id? = device.id
+    guard let context = api.CreateContext.loaded(nil, 1, &id, nil, nil, &status) else {
+      throw OpenCLError.call("clCreateContext", status)
+    }
+    self.context = context
+    guard let queue = api.CreateCommandQueue.loaded(context, device.id, 0, &status) else {
+      _ = api.ReleaseContext.loaded(context)
+      throw OpenCLError.call("clCreateCommandQueue", status)
+    }
+    self.queue = queue
+
+    let source = KernelSources.program
+    var program: cl_program?
+    source.withCString { text in
+      var pointer: UnsafePointer<CChar>? = text
+      program = api.CreateProgramWithSource.loaded(context, 1, &pointer, nil, &status)
+    }
+    guard let program else {
+      _ = api.ReleaseCommandQueue.loaded(queue)
+      _ = api.ReleaseContext.loaded(context)
+      throw OpenCLError.call("clCreateProgramWithSource", status)
+    }
+    self.program = program
+    // From here on, deinit releases what exists.
+    let options = "-cl-std=CL1.2 -D TILE=\(tile) -D ROW_GROUP=\(rowGroup)"
+    status = api.BuildProgram.loaded(program, 1, &id, options, nil, nil)
+    if status == CL_BUILD_PROGRAM_FAILURE {
+      throw OpenCLError.build(device: device.summary, log: buildLog())
+    }
+    try check(status, "clBuildProgram")
+    for kernel in Kernel.allCases {
+      guard let created = api.CreateKernel.loaded(program, kernel.rawValue, &status) else {
+        throw OpenCLError.call("clCreateKernel(\(kernel.rawValue))", status)
+      }
+      kernels[kernel] = created
+    }
+  }
+
+  deinit {
+    // Clean-up failures are not actionable; the codes are ignored.
+    for kernel in kernels.values { _ = api.ReleaseKernel.loaded(kernel) }
+    _ = api.ReleaseProgram.loaded(program)
+    _ = api.ReleaseCommandQueue.loaded(queue)
+    _ = api.ReleaseContext.loaded(context)
+  }
+
+  /// The build log's error lines, joined into one line.
+  private func buildLog() -> String {
+    var size = 0
+    _ = api.GetProgramBuildInfo.loaded(program, device.id, cl_program_build_info(CL_PROGRAM_BUILD_LOG), 0, nil, &size)
+    var bytes = [CChar](repeating: 0, count: size + 1)
+    _ = api.GetProgramBuildInfo.loaded(program, device.id, cl_program_build_info(CL_PROGRAM_BUILD_LOG), size, &bytes, nil)
+    let log = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let lines = log.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+    let errors = lines.filter { $0.contains("error") }
+    return (errors.isEmpty ? lines : errors).prefix(5).joined(separator: " | ")
+  }
+
+  /// An argument of a kernel launch.
+  enum Argument {
+    case int(Int)
+    case float(Float)
+    case buffer(cl_mem)
+  }
+
+  /// Enqueues `kernel` over `global` work-items in work-groups of `local` (sizes per dimension;
+  /// each global size is rounded up to a multiple of its local size).
+  func launch(_ kernel: Kernel, global: [Int], local: [Int], _ arguments: [Argument]) throws {
+    guard let handle = kernels[kernel] else { preconditionFailure("kernel \(kernel) not built") }
+    launchLock.lock()
+    defer { launchLock.unlock() }
+    for (index, argument) in arguments.enumerated() {
+      let status: cl_int
+      switch argument {
+      case .int(let value):
+        var value = cl_int(value)
+        status = api.SetKernelArg.loaded(handle, cl_uint(index), MemoryLayout<cl_int>.size, &value)
+      case .float(let value):
+        var value = value
+        status = api.SetKernelArg.loaded(handle, cl_uint(index), MemoryLayout<Float>.size, &value)
+      case .buffer(let memory):
+        var memory: cl_mem? = memory
+        status = api.SetKernelArg.loaded(handle, cl_uint(index), MemoryLayout<cl_mem>.size, &memory)
+      }
+      try check(status, "clSetKernelArg(\(kernel.rawValue), \(index))")
+    }
+    let rounded = zip(global, local).map { size, group in (size + group - 1) / group * group }
+    guard rounded.allSatisfy({ $0 > 0 }) else { return }
+    try check(
+      api.EnqueueNDRangeKernel.loaded(queue, handle, cl_uint(rounded.count), nil, rounded, local, 0, nil, nil),
+      "clEnqueueNDRangeKernel(\(kernel.rawValue))")
+  }
+
+  /// Waits for every enqueued command.
+  func finish() throws {
+    try check(api.Finish.loaded(queue), "clFinish")
+  }
+
+  /// Allocates a device buffer of `count` elements followed by a guard region.
+  func makeBuffer<Element: BitwiseCopyable>(_: Element.Type, count: Int) throws -> DeviceBuffer<Element> {
+    var status: cl_int = CL_SUCCESS
+    let bytes = (count + DeviceBuffer<Element>.guardCount) * MemoryLayout<Element>.stride
+    guard let memory = api.CreateBuffer.loaded(context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
+    else {
+      throw OpenCLError.call("clCreateBuffer(\(formatBytes(Double(bytes))))", status)
+    }
+    let buffer = DeviceBuffer<Element>(runtime: self, memory: memory, count: count)
+    try buffer.writeGuard()
+    return buffer
+  }
+}
+
+/// A buffer on the device, released with the Swift object. Past its `count` elements lies a
+/// guard region filled with a canary byte, which `guardIsIntact()` checks, to catch kernels
+/// that write out of bounds.
+final class DeviceBuffer<Element: BitwiseCopyable> {
+  static var guardCount: Int { 64 }
+  private static var canary: UInt8 { 0xA5 }
+
+  let memory: cl_mem
+  let count: Int
+  private let runtime: OpenCLRuntime
+
+  fileprivate init(runtime: OpenCLRuntime, memory: cl_mem, count: Int) {
+    self.runtime = runtime
+    self.memory = memory
+    self.count = count
+  }
+
+  deinit { _ = runtime.api.ReleaseMemObject.loaded(memory) }
+
+  /// Copies `elements` (exactly `count`) to the device; blocking.
+  func write(_ elements: [Element]) throws {
+    precondition(elements.count == count, "writing \(elements.count) elements into \(count)")
+    guard count > 0 else { return }
+    try elements.withUnsafeBytes { bytes in
+      try check(
+        runtime.api.EnqueueWriteBuffer.loaded(
+          runtime.queue, memory, cl_bool(CL_TRUE), 0, bytes.count, bytes.baseAddress, 0, nil, nil),
+        "clEnqueueWriteBuffer")
+    }
+  }
+
+  /// Copies the first `count` (or `prefix`) elements to the host; blocking.
+  func read(prefix: Int? = nil) throws -> [Element] {
+    let length = prefix ?? count
+    guard length > 0 else { return [] }
+    return try [Element](unsafeUninitializedCapacity: length) { elements, initialized in
+      try check(
+        runtime.api.EnqueueReadBuffer.loaded(
+          runtime.queue, memory, cl_bool(CL_TRUE), 0, length * MemoryLayout<Element>.stride,
+          elements.baseAddress, 0, nil, nil),
+        "clEnqueueReadBuffer")
+      initialized = length
+    }
+  }
+
+  fileprivate func writeGuard() throws {
+    let bytes = [UInt8](repeating: Self.canary, count: Self.guardCount * MemoryLayout<Element>.stride)
+    try check(
+      runtime.api.EnqueueWriteBuffer.loaded(
+        runtime.queue, memory, cl_bool(CL_TRUE), count * MemoryLayout<Element>.stride, bytes.count,
+        bytes, 0, nil, nil),
+      "clEnqueueWriteBuffer")
+  }
+
+  /// Whether the guard region after the buffer still holds the canary.
+  func guardIsIntact() throws -> Bool {
+    var bytes = [UInt8](repeating: 0, count: Self.guardCount * MemoryLayout<Element>.stride)
+    try check(
+      runtime.api.EnqueueReadBuffer.loaded(
+        runtime.queue, memory, cl_bool(CL_TRUE), count * MemoryLayout<Element>.stride, bytes.count,
+        &bytes, 0, nil, nil),
+      "clEnqueueReadBuffer")
+    return bytes.allSatisfy { $0 == Self.canary }
+  }
+}

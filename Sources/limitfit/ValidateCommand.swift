@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import LimitFit
+
+struct ValidateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "validate",
+    abstract: "Check every OpenCL kernel and short whole fits against the CPU reference.",
+    discussion: """
+      Runs seeded random problems of awkward sizes (d = 1, 2, 3, 17, 64; sizes that are not \
+      multiples of the work-group sizes; several query blocks) on the OpenCL device and on \
+      the CPU backend, and prints, per check, the largest absolute error, the error relative \
+      to the values' scale, the tolerance and PASS or FAIL. Exits non-zero if any check fails.
+      """
+  )
+
+  @Option(help: "The backend to check against the CPU reference: opencl.")
+  var backend: BackendRequest = .opencl
+
+  @Option(help: "The OpenCL device (see 'limitfit devices'); default: $\(BackendSelection.deviceVariable), else auto's choice.")
+  var device: Int?
+
+  func run() throws {
+    guard backend == .opencl else {
+      throw LimitFitError("validate checks the opencl backend against the cpu reference; --backend \(backend.rawValue) has nothing to check")
+    }
+    let backend = try BackendSelection.makeBackend(
+      .opencl, deviceIndex: BackendSelection.deviceIndex(option: device), notice: printToStandardError)
+    guard let openCL = backend as? OpenCLBackend else {
+      preconditionFailure("the opencl request made a \(backend.name) backend")
+    }
+    print("Validating \(openCL.device)")
+    print(row("check", "max abs err", "rel err", "tolerance", "result"))
+    let checks = try KernelValidation(backend: openCL).run { check in
+      print(row(
+        check.name, scientific(check.maximumAbsoluteError), scientific(check.relativeError),
+        scientific(check.tolerance), check.passed ? "PASS" : "FAIL"))
+    }
+    let failed = checks.filter { !$0.passed }.count
+    print("\(checks.count - failed) passed, \(failed) failed")
+    if failed > 0 { throw ExitCode.failure }
+  }
+
+  private func row(_ name: String, _ absolute: String, _ relative: String, _ tolerance: String, _ result: String) -> String {
+    name + String(repeating: " ", count: max(1, 64 - name.count))
+      + [absolute, relative, tolerance].map { $0.leftPadded(to: 12) }.joined() + "  " + result
+  }
+
+  private func scientific(_ value: Double) -> String { String(format: "%.2e", value) }
+}
+
+extension String {
+  func leftPadded(to width: Int) -> String {
+    String(repeating: " ", count: max(0, width - count)) + self
+  }
+}

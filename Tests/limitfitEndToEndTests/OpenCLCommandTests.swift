@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// Whether an OpenCL platform exists here, asked of the built tool; in CI it must.
+let hasOpenCL: Bool = {
+  let devices = try? limitfit(["devices"])
+  return devices?.standardOutput.hasPrefix("Platform 0:") == true
+}()
+
+@Suite(.enabled(
+  if: hasOpenCL || ProcessInfo.processInfo.environment["CI"] == "true",
+  "skipped: limitfit devices finds no OpenCL platform"))
+struct OpenCLCommandTests {
+  @Test func devicesListsPoCLAndWhatAutoPicks() throws {
+    let run = try limitfit(["devices"])
+    #expect(run.status == 0)
+    #expect(run.standardOutput.contains("[0] "))
+    #expect(run.standardOutput.contains("compute units"))
+    #expect(run.standardOutput.contains("max allocation"))
+    #expect(run.standardOutput.contains("auto"))
+  }
+
+  @Test func threeDocumentsInThePlaneAreSolvedOnOpenCL() throws {
+    let run = try limitfit(["fit", "--docs", "3", "--dim", "2", "--backend", "opencl", "--json", "-"])
+    #expect(run.status == 0)
+    let result = try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any]
+    #expect(result?["solved"] as? Bool == true)
+    #expect(result?["backend"] as? String == "opencl")
+  }
+
+  @Test func aMissingDeviceIsOneLine() throws {
+    for arguments in [["fit", "--docs", "3", "--dim", "2", "--device", "99"], ["validate", "--device", "99"]] {
+      let run = try limitfit(arguments)
+      #expect(run.status != 0)
+      #expect(run.standardError.hasPrefix("Error: --device 99 does not exist: the devices are 0 to "))
+      #expect(run.standardError.split(separator: "\n").count == 1)
+    }
+  }
+
+  @Test func aBadDeviceVariableIsOneLine() throws {
+    let run = try limitfit(["fit", "--docs", "3", "--dim", "2", "--backend", "opencl"], environment: ["LIMITFIT_DEVICE": "gpu"])
+    #expect(run.status != 0)
+    #expect(run.standardError == "Error: LIMITFIT_DEVICE=gpu is not a device index (0, 1, …)\n")
+  }
+}
+
+@Suite struct FallbackTests {
+  /// Ways to hide OpenCL: no library at all, or a loader with no platform registered.
+  static let hidden: [(name: String, environment: [String: String], reason: String)] = [
+    ("no library", ["LIMITFIT_OPENCL_LIBRARY": "/nonexistent/libOpenCL.so.1"],
+     "OpenCL is not available: cannot load /nonexistent/libOpenCL.so.1"),
+    ("no platform", ["OCL_ICD_VENDORS": emptyFolder()],
+     "no OpenCL platform found (error -1001, CL_PLATFORM_NOT_FOUND_KHR)"),
+  ]
+
+  static func emptyFolder() -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("limitfit-no-vendors")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.path
+  }
+
+  @Test(arguments: hidden.indices)
+  func autoFallsBackToTheCPUWithANotice(index: Int) throws {
+    let (name, environment, reason) = Self.hidden[index]
+    let run = try limitfit(["fit", "--docs", "3", "--dim", "2"], environment: environment)
+    #expect(run.status == 0, "\(name)")
+    #expect(run.standardOutput.hasPrefix("solved: n = 3"), "\(name)")
+    #expect(run.standardOutput.contains("on cpu"), "\(name)")
+    #expect(run.standardError.hasPrefix("limitfit: " + reason), "\(name): \(run.standardError)")
+    #expect(run.standardError.hasSuffix("; using the cpu backend\n"), "\(name)")
+    #expect(run.standardError.split(separator: "\n").count == 1, "\(name)")
+  }
+
+  @Test(arguments: hidden.indices)
+  func explicitOpenCLFailsWithOneLine(index: Int) throws {
+    let (name, environment, reason) = Self.hidden[index]
+    for arguments in [["fit", "--docs", "3", "--dim", "2", "--backend", "opencl"], ["validate"]] {
+      let run = try limitfit(arguments, environment: environment)
+      #expect(run.status == 1, "\(name): \(arguments)")
+      #expect(run.standardOutput.isEmpty)
+      #expect(run.standardError.hasPrefix("Error: " + reason), "\(name): \(run.standardError)")
+      #expect(run.standardError.split(separator: "\n").count == 1, "\(name)")
+    }
+  }
+
+  @Test(arguments: hidden.indices)
+  func devicesSaysWhyThereIsNone(index: Int) throws {
+    let (name, environment, reason) = Self.hidden[index]
+    let run = try limitfit(["devices"], environment: environment)
+    #expect(run.status == 0, "\(name)")
+    #expect(run.standardOutput.hasPrefix("No OpenCL device: " + reason), "\(name)")
+    #expect(run.standardOutput.contains("auto runs the cpu backend"))
+  }
+
+  @Test func deviceDoesNotApplyToTheCPUBackend() throws {
+    let run = try limitfit(["fit", "--docs", "3", "--dim", "2", "--backend", "cpu", "--device", "0"])
+    #expect(run.status == 1)
+    #expect(run.standardError == "Error: --device 0 selects an OpenCL device; it does not apply to --backend cpu\n")
+  }
+
+  @Test func validateChecksOnlyOpenCL() throws {
+    let run = try limitfit(["validate", "--backend", "cpu"])
+    #expect(run.status == 1)
+    #expect(run.standardError.hasPrefix("Error: validate checks the opencl backend against the cpu reference"))
+  }
+}
