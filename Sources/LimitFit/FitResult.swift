@@ -46,4 +46,32 @@ public struct FitResult: Codable, Equatable, Sendable {
   public var backend: String
   /// The device that ran the fit.
   public var device: String
+  /// The version of limitfit that ran the fit.
+  public var toolVersion: String = limitfitVersion
+
+  /// The parameters that decide this fit's outcome.
+  public var key: FitKey {
+    FitKey(documents: documents, dimension: dimension, k: k, hyperparameters: hyperparameters)
+  }
+}
+
+/// Everything that decides a fit's outcome: a stored fit with the same key is reused instead of
+/// being computed again. The backend is not part of it: backends agree up to rounding.
+public struct FitKey: Hashable, Sendable, CustomStringConvertible {
+  public var documents: Int
+  public var dimension: Int
+  public var k: Int?
+  public var hyperparameters: Hyperparameters
+
+  public init(documents: Int, dimension: Int, k: Int?, hyperparameters: Hyperparameters) {
+    self.documents = documents
+    self.dimension = dimension
+    self.k = k
+    self.hyperparameters = hyperparameters
+  }
+
+  public var description: String {
+    "n = \(documents), d = \(dimension)" + (k.map { ", k = \($0)" } ?? "")
+      + ", seed \(hyperparameters.seed)"
+  }
 }

@@ -157,7 +157,7 @@ public struct FitProgress: Sendable {
 
 extension Duration {
   /// The duration in seconds.
-  var seconds: Double {
+  public var seconds: Double {
     let (seconds, attoseconds) = components
     return Double(seconds) + Double(attoseconds) * 1e-18
   }

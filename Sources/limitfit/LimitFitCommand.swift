@@ -1,4 +1,5 @@
 import ArgumentParser
+import LimitFit
 
 @main
 struct LimitFitCommand: ParsableCommand {
@@ -10,10 +11,11 @@ struct LimitFitCommand: ParsableCommand {
       full-batch InfoNCE) to relevance matrices, after Weller et al., "On the Theoretical \
       Limitations of Embedding-Based Retrieval" (arXiv 2508.21038).
       """,
-    version: toolVersion,
-    subcommands: [FitCommand.self, DevicesCommand.self, ValidateCommand.self]
+    version: limitfitVersion,
+    subcommands: [
+      FitCommand.self, CriticalNCommand.self, CurveCommand.self, ReportCommand.self,
+      DevicesCommand.self, ValidateCommand.self,
+    ]
   )
 }
 
-/// The version recorded with every result.
-let toolVersion = "0.1.0"

@@ -15,8 +15,8 @@ final class ProgressLine {
     guard isatty(STDERR_FILENO) != 0 else { return nil }
   }
 
-  func show(progress: FitProgress) {
-    let text = String(
+  func show(progress: FitProgress, prefix: String = "") {
+    let text = prefix + String(
       format: "iteration %d  loss %.5f  accuracy %.4f  solved %d/%d  %.0f it/s",
       progress.iteration, progress.evaluation.loss, progress.evaluation.accuracy,
       progress.evaluation.solvedQueries, progress.evaluation.queries,
@@ -24,6 +24,12 @@ final class ProgressLine {
     let padding = String(repeating: " ", count: max(0, width - text.count))
     width = text.count
     FileHandle.standardError.write(Data(("\r" + text + padding).utf8))
+  }
+
+  /// Writes `line` above the status line, where it stays.
+  func log(_ line: String) {
+    clear()
+    printToStandardError(line)
   }
 
   func clear() {

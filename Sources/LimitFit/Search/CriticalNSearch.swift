@@ -1,0 +1,185 @@
+/// The paper's fit through its measured critical-n (Weller et al. 2025):
+/// critical-n ≈ −10.5322 + 4.0309 d + 0.0520 d² + 0.0037 d³.
+public let paperCubic = Cubic(coefficients: [-10.5322, 4.0309, 0.0520, 0.0037])
+
+/// What the fits of one n found, seed by seed.
+public struct SizeOutcome: Codable, Equatable, Sendable {
+  /// The number of documents n.
+  public var documents: Int
+  /// One fit per seed, in seed order.
+  public var fits: [FitResult]
+
+  /// Whether some seed solved it: n counts as solved when a solution exists.
+  public var solved: Bool { fits.contains { $0.solved } }
+}
+
+/// The paper's search for the largest n whose every k-subset query a d-dimensional fit solves
+/// (DESIGN.md §2): gallop from a start, binary search between the last success and the first
+/// failure, then sweep n − 4 … n + 5 around the answer, because near the edge the outcome is
+/// random rather than monotone in n.
+public struct CriticalNSearch: Sendable {
+  /// The embedding dimension d.
+  public var dimension: Int
+  /// The number of relevant documents per query.
+  public var k: Int
+  /// The seeds every n is fitted with; n is solved when any of them solves it.
+  public var seeds: [UInt64]
+  /// The first n tried.
+  public var start: Int
+  /// Offsets around the answer fitted for the plot.
+  public var sweep: ClosedRange<Int> = -4...5
+
+  /// The default start: the paper's cubic at d, rounded, at least k + 1.
+  public static func defaultStart(dimension: Int, k: Int) -> Int {
+    max(k + 1, Int(paperCubic(Double(dimension)).rounded()))
+  }
+
+  /// Creates the search; `start` defaults to `defaultStart(dimension:k:)`.
+  public init(dimension: Int, k: Int, seeds: [UInt64], start: Int? = nil) throws {
+    guard !seeds.isEmpty else { throw LimitFitError("the search needs at least one seed") }
+    let start = start ?? Self.defaultStart(dimension: dimension, k: k)
+    guard start > k else {
+      throw LimitFitError("the start (\(start)) must be more than k (\(k))")
+    }
+    self.dimension = dimension
+    self.k = k
+    self.seeds = seeds
+    self.start = start
+  }
+
+  /// Runs the search.
+  ///
+  /// - Parameter fit: fits n documents with one seed; called at most once per (n, seed).
+  /// - Returns: the critical-n and every outcome behind it.
+  public func run(fit: (_ documents: Int, _ seed: UInt64) throws -> FitResult) throws -> CriticalNResult {
+    var outcomes: [Int: SizeOutcome] = [:]
+    var path: [Int] = []
+    func solved(_ n: Int) throws -> Bool {
+      if let known = outcomes[n] { return known.solved }
+      let outcome = SizeOutcome(documents: n, fits: try seeds.map { try fit(n, $0) })
+      outcomes[n] = outcome
+      path.append(n)
+      return outcome.solved
+    }
+
+    // 1. Gallop: start, start ± 1, ± 2, ± 4, … until the outcome changes.
+    var lastSuccess: Int?
+    var firstFailure: Int?
+    if try solved(start) {
+      lastSuccess = start
+      var step = 1
+      while firstFailure == nil {
+        if try solved(start + step) { lastSuccess = start + step } else { firstFailure = start + step }
+        step *= 2
+      }
+    } else {
+      firstFailure = start
+      var step = 1
+      // Down to n = k + 1, the smallest problem; if even that fails, nothing is solved.
+      while lastSuccess == nil && firstFailure != k + 1 {
+        let n = max(start - step, k + 1)
+        if try solved(n) { lastSuccess = n } else { firstFailure = n }
+        step *= 2
+      }
+    }
+
+    // 2. Binary search between the last success and the first failure.
+    if var low = lastSuccess, var high = firstFailure {
+      while high - low > 1 {
+        let middle = low + (high - low) / 2
+        if try solved(middle) { low = middle } else { high = middle }
+      }
+      lastSuccess = low
+    }
+
+    // 3. The sweep around the answer, for the plot.
+    if let critical = lastSuccess {
+      for n in (critical + sweep.lowerBound)...(critical + sweep.upperBound) where n > k {
+        _ = try solved(n)
+      }
+    }
+    return CriticalNResult(
+      dimension: dimension, k: k, seeds: seeds, start: start, criticalN: lastSuccess,
+      searchPath: path, outcomes: outcomes.values.sorted { $0.documents < $1.documents })
+  }
+}
+
+/// The answer of a critical-n search, with its evidence.
+public struct CriticalNResult: Codable, Equatable, Sendable {
+  public var dimension: Int
+  public var k: Int
+  public var seeds: [UInt64]
+  public var start: Int
+  /// The largest n the search found solved; `nil` when not even n = k + 1 was.
+  public var criticalN: Int?
+  /// The n of the gallop, binary search and sweep, in the order first fitted.
+  public var searchPath: [Int]
+  /// Every n fitted, ascending.
+  public var outcomes: [SizeOutcome]
+
+  /// The fitted n above the critical-n that some seed solved anyway: the edge is not sharp.
+  public var solvedAbove: [Int] {
+    guard let criticalN else { return [] }
+    return outcomes.filter { $0.documents > criticalN && $0.solved }.map(\.documents)
+  }
+}
+
+/// A search as stored in a results file: its settings and its answer; its fits are stored
+/// beside it as fit records.
+public struct CriticalNSummary: Codable, Equatable, Sendable {
+  /// The summary of `result`, whose fits used `hyperparameters` (with each seed).
+  public init(
+    _ result: CriticalNResult, hyperparameters: Hyperparameters, wallSeconds: Double,
+    backend: any FitBackend
+  ) {
+    dimension = result.dimension
+    k = result.k
+    seeds = result.seeds
+    start = result.start
+    self.hyperparameters = hyperparameters
+    criticalN = result.criticalN
+    tested = result.outcomes.map(\.documents)
+    solved = result.outcomes.map(\.solved)
+    self.wallSeconds = wallSeconds
+    self.backend = backend.name
+    device = backend.device
+  }
+
+  public var dimension: Int
+  public var k: Int
+  public var seeds: [UInt64]
+  public var start: Int
+  /// The settings every fit used, but for the seed.
+  public var hyperparameters: Hyperparameters
+  public var criticalN: Int?
+  /// Every n fitted and whether some seed solved it, ascending.
+  public var tested: [Int]
+  public var solved: [Bool]
+  public var wallSeconds: Double
+  public var backend: String
+  public var device: String
+  public var toolVersion: String = limitfitVersion
+
+  /// What makes two searches the same search.
+  public var key: SearchKey {
+    SearchKey(dimension: dimension, k: k, seeds: seeds, hyperparameters: hyperparameters)
+  }
+}
+
+/// Everything that decides a search's answer.
+public struct SearchKey: Hashable, Sendable {
+  public var dimension: Int
+  public var k: Int
+  public var seeds: [UInt64]
+  /// The settings, with the seed zeroed: the seeds are listed above.
+  public var hyperparameters: Hyperparameters
+
+  public init(dimension: Int, k: Int, seeds: [UInt64], hyperparameters: Hyperparameters) {
+    var settings = hyperparameters
+    settings.seed = 0
+    self.dimension = dimension
+    self.k = k
+    self.seeds = seeds
+    self.hyperparameters = settings
+  }
+}

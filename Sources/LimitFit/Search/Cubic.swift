@@ -1,0 +1,69 @@
+import Foundation
+
+/// A polynomial c0 + c1 x + c2 x² + c3 x³.
+public struct Cubic: Codable, Equatable, Sendable {
+  /// c0, c1, c2, c3.
+  public var coefficients: [Double]
+
+  public init(coefficients: [Double]) {
+    precondition(coefficients.count == 4, "a cubic has 4 coefficients")
+    self.coefficients = coefficients
+  }
+
+  /// The value at x, by Horner's rule.
+  public func callAsFunction(_ x: Double) -> Double {
+    coefficients.reversed().reduce(0) { $0 * x + $1 }
+  }
+
+  /// The least-squares cubic through `points`, and its coefficient of determination r².
+  ///
+  /// Solved by Householder QR on the Vandermonde matrix of x / max|x|, which keeps it well
+  /// conditioned for x up to thousands; the coefficients are then scaled back.
+  ///
+  /// - Throws: `LimitFitError` with fewer than four distinct x.
+  public static func leastSquares(_ points: [(x: Double, y: Double)]) throws -> (cubic: Cubic, rSquared: Double) {
+    let distinct = Set(points.map(\.x)).count
+    guard distinct >= 4 else {
+      throw LimitFitError("a cubic needs at least 4 distinct dimensions; there are \(distinct)")
+    }
+    let scale = points.map { abs($0.x) }.max() ?? 1
+    // A is m × 4, column-major; b is m.
+    let m = points.count
+    var a = [[Double]](repeating: [Double](repeating: 0, count: m), count: 4)
+    for (row, point) in points.enumerated() {
+      let x = point.x / scale
+      for power in 0..<4 { a[power][row] = Foundation.pow(x, Double(power)) }
+    }
+    var b = points.map(\.y)
+
+    // Householder QR: reflect column j below the diagonal to zero, applying to A and b.
+    for j in 0..<4 {
+      let norm = (j..<m).reduce(0) { $0 + a[j][$1] * a[j][$1] }.squareRoot()
+      let alpha = a[j][j] > 0 ? -norm : norm
+      var v = [Double](repeating: 0, count: m)
+      v[j] = a[j][j] - alpha
+      for row in (j + 1)..<m { v[row] = a[j][row] }
+      let vNorm = (j..<m).reduce(0) { $0 + v[$1] * v[$1] }
+      guard vNorm > 0 else { continue }
+      func reflect(_ column: inout [Double]) {
+        let projection = (j..<m).reduce(0) { $0 + v[$1] * column[$1] } * 2 / vNorm
+        for row in j..<m { column[row] -= projection * v[row] }
+      }
+      for column in j..<4 { reflect(&a[column]) }
+      reflect(&b)
+    }
+    // Back substitution R c = Qᵀb.
+    var scaled = [Double](repeating: 0, count: 4)
+    for j in stride(from: 3, through: 0, by: -1) {
+      let known = ((j + 1)..<4).reduce(0) { $0 + a[$1][j] * scaled[$1] }
+      scaled[j] = (b[j] - known) / a[j][j]
+    }
+    let cubic = Cubic(coefficients: (0..<4).map { scaled[$0] / Foundation.pow(scale, Double($0)) })
+
+    let mean = points.map(\.y).reduce(0, +) / Double(m)
+    let residual = points.reduce(0) { $0 + ($1.y - cubic($1.x)) * ($1.y - cubic($1.x)) }
+    let total = points.reduce(0) { $0 + ($1.y - mean) * ($1.y - mean) }
+    let rSquared = total > 0 ? 1 - residual / total : (residual == 0 ? 1 : 0)
+    return (cubic, rSquared)
+  }
+}

@@ -1,0 +1,205 @@
+import Foundation
+
+/// critical-n against d: the measured points, a least-squares cubic through them, and its
+/// extrapolation beside the paper's (Weller et al. 2025, §4 and Figure 2).
+public struct Curve: Codable, Sendable {
+  /// One measured dimension.
+  public struct Point: Codable, Sendable {
+    public var dimension: Int
+    /// `nil` when not even n = k + 1 was solved.
+    public var criticalN: Int?
+    /// Every n fitted and whether some seed solved it.
+    public var tested: [Int]
+    public var solved: [Bool]
+  }
+
+  /// One extrapolated dimension.
+  public struct Extrapolation: Codable, Sendable {
+    public var dimension: Int
+    /// The fitted cubic's value.
+    public var fitted: Double?
+    /// The paper's cubic's value.
+    public var paperCubic: Double
+    /// The value the paper reports.
+    public var paperReported: Double
+  }
+
+  public var k: Int
+  public var seeds: [UInt64]
+  /// The settings of every fit, but for the seed.
+  public var hyperparameters: Hyperparameters
+  public var points: [Point]
+  /// The least-squares cubic through the points, when there are at least four.
+  public var cubic: Cubic?
+  public var rSquared: Double?
+  public var paperCubic: Cubic = LimitFit.paperCubic
+  public var extrapolations: [Extrapolation]
+
+  /// The dimensions the paper extrapolates to, and the critical-n it reports there.
+  public static let paperExtrapolations: [(dimension: Int, reported: Double)] = [
+    (512, 500_000), (768, 1_700_000), (1024, 4_000_000), (3072, 107_000_000), (4096, 250_000_000),
+  ]
+
+  /// The curve of `searches`, one per dimension, all with the same k, seeds and settings.
+  public init(searches: [CriticalNSummary]) throws {
+    guard let first = searches.first else { throw LimitFitError("there are no searches to fit") }
+    k = first.k
+    seeds = first.seeds
+    hyperparameters = first.hyperparameters
+    hyperparameters.seed = first.seeds.first ?? 0
+    points = searches.sorted { $0.dimension < $1.dimension }.map {
+      Point(dimension: $0.dimension, criticalN: $0.criticalN, tested: $0.tested, solved: $0.solved)
+    }
+    let measured = points.compactMap { point in point.criticalN.map { (x: Double(point.dimension), y: Double($0)) } }
+    if Set(measured.map(\.x)).count >= 4 {
+      let fit = try Cubic.leastSquares(measured)
+      cubic = fit.cubic
+      rSquared = fit.rSquared
+    }
+    extrapolations = Self.paperExtrapolations.map { [cubic] dimension, reported in
+      Extrapolation(
+        dimension: dimension, fitted: cubic?(Double(dimension)),
+        paperCubic: LimitFit.paperCubic(Double(dimension)), paperReported: reported)
+    }
+  }
+
+  // MARK: Text
+
+  /// The table d → critical-n, the cubic and the extrapolations, for a terminal.
+  public var summary: String {
+    var lines = ["    d  critical-n  paper's cubic"]
+    for point in points {
+      let measured = point.criticalN.map(String.init) ?? "none"
+      lines.append(
+        "\(String(point.dimension).leftPadded(5))  \(measured.leftPadded(10))  "
+          + String(format: "%13.1f", LimitFit.paperCubic(Double(point.dimension))))
+    }
+    if let cubic, let rSquared {
+      let c = cubic.coefficients
+      lines.append(String(
+        format: "least-squares cubic: critical-n ≈ %.4f %+.4f d %+.4f d² %+.4f d³  (r² = %.4f)",
+        c[0], c[1], c[2], c[3], rSquared))
+    } else {
+      lines.append("no cubic: it needs at least 4 dimensions with a critical-n")
+    }
+    lines.append("paper's cubic:       critical-n ≈ -10.5322 +4.0309 d +0.0520 d² +0.0037 d³  (r² = 0.999)")
+    lines.append("    d        fitted   paper's cubic  paper reports")
+    for row in extrapolations {
+      lines.append(
+        "\(String(row.dimension).leftPadded(5))  \(Self.abbreviated(row.fitted).leftPadded(12))"
+          + "  \(Self.abbreviated(row.paperCubic).leftPadded(14))  \(Self.abbreviated(row.paperReported).leftPadded(13))")
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  /// 1 234 567 as "1.23m", 500 000 as "500k".
+  static func abbreviated(_ value: Double?) -> String {
+    guard let value else { return "-" }
+    switch abs(value) {
+    case 1e6...: return String(format: "%.3gm", value / 1e6)
+    case 1e4...: return String(format: "%.3gk", value / 1e3)
+    default: return String(format: "%.0f", value)
+    }
+  }
+
+  /// d,critical_n,paper_cubic: one line per dimension.
+  public var csv: String {
+    (["d,critical_n,paper_cubic"] + points.map { point in
+      "\(point.dimension),\(point.criticalN.map(String.init) ?? ""),"
+        + String(format: "%.4f", LimitFit.paperCubic(Double(point.dimension)))
+    }).joined(separator: "\n") + "\n"
+  }
+
+  /// The curve as JSON.
+  public func json() throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return try encoder.encode(self) + Data("\n".utf8)
+  }
+
+  // MARK: Plot
+
+  /// The plot as SVG: the measured points, the fitted cubic, the paper's cubic dashed, labelled
+  /// axes, and r² in the legend.
+  public var svg: String {
+    let width = 720.0
+    let height = 460.0
+    let (left, right, top, bottom) = (80.0, 20.0, 40.0, 60.0)
+    let dimensions = points.map { Double($0.dimension) }
+    let xLow = dimensions.min() ?? 0
+    let xHigh = max(dimensions.max() ?? 1, xLow + 1)
+    let samples = Array(stride(from: xLow, through: xHigh, by: (xHigh - xLow) / 100))
+    let curveValues: [Double] = samples.flatMap { (d: Double) -> [Double] in
+      [LimitFit.paperCubic(d), cubic.map { $0(d) } ?? 0]
+    }
+    let measuredValues: [Double] = points.compactMap { $0.criticalN.map(Double.init) }
+    let yHigh = max(1, (measuredValues + curveValues).max() ?? 1) * 1.08
+    func x(_ value: Double) -> Double { left + (value - xLow) / (xHigh - xLow) * (width - left - right) }
+    func y(_ value: Double) -> Double { height - bottom - value / yHigh * (height - top - bottom) }
+    func polyline(_ f: (Double) -> Double) -> String {
+      samples.map { String(format: "%.1f,%.1f", x($0), y(max(0, min(yHigh, f($0))))) }
+        .joined(separator: " ")
+    }
+
+    var svg = [
+      ##"<?xml version="1.0" encoding="UTF-8"?>"##,
+      ##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(Int(width))" height="\##(Int(height))" viewBox="0 0 \##(Int(width)) \##(Int(height))" font-family="sans-serif" font-size="13">"##,
+      ##"<rect width="100%" height="100%" fill="white"/>"##,
+      ##"<text x="\##(width / 2)" y="24" text-anchor="middle" font-size="15">Free-embedding critical-n, k = \##(k)</text>"##,
+      // Axes.
+      ##"<line x1="\##(left)" y1="\##(height - bottom)" x2="\##(width - right)" y2="\##(height - bottom)" stroke="black"/>"##,
+      ##"<line x1="\##(left)" y1="\##(top)" x2="\##(left)" y2="\##(height - bottom)" stroke="black"/>"##,
+      ##"<text x="\##((left + width - right) / 2)" y="\##(height - 18)" text-anchor="middle">embedding dimension d</text>"##,
+      ##"<text transform="translate(22 \##((top + height - bottom) / 2)) rotate(-90)" text-anchor="middle">critical-n (documents)</text>"##,
+    ]
+    for tick in Self.ticks(from: xLow, to: xHigh) {
+      svg.append(##"<line x1="\##(x(tick))" y1="\##(height - bottom)" x2="\##(x(tick))" y2="\##(height - bottom + 5)" stroke="black"/>"##)
+      svg.append(##"<text x="\##(x(tick))" y="\##(height - bottom + 20)" text-anchor="middle">\##(Self.label(tick))</text>"##)
+    }
+    for tick in Self.ticks(from: 0, to: yHigh) {
+      svg.append(##"<line x1="\##(left - 5)" y1="\##(y(tick))" x2="\##(left)" y2="\##(y(tick))" stroke="black"/>"##)
+      svg.append(##"<text x="\##(left - 8)" y="\##(y(tick) + 4)" text-anchor="end">\##(Self.label(tick))</text>"##)
+    }
+    // Curves, then points on top.
+    svg.append(##"<polyline fill="none" stroke="gray" stroke-width="1.5" stroke-dasharray="6 4" points="\##(polyline { LimitFit.paperCubic($0) })"/>"##)
+    if let cubic {
+      svg.append(##"<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="\##(polyline { cubic($0) })"/>"##)
+    }
+    for point in points {
+      guard let critical = point.criticalN else { continue }
+      svg.append(##"<circle cx="\##(x(Double(point.dimension)))" cy="\##(y(Double(critical)))" r="4" fill="#d62728"><title>d = \##(point.dimension): critical-n = \##(critical)</title></circle>"##)
+    }
+    // Legend.
+    let legendX = left + 20
+    let fitted = rSquared.map { String(format: "least-squares cubic (r² = %.4f)", $0) } ?? "no cubic (fewer than 4 dimensions)"
+    svg += [
+      ##"<circle cx="\##(legendX)" cy="\##(top + 12)" r="4" fill="#d62728"/>"##,
+      ##"<text x="\##(legendX + 14)" y="\##(top + 16)">measured critical-n (\##(seeds.count) seed\##(seeds.count == 1 ? "" : "s"))</text>"##,
+      ##"<line x1="\##(legendX - 8)" y1="\##(top + 32)" x2="\##(legendX + 8)" y2="\##(top + 32)" stroke="#1f77b4" stroke-width="2"/>"##,
+      ##"<text x="\##(legendX + 14)" y="\##(top + 36)">\##(fitted)</text>"##,
+      ##"<line x1="\##(legendX - 8)" y1="\##(top + 52)" x2="\##(legendX + 8)" y2="\##(top + 52)" stroke="gray" stroke-width="1.5" stroke-dasharray="6 4"/>"##,
+      ##"<text x="\##(legendX + 14)" y="\##(top + 56)">paper's cubic (Weller et al. 2025, r² = 0.999)</text>"##,
+      "</svg>",
+    ]
+    return svg.joined(separator: "\n") + "\n"
+  }
+
+  /// About five round tick values between `low` and `high`.
+  static func ticks(from low: Double, to high: Double) -> [Double] {
+    let raw = (high - low) / 5
+    let magnitude = Foundation.pow(10, (Foundation.log10(raw)).rounded(.down))
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+    return stride(from: (low / step).rounded(.up) * step, through: high, by: step).map { $0 }
+  }
+
+  static func label(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(format: "%g", value)
+  }
+}
+
+extension String {
+  /// The string right-aligned in `width` characters.
+  func leftPadded(_ width: Int) -> String {
+    String(repeating: " ", count: max(0, width - count)) + self
+  }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// One line of a results file.
+public enum StoredRecord: Codable, Sendable {
+  /// One fit.
+  case fit(FitResult)
+  /// One critical-n search, whose fits are stored beside it.
+  case criticalN(CriticalNSummary)
+
+  private enum CodingKeys: String, CodingKey { case record }
+
+  public init(from decoder: any Decoder) throws {
+    let kind = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .record)
+    switch kind {
+    case "fit": self = .fit(try FitResult(from: decoder))
+    case "critical-n": self = .criticalN(try CriticalNSummary(from: decoder))
+    default:
+      throw DecodingError.dataCorrupted(
+        .init(codingPath: [CodingKeys.record], debugDescription: "unknown record kind \(kind)"))
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    switch self {
+    case .fit(let result):
+      try container.encode("fit", forKey: .record)
+      try result.encode(to: encoder)
+    case .criticalN(let summary):
+      try container.encode("critical-n", forKey: .record)
+      try summary.encode(to: encoder)
+    }
+  }
+}
+
+/// A results file: JSON Lines, one record per fit or search, appended and flushed to disk
+/// (fsync) one record at a time, so that a run killed midway loses at most the fit in progress.
+///
+/// Reading skips a truncated or corrupt line with a warning that names it; a run that reuses
+/// the file finds its finished fits by their `FitKey` instead of computing them again.
+public final class ResultsStore {
+  /// The file's path.
+  public let path: String
+  /// Every record read or appended, in file order, with its line number.
+  public private(set) var records: [(line: Int, record: StoredRecord)] = []
+  private var fitsByKey: [FitKey: FitResult] = [:]
+  private var lineCount = 0
+  private var needsNewline = false
+
+  /// Opens `path`, reading the records it holds; a missing file (and its folder) is created
+  /// at the first append.
+  ///
+  /// - Parameter warn: receives one line for each line of the file that cannot be read.
+  public init(path: String, warn: (String) -> Void) throws {
+    self.path = path
+    guard FileManager.default.fileExists(atPath: path) else { return }
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      throw LimitFitError("--results \(path): cannot read: \(error.localizedDescription)")
+    }
+    let decoder = JSONDecoder()
+    let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    for (index, line) in lines.enumerated() where !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) {
+      do {
+        remember(try decoder.decode(StoredRecord.self, from: Data(line)), line: index + 1)
+      } catch {
+        let last = index == lines.count - 1
+        warn("\(path):\(index + 1): skipped \(last ? "a truncated last line" : "an unreadable line")")
+      }
+    }
+    lineCount = data.isEmpty ? 0 : lines.count - (data.last == UInt8(ascii: "\n") ? 1 : 0)
+    needsNewline = !data.isEmpty && data.last != UInt8(ascii: "\n")
+  }
+
+  private func remember(_ record: StoredRecord, line: Int) {
+    records.append((line, record))
+    if case .fit(let result) = record { fitsByKey[result.key] = result }
+  }
+
+  /// The stored fit with this key, if any.
+  public func fit(for key: FitKey) -> FitResult? { fitsByKey[key] }
+
+  /// Every stored fit.
+  public var fits: [FitResult] {
+    records.compactMap { if case .fit(let result) = $0.record { result } else { nil } }
+  }
+
+  /// Every stored critical-n search.
+  public var searches: [CriticalNSummary] {
+    records.compactMap { if case .criticalN(let summary) = $0.record { summary } else { nil } }
+  }
+
+  /// Appends `record` as one line and flushes it to disk.
+  public func append(_ record: StoredRecord) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    var line = try encoder.encode(record)
+    line.append(UInt8(ascii: "\n"))
+    if needsNewline { line.insert(UInt8(ascii: "\n"), at: 0) }
+    try write(line)
+    needsNewline = false
+    lineCount += 1
+    remember(record, line: lineCount)
+  }
+
+  private func write(_ bytes: Data) throws {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    guard descriptor >= 0 else {
+      throw LimitFitError("--results \(path): cannot open for appending: \(String(cString: strerror(errno)))")
+    }
+    defer { close(descriptor) }
+    let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+    guard written == bytes.count, fsync(descriptor) == 0 else {
+      throw LimitFitError("--results \(path): cannot write: \(String(cString: strerror(errno)))")
+    }
+  }
+}
+
+extension ResultsStore {
+  /// The stored fit of n documents' k-subsets in d dimensions with `hyperparameters`, or a new
+  /// fit on `backend`, appended to the file before it is returned.
+  ///
+  /// - Returns: the result, and whether it came from the file.
+  public func fit(
+    documents: Int, k: Int, dimension: Int, hyperparameters: Hyperparameters,
+    on backend: any FitBackend, progress: ((FitProgress) -> Void)? = nil
+  ) throws -> (result: FitResult, reused: Bool) {
+    let key = FitKey(documents: documents, dimension: dimension, k: k, hyperparameters: hyperparameters)
+    if let stored = fit(for: key) { return (stored, true) }
+    let fit = try FreeEmbeddingFit(
+      documents: documents, k: k, dimension: dimension, hyperparameters: hyperparameters,
+      checkingCapacityOf: backend)
+    let (result, _) = try fit.run(on: backend, progress: progress)
+    try append(.fit(result))
+    return (result, false)
+  }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import LimitFit
+
+struct CriticalNCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "critical-n",
+    abstract: "Find the largest n whose every k-subset a d-dimensional free embedding represents.",
+    discussion: """
+      The paper's search: gallop from the start (default: the paper's cubic at d) until the \
+      outcome changes, binary search between the last solved n and the first unsolved one, \
+      then fit n − 4 … n + 5 around the answer. Every fit is appended to the results file as \
+      it finishes, and a rerun reuses the fits stored there with the same parameters.
+      """
+  )
+
+  @Option(help: "The embedding dimension d.")
+  var dim: Int
+
+  @Option(help: "The first n to fit (default: the paper's cubic at d, at least k + 1).")
+  var start: Int?
+
+  @OptionGroup(title: "Search")
+  var search: SearchOptions
+
+  @Option(help: "The results file (JSON Lines): every fit is appended; stored fits are reused.")
+  var results = "results/fits.jsonl"
+
+  @OptionGroup(title: "Backend")
+  var backend: BackendOptions
+
+  func run() throws {
+    try search.check()
+    _ = try ProblemSize.allSubsets(documents: search.k + 1, k: search.k, dimension: dim)
+    _ = try CriticalNSearch(dimension: dim, k: search.k, seeds: search.seedList, start: start)
+    let store = try ResultsStore(path: results, warn: printToStandardError)
+    let runner = SearchRunner(store: store, backend: try backend.makeBackend(), options: search)
+    let (result, summary, reused) = try runner.search(dimension: dim, start: start)
+    print(evidence(result, summary: summary, reused: reused))
+  }
+}
+
+/// The answer of a search and the fits that show it: the largest n solved and every n fitted
+/// above it, seed by seed.
+func evidence(_ result: CriticalNResult, summary: CriticalNSummary, reused: Int) -> String {
+  let fits = result.outcomes.reduce(0) { $0 + $1.fits.count }
+  var lines = [
+    "d = \(result.dimension), k = \(result.k): critical-n = "
+      + (result.criticalN.map(String.init) ?? "none (not even n = \(result.k + 1) was solved)")
+      + String(format: " (%d fits, %d reused; %.1f s on %@)", fits, reused, summary.wallSeconds, summary.backend)
+  ]
+  let shown = result.outcomes.filter { $0.documents >= (result.criticalN ?? 0) }
+  lines.append("     n   seed  verdict          iterations   best loss  accuracy")
+  for outcome in shown {
+    for fit in outcome.fits {
+      let verdict = fit.solved ? "solved" : "not solved"
+      let iterations = fit.firstSolvedIteration.map { "\($0)" } ?? "\(fit.iterations) (\(fit.stopReason.rawValue))"
+      lines.append(
+        String(outcome.documents).leftPadded(to: 6) + String(fit.hyperparameters.seed).leftPadded(to: 7)
+          + "  " + verdict.padding(toLength: 11, withPad: " ", startingAt: 0)
+          + iterations.leftPadded(to: 16) + String(format: "%12.5f%10.4f", fit.bestLoss, fit.accuracy))
+    }
+  }
+  if !result.solvedAbove.isEmpty {
+    lines.append("not monotone: n = \(result.solvedAbove.map(String.init).joined(separator: ", ")) above it was solved too")
+  }
+  return lines.joined(separator: "\n")
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import LimitFit
+
+struct CurveCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "curve",
+    abstract: "Find critical-n for each dimension, fit a cubic, and extrapolate it.",
+    discussion: """
+      Runs the critical-n search for each dimension (reusing the fits in the results file), \
+      fits a least-squares cubic critical-n(d), prints it with extrapolations to d = 512 … 4096 \
+      beside the paper's, and writes curve.json, curve.csv and curve.svg into --out. With \
+      --shard I/N it runs only every N-th dimension from the I-th (I = 0 … N − 1), for job \
+      arrays; merge the shards' results files with 'limitfit report'.
+      """
+  )
+
+  @Option(help: "Dimensions: a range (2...12), a list (2,4,8), or both (2...8,12,16).")
+  var dims: String
+
+  @OptionGroup(title: "Search")
+  var search: SearchOptions
+
+  @Option(help: "The results file (JSON Lines): every fit is appended; stored fits are reused.")
+  var results = "results/fits.jsonl"
+
+  @Option(help: "The folder for curve.json, curve.csv and curve.svg.")
+  var out = "results/curve"
+
+  @Flag(help: "Replace curve files that exist in --out.")
+  var overwrite = false
+
+  @Option(help: "Run only the dimensions of shard I of N: every N-th from the I-th (0-based).")
+  var shard: String?
+
+  @OptionGroup(title: "Backend")
+  var backend: BackendOptions
+
+  func run() throws {
+    try search.check()
+    let dimensions = try parseDimensions(dims)
+    let shard = try shard.map(Shard.init(parsing:)) ?? .whole
+    let mine = shard.select(dimensions)
+    let files = shard == .whole ? try CurveFiles(folder: out, overwrite: overwrite) : nil
+
+    let store = try ResultsStore(path: results, warn: printToStandardError)
+    let runner = SearchRunner(store: store, backend: try backend.makeBackend(), options: search)
+    var summaries: [CriticalNSummary] = []
+    for dimension in mine {
+      let (result, summary, reused) = try runner.search(dimension: dimension)
+      summaries.append(summary)
+      print(String(
+        format: "d = %d: critical-n = %@ (%d n fitted, %d fits reused, %.1f s)", dimension,
+        result.criticalN.map(String.init) ?? "none", result.outcomes.count, reused, summary.wallSeconds))
+      fflush(nil)  // a line per dimension, also in a job's log file
+    }
+    guard let files else {
+      print("shard \(shard.index)/\(shard.count) done: d = \(mine.map(String.init).joined(separator: ", ")); "
+        + "merge the shards with: limitfit report --results RESULTS…")
+      return
+    }
+    let curve = try Curve(searches: summaries)
+    print(curve.summary)
+    try files.write(curve)
+    print("wrote \(CurveFiles.names.map { (out as NSString).appendingPathComponent($0) }.joined(separator: ", "))")
+  }
+}
+

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import LimitFit
+
+/// The settings shared by the commands that search for critical-n.
+struct SearchOptions: ParsableArguments {
+  @Option(help: "The number of relevant documents per query (1 to \(ProblemSize.maximumK)).")
+  var k: Int = 2
+
+  @Option(help: "Seeds per n, counting up from --seed; n is solved when any seed solves it.")
+  var seeds: Int = 1
+
+  @OptionGroup(title: "Optimiser")
+  var optimiser: HyperparameterOptions
+
+  /// The seeds every n is fitted with.
+  var seedList: [UInt64] { (0..<seeds).map { optimiser.seed &+ UInt64($0) } }
+
+  /// Checks the values before any work starts.
+  func check() throws {
+    guard seeds >= 1 else { throw LimitFitError("--seeds (\(seeds)) must be at least 1") }
+    guard (1...ProblemSize.maximumK).contains(k) else {
+      throw LimitFitError("k (\(k)) must be between 1 and \(ProblemSize.maximumK)")
+    }
+    try optimiser.hyperparameters.validate()
+  }
+
+  /// The key every search with these settings in `dimension` dimensions has.
+  func searchKey(dimension: Int) -> SearchKey {
+    SearchKey(dimension: dimension, k: k, seeds: seedList, hyperparameters: optimiser.hyperparameters)
+  }
+}
+
+/// Runs critical-n searches on one backend, reusing and appending fits in a results file;
+/// on a terminal, shows the fit in progress and logs each finished one.
+struct SearchRunner {
+  let store: ResultsStore
+  let backend: any FitBackend
+  let options: SearchOptions
+  let terminal = ProgressLine()
+
+  /// The search in `dimension` dimensions, from `start` (default: the paper's cubic); its
+  /// summary is appended to the results file.
+  func search(dimension: Int, start: Int? = nil) throws -> (result: CriticalNResult, summary: CriticalNSummary, reused: Int) {
+    let clock = ContinuousClock()
+    let began = clock.now
+    let search = try CriticalNSearch(dimension: dimension, k: options.k, seeds: options.seedList, start: start)
+    var reused = 0
+    let result = try search.run { documents, seed in
+      var settings = options.optimiser.hyperparameters
+      settings.seed = seed
+      let (fit, fromFile) = try store.fit(
+        documents: documents, k: options.k, dimension: dimension, hyperparameters: settings,
+        on: backend, progress: terminal.map { line in { line.show(progress: $0, prefix: "d = \(dimension), n = \(documents), seed \(seed): ") } })
+      reused += fromFile ? 1 : 0
+      terminal?.log("d = \(dimension), n = \(documents), seed \(seed): \(fit.solved ? "solved" : "not solved")"
+        + (fromFile ? " (from \(store.path))" : String(format: " in %.2f s", fit.wallSeconds)))
+      return fit
+    }
+    let summary = CriticalNSummary(
+      result, hyperparameters: options.optimiser.hyperparameters,
+      wallSeconds: (clock.now - began).seconds, backend: backend)
+    try store.append(.criticalN(summary))
+    return (result, summary, reused)
+  }
+}
+
+/// Where a curve's files go: curve.json, curve.csv and curve.svg in one folder, never replacing
+/// existing files unless asked. Checked before any work starts.
+struct CurveFiles {
+  let folder: String
+  static let names = ["curve.json", "curve.csv", "curve.svg"]
+
+  init(folder: String, overwrite: Bool) throws {
+    self.folder = folder
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
+      throw LimitFitError("--out \(folder) is a file, not a folder")
+    }
+    for name in Self.names where !overwrite {
+      let path = (folder as NSString).appendingPathComponent(name)
+      if FileManager.default.fileExists(atPath: path) {
+        throw LimitFitError("--out \(folder): \(name) exists; pass --overwrite to replace it")
+      }
+    }
+  }
+
+  func write(_ curve: Curve) throws {
+    do {
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      let contents = [try curve.json(), Data(curve.csv.utf8), Data(curve.svg.utf8)]
+      for (name, data) in zip(Self.names, contents) {
+        try data.write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(name)), options: .atomic)
+      }
+    } catch {
+      throw LimitFitError("--out \(folder): cannot write: \(error.localizedDescription)")
+    }
+  }
+}

@@ -1,0 +1,262 @@
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Foundation
+import Testing
+@testable import LimitFit
+
+/// A fit result that says only whether n was solved, for the fake fitters.
+func fakeResult(documents: Int, seed: UInt64, solved: Bool, dimension: Int = 6) -> FitResult {
+  var settings = Hyperparameters()
+  settings.seed = seed
+  return FitResult(
+    documents: documents, dimension: dimension, k: 2, queries: documents * (documents - 1) / 2,
+    relevantPairs: documents * (documents - 1), hyperparameters: settings, iterations: 10,
+    firstSolvedIteration: solved ? 10 : nil, finalLoss: 1, bestLoss: 1, accuracy: solved ? 1 : 0.9,
+    solvedQueries: 0, solved: solved, stopReason: solved ? .solved : .plateau, wallSeconds: 0.01,
+    iterationsPerSecond: 1000, backend: "fake", device: "fake")
+}
+
+@Suite struct CriticalNSearchTests {
+  /// Runs a search whose fits solve exactly the (n, seed) pairs `solves` accepts; checks that
+  /// no pair is fitted twice.
+  func search(start: Int, seeds: [UInt64] = [42], solves: (Int, UInt64) -> Bool) throws -> CriticalNResult {
+    var fitted = Set<[UInt64]>()
+    let search = try CriticalNSearch(dimension: 6, k: 2, seeds: seeds, start: start)
+    return try search.run { n, seed in
+      #expect(fitted.insert([UInt64(n), seed]).inserted, "n = \(n), seed \(seed) fitted twice")
+      return fakeResult(documents: n, seed: seed, solved: solves(n, seed))
+    }
+  }
+
+  @Test(arguments: [3, 10, 20, 37, 38, 50, 200])
+  func findsASharpThresholdFromAnyStart(start: Int) throws {
+    let result = try search(start: start) { n, _ in n <= 37 }
+    #expect(result.criticalN == 37)
+    #expect(result.solvedAbove.isEmpty)
+    // The sweep n − 4 … n + 5.
+    #expect(Set(33...42).isSubset(of: result.outcomes.map(\.documents)))
+  }
+
+  @Test func gallopsUpByPowersOfTwo() throws {
+    let result = try search(start: 10) { n, _ in n <= 40 }
+    #expect(Array(result.searchPath.prefix(7)) == [10, 11, 12, 14, 18, 26, 42])
+  }
+
+  @Test func gallopsDownWhenTheStartFails() throws {
+    let result = try search(start: 30) { n, _ in n <= 12 }
+    #expect(Array(result.searchPath.prefix(6)) == [30, 29, 28, 26, 22, 14])
+    #expect(result.criticalN == 12)
+  }
+
+  @Test func nonMonotoneOutcomesNearTheEdge() throws {
+    // 37 fails by bad luck while 38 succeeds; the binary search settles between its
+    // brackets, and the sweep shows what lies above.
+    let solvedSet: Set<Int> = Set(3...36).union([38, 40])
+    let result = try search(start: 20) { n, _ in solvedSet.contains(n) }
+    let critical = try #require(result.criticalN)
+    #expect(solvedSet.contains(critical))
+    #expect(!solvedSet.contains(critical + 1))
+    #expect(result.solvedAbove == [38, 40].filter { $0 > critical && $0 <= critical + 5 })
+  }
+
+  @Test func anySeedSolvingCounts() throws {
+    let result = try search(start: 10, seeds: [1, 2, 3]) { n, seed in n <= 20 || (seed == 3 && n <= 23) }
+    #expect(result.criticalN == 23)
+    let outcome = try #require(result.outcomes.first { $0.documents == 23 })
+    #expect(outcome.fits.map(\.solved) == [false, false, true])
+  }
+
+  @Test func nothingSolvedHasNoCriticalN() throws {
+    let result = try search(start: 9) { _, _ in false }
+    #expect(result.criticalN == nil)
+    #expect(result.searchPath.last == 3)
+  }
+
+  @Test func refusesAStartAtOrBelowK() {
+    #expect(throws: LimitFitError("the start (2) must be more than k (2)")) {
+      try CriticalNSearch(dimension: 3, k: 2, seeds: [1], start: 2)
+    }
+  }
+
+  @Test func defaultStartIsThePapersCubic() {
+    #expect(CriticalNSearch.defaultStart(dimension: 12, k: 2) == 52)
+    #expect(CriticalNSearch.defaultStart(dimension: 2, k: 2) == 3)
+    #expect(abs(paperCubic(512) - 512_000) < 5000)
+  }
+}
+
+@Suite struct ResultsStoreTests {
+  func temporaryFile() throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.appendingPathComponent("results/fits.jsonl").path
+  }
+
+  @Test func roundTripsFitsAndSearches() throws {
+    let path = try temporaryFile()
+    let store = try ResultsStore(path: path) { Issue.record("warning: \($0)") }
+    let fits = (5...8).map { fakeResult(documents: $0, seed: 42, solved: $0 < 7) }
+    for fit in fits { try store.append(.fit(fit)) }
+    let result = try CriticalNSearch(dimension: 6, k: 2, seeds: [42], start: 5).run { n, seed in
+      fakeResult(documents: n, seed: seed, solved: n < 7)
+    }
+    let summary = CriticalNSummary(result, hyperparameters: Hyperparameters(), wallSeconds: 1, backend: CPUBackend())
+    try store.append(.criticalN(summary))
+
+    let reopened = try ResultsStore(path: path) { Issue.record("warning: \($0)") }
+    #expect(reopened.fits == fits)
+    #expect(reopened.searches == [summary])
+    #expect(reopened.records.map(\.line) == [1, 2, 3, 4, 5])
+    #expect(reopened.fit(for: fits[2].key) == fits[2])
+  }
+
+  @Test func skipsATruncatedLastLineAndAppendsAfterIt() throws {
+    let path = try temporaryFile()
+    let store = try ResultsStore(path: path) { _ in }
+    for n in 5...7 { try store.append(.fit(fakeResult(documents: n, seed: 1, solved: true))) }
+    // A kill during the write of the fourth record.
+    let handle = try #require(FileHandle(forWritingAtPath: path))
+    handle.seekToEndOfFile()
+    handle.write(Data(#"{"record":"fit","accuracy":1,"backe"#.utf8))
+    handle.closeFile()
+
+    var warnings: [String] = []
+    let resumed = try ResultsStore(path: path) { warnings.append($0) }
+    #expect(warnings == ["\(path):4: skipped a truncated last line"])
+    #expect(resumed.fits.map(\.documents) == [5, 6, 7])
+    try resumed.append(.fit(fakeResult(documents: 8, seed: 1, solved: false)))
+
+    warnings = []
+    let again = try ResultsStore(path: path) { warnings.append($0) }
+    #expect(warnings == ["\(path):4: skipped an unreadable line"])
+    #expect(again.fits.map(\.documents) == [5, 6, 7, 8])
+    #expect(again.records.last?.line == 5)
+  }
+
+  @Test func reusesOnlyFitsWithTheSameParameters() throws {
+    let store = try ResultsStore(path: try temporaryFile()) { _ in }
+    var settings = Hyperparameters()
+    let first = try store.fit(documents: 4, k: 2, dimension: 3, hyperparameters: settings, on: CPUBackend())
+    #expect(!first.reused)
+    let second = try store.fit(documents: 4, k: 2, dimension: 3, hyperparameters: settings, on: CPUBackend())
+    #expect(second.reused)
+    #expect(second.result == first.result)
+    settings.learningRate = 0.02
+    let changed = try store.fit(documents: 4, k: 2, dimension: 3, hyperparameters: settings, on: CPUBackend())
+    #expect(!changed.reused)
+    settings.learningRate = 0.01
+    settings.seed = 7
+    #expect(try !store.fit(documents: 4, k: 2, dimension: 3, hyperparameters: settings, on: CPUBackend()).reused)
+    #expect(store.fits.count == 3)
+  }
+}
+
+@Suite struct CubicTests {
+  @Test func recoversAnExactCubic() throws {
+    let truth = Cubic(coefficients: [-10.5322, 4.0309, 0.0520, 0.0037])
+    let points = (2...12).map { (x: Double($0), y: truth(Double($0))) }
+    let (cubic, rSquared) = try Cubic.leastSquares(points)
+    for (found, expected) in zip(cubic.coefficients, truth.coefficients) {
+      #expect(abs(found - expected) < 1e-9 * max(1, abs(expected)), "\(found) vs \(expected)")
+    }
+    #expect(abs(rSquared - 1) < 1e-12)
+  }
+
+  @Test func staysAccurateAtLargeX() throws {
+    let truth = Cubic(coefficients: [3, -2, 0.5, 1e-3])
+    let points = stride(from: 64, through: 4096, by: 64).map { (x: Double($0), y: truth(Double($0))) }
+    let (cubic, _) = try Cubic.leastSquares(points)
+    #expect(abs(cubic(8192) - truth(8192)) < 1e-6 * truth(8192))
+  }
+
+  @Test func fitsNoisyData() throws {
+    var generator = SplitMix64(seed: 3)
+    let truth = Cubic(coefficients: [1, 2, 0.3, 0.01])
+    let points = (2...40).map { x in
+      (x: Double(x), y: truth(Double(x)) + Double.random(in: -1...1, using: &generator))
+    }
+    let (cubic, rSquared) = try Cubic.leastSquares(points)
+    #expect(rSquared < 1 && rSquared > 0.999)
+    #expect(abs(cubic(30) - truth(30)) < 1)
+  }
+
+  @Test func needsFourDistinctDimensions() {
+    #expect(throws: LimitFitError("a cubic needs at least 4 distinct dimensions; there are 3")) {
+      try Cubic.leastSquares([(2, 3), (3, 4), (4, 9), (4, 9)])
+    }
+  }
+}
+
+@Suite struct CurveTests {
+  func summary(dimension: Int, criticalN: Int?) -> CriticalNSummary {
+    var result = CriticalNResult(dimension: dimension, k: 2, seeds: [42], start: 3, criticalN: criticalN, searchPath: [], outcomes: [])
+    result.outcomes = [SizeOutcome(documents: criticalN ?? 3, fits: [fakeResult(documents: criticalN ?? 3, seed: 42, solved: criticalN != nil)])]
+    return CriticalNSummary(result, hyperparameters: Hyperparameters(), wallSeconds: 1, backend: CPUBackend())
+  }
+
+  @Test func svgIsXMLWithOnePointPerMeasuredDimension() throws {
+    let searches = [(2, 3), (3, 4), (4, 9), (5, 13), (6, 18), (7, nil)].map { summary(dimension: $0.0, criticalN: $0.1) }
+    let curve = try Curve(searches: searches)
+    let counter = ElementCounter()
+    let parser = XMLParser(data: Data(curve.svg.utf8))
+    parser.delegate = counter
+    #expect(parser.parse(), "curve.svg is not well-formed XML: \(String(describing: parser.parserError))")
+    // One circle per measured point, and one in the legend.
+    #expect(counter.counts["circle"] == 5 + 1)
+    #expect(counter.counts["polyline"] == 2)
+    #expect(counter.texts.joined().contains("embedding dimension d"))
+    #expect(counter.texts.joined().contains("least-squares cubic (r² = "))
+  }
+
+  @Test func tableAndCSVListEveryDimension() throws {
+    let curve = try Curve(searches: [(2, 3), (3, 4), (4, 9), (5, 13)].map { summary(dimension: $0.0, criticalN: $0.1) })
+    #expect(curve.csv.split(separator: "\n").count == 5)
+    #expect(curve.csv.hasPrefix("d,critical_n,paper_cubic\n2,3,"))
+    #expect(curve.extrapolations.map(\.dimension) == [512, 768, 1024, 3072, 4096])
+    #expect(curve.summary.contains("least-squares cubic"))
+    #expect(curve.rSquared.map { abs($0 - 1) < 1e-9 } == true)  // 4 points: exact
+  }
+
+  @Test func fewerThanFourPointsHaveNoCubic() throws {
+    let curve = try Curve(searches: [(2, 3), (3, 4)].map { summary(dimension: $0.0, criticalN: $0.1) })
+    #expect(curve.cubic == nil)
+    #expect(curve.summary.contains("no cubic"))
+  }
+}
+
+final class ElementCounter: NSObject, XMLParserDelegate {
+  var counts: [String: Int] = [:]
+  var texts: [String] = []
+  func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    counts[name, default: 0] += 1
+  }
+  func parser(_ parser: XMLParser, foundCharacters string: String) { texts.append(string) }
+}
+
+@Suite struct ShardTests {
+  @Test(arguments: 1...6)
+  func shardsCoverEveryDimensionExactlyOnce(count: Int) throws {
+    let dimensions = try parseDimensions("2...12,16,32")
+    var covered: [Int] = []
+    for index in 0..<count { covered += try Shard(parsing: "\(index)/\(count)").select(dimensions) }
+    #expect(covered.sorted() == dimensions)
+  }
+
+  @Test func parsesDimensions() throws {
+    #expect(try parseDimensions("2...5") == [2, 3, 4, 5])
+    #expect(try parseDimensions("8,2,4,4") == [2, 4, 8])
+    #expect(try parseDimensions("2...4,10") == [2, 3, 4, 10])
+    for bad in ["", "0...3", "5...2", "a", "2..4", "2...", "1,,2"] {
+      #expect(throws: LimitFitError.self, "\(bad)") { try parseDimensions(bad) }
+    }
+  }
+
+  @Test func refusesBadShards() {
+    for bad in ["4/4", "-1/2", "1", "a/b", "0/0", "1/2/3"] {
+      #expect(throws: LimitFitError("--shard \(bad): expected I/N with 0 ≤ I < N, like 0/4")) {
+        try Shard(parsing: bad)
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+/// A new empty folder for one test.
+func temporaryFolder() throws -> URL {
+  let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+  try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  return folder
+}
+
+@Suite struct SearchCommandTests {
+  @Test func criticalNInThreeDimensionsIsFour() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let results = folder.appendingPathComponent("fits.jsonl").path
+    let run = try limitfit(["critical-n", "--dim", "3", "--results", results, "--backend", "cpu"])
+    #expect(run.status == 0, "\(run.standardError)")
+    #expect(run.standardOutput.hasPrefix("d = 3, k = 2: critical-n = 4 ("))
+    #expect(run.standardOutput.contains("     4     42  solved"))
+    #expect(run.standardOutput.contains("     5     42  not solved"))
+    #expect(run.standardError.isEmpty)
+
+    let again = try limitfit(["critical-n", "--dim", "3", "--results", results, "--backend", "cpu"])
+    #expect(again.standardOutput.contains("fits, 7 reused"))
+  }
+
+  @Test func curveWritesItsFilesAndReportReproducesThem() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let results = folder.appendingPathComponent("fits.jsonl").path
+    let out = folder.appendingPathComponent("curve").path
+    let run = try limitfit(["curve", "--dims", "2...4", "--patience", "200", "--results", results, "--out", out])
+    #expect(run.status == 0, "\(run.standardError)")
+    #expect(run.standardOutput.contains("d = 2: critical-n = 3"))
+    #expect(run.standardOutput.contains("d = 3: critical-n = 4"))
+    #expect(run.standardOutput.contains("d = 4: critical-n = "))
+    #expect(run.standardOutput.contains("paper's cubic:       critical-n ≈ -10.5322"))
+    for name in ["curve.json", "curve.csv", "curve.svg"] {
+      #expect(FileManager.default.fileExists(atPath: "\(out)/\(name)"), "\(name) missing")
+    }
+    let csv = try String(contentsOfFile: "\(out)/curve.csv", encoding: .utf8)
+
+    let refused = try limitfit(["curve", "--dims", "2...4", "--patience", "200", "--results", results, "--out", out])
+    #expect(refused.status == 1)
+    #expect(refused.standardError == "Error: --out \(out): curve.json exists; pass --overwrite to replace it\n")
+
+    let report = try limitfit(["report", "--results", results, "--patience", "200", "--out", out, "--overwrite"])
+    #expect(report.status == 0, "\(report.standardError)")
+    #expect(try String(contentsOfFile: "\(out)/curve.csv", encoding: .utf8) == csv)
+    let summary = report.standardOutput.components(separatedBy: "\nwrote ")[0]
+    #expect(summary.contains("    d  critical-n  paper's cubic"))
+    #expect(run.standardOutput.contains(summary))
+  }
+
+  @Test func shardsMergeIntoTheWholeCurve() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var files: [String] = []
+    for index in 0..<2 {
+      let results = folder.appendingPathComponent("shard\(index).jsonl").path
+      files.append(results)
+      let run = try limitfit(["curve", "--dims", "2...4", "--patience", "200", "--shard", "\(index)/2", "--results", results])
+      #expect(run.status == 0, "\(run.standardError)")
+      #expect(run.standardOutput.contains("shard \(index)/2 done: d = \(index == 0 ? "2, 4" : "3")"))
+    }
+    let out = folder.appendingPathComponent("merged").path
+    let report = try limitfit(["report", "--patience", "200", "--results"] + files + ["--out", out])
+    #expect(report.status == 0, "\(report.standardError)")
+    let csv = try String(contentsOfFile: "\(out)/curve.csv", encoding: .utf8)
+    #expect(csv.split(separator: "\n").map { $0.split(separator: ",").first ?? "" } == ["d", "2", "3", "4"])
+  }
+
+  @Test func aKilledRunResumesAndWarnsAboutTheTruncatedLine() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let results = folder.appendingPathComponent("fits.jsonl").path
+    _ = try limitfit(["critical-n", "--dim", "2", "--results", results])
+    let handle = try #require(FileHandle(forWritingAtPath: results))
+    handle.seekToEndOfFile()
+    handle.write(Data(#"{"record":"fit","accur"#.utf8))
+    handle.closeFile()
+    let lines = try String(contentsOfFile: results, encoding: .utf8).split(separator: "\n").count
+
+    let run = try limitfit(["critical-n", "--dim", "2", "--results", results])
+    #expect(run.status == 0)
+    #expect(run.standardError == "\(results):\(lines): skipped a truncated last line\n")
+    #expect(run.standardOutput.contains("critical-n = 3"))
+    #expect(run.standardOutput.contains(" reused;"))
+    #expect(!run.standardOutput.contains(" 0 reused;"))
+  }
+
+  @Test func reportSaysWhenNothingMatches() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let results = folder.appendingPathComponent("fits.jsonl").path
+    _ = try limitfit(["critical-n", "--dim", "2", "--results", results])
+    let run = try limitfit(["report", "--results", results, "--seeds", "2", "--out", folder.appendingPathComponent("c").path])
+    #expect(run.status == 1)
+    #expect(run.standardError.hasPrefix("Error: no critical-n search in \(results) matches k = 2, seeds 42,43"))
+    #expect(run.standardError.hasSuffix("they hold searches with k = 2, seeds 42\n"))
+  }
+
+  @Test(arguments: [
+    (["curve", "--dims", "0...3"], "--dims 0...3: expected a range like 2...12"),
+    (["curve", "--dims", "2...4", "--shard", "2/2"], "--shard 2/2: expected I/N with 0 ≤ I < N"),
+    (["critical-n", "--dim", "3", "--seeds", "0"], "--seeds (0) must be at least 1"),
+    (["critical-n", "--dim", "3", "--start", "2"], "the start (2) must be more than k (2)"),
+    (["critical-n", "--dim", "0"], "the dimension (0) must be at least 1"),
+    (["critical-n", "--dim", "3", "--k", "7"], "k (7) must be between 1 and 5"),
+    (["report", "--results", "/nonexistent/fits.jsonl", "--out", "/tmp/limitfit-never"], "--results /nonexistent/fits.jsonl does not exist"),
+  ])
+  func badInputIsOneLine(arguments: [String], message: String) throws {
+    let run = try limitfit(arguments + ["--results", "/tmp/limitfit-unused/fits.jsonl"].suffix(arguments.contains("--results") ? 0 : 2))
+    #expect(run.status != 0)
+    #expect(run.standardError.hasPrefix("Error: " + message), "\(run.standardError)")
+    #expect(run.standardError.split(separator: "\n").count == 1)
+  }
+}
