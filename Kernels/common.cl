@@ -22,45 +22,25 @@
 
 // Tree reductions over the ROW_GROUP work-items of a work-group, in a fixed order, so that
 // results are deterministic. Every work-item gets the result.
-float group_max(float value, __local float *scratch) {
-  const int lid = get_local_id(0);
-  scratch[lid] = value;
-  barrier(CLK_LOCAL_MEM_FENCE);
-  for (int stride = ROW_GROUP / 2; stride > 0; stride >>= 1) {
-    if (lid < stride) scratch[lid] = fmax(scratch[lid], scratch[lid + stride]);
-    barrier(CLK_LOCAL_MEM_FENCE);
+#define DEFINE_GROUP_REDUCTION(name, type, combine)                                  \
+  type name(type value, __local type *scratch) {                                     \
+    const int lid = get_local_id(0);                                                 \
+    scratch[lid] = value;                                                            \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                    \
+    for (int stride = ROW_GROUP / 2; stride > 0; stride >>= 1) {                     \
+      if (lid < stride) scratch[lid] = combine(scratch[lid], scratch[lid + stride]); \
+      barrier(CLK_LOCAL_MEM_FENCE);                                                  \
+    }                                                                                \
+    const type result = scratch[0];                                                  \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                    \
+    return result;                                                                   \
   }
-  const float result = scratch[0];
-  barrier(CLK_LOCAL_MEM_FENCE);
-  return result;
-}
+
+#define ADD(a, b) ((a) + (b))
+DEFINE_GROUP_REDUCTION(group_max, float, fmax)
+DEFINE_GROUP_REDUCTION(group_sum, float, ADD)
+DEFINE_GROUP_REDUCTION(group_sum_int, int, ADD)
 
 float group_min(float value, __local float *scratch) {
   return -group_max(-value, scratch);
-}
-
-float group_sum(float value, __local float *scratch) {
-  const int lid = get_local_id(0);
-  scratch[lid] = value;
-  barrier(CLK_LOCAL_MEM_FENCE);
-  for (int stride = ROW_GROUP / 2; stride > 0; stride >>= 1) {
-    if (lid < stride) scratch[lid] += scratch[lid + stride];
-    barrier(CLK_LOCAL_MEM_FENCE);
-  }
-  const float result = scratch[0];
-  barrier(CLK_LOCAL_MEM_FENCE);
-  return result;
-}
-
-int group_sum_int(int value, __local int *scratch) {
-  const int lid = get_local_id(0);
-  scratch[lid] = value;
-  barrier(CLK_LOCAL_MEM_FENCE);
-  for (int stride = ROW_GROUP / 2; stride > 0; stride >>= 1) {
-    if (lid < stride) scratch[lid] += scratch[lid + stride];
-    barrier(CLK_LOCAL_MEM_FENCE);
-  }
-  const int result = scratch[0];
-  barrier(CLK_LOCAL_MEM_FENCE);
-  return result;
 }

@@ -28,6 +28,15 @@ struct OpenCLCommandTests {
     #expect(result?["backend"] as? String == "opencl")
   }
 
+  @Test func validatePassesOnTheDevice() throws {
+    let run = try limitfit(["validate", "--backend", "opencl"])
+    #expect(run.status == 0, "\(run.standardOutput)")
+    #expect(run.standardOutput.hasPrefix("Validating "))
+    #expect(run.standardOutput.contains("max abs err     rel err   tolerance  result"))
+    #expect(run.standardOutput.hasSuffix(" passed, 0 failed\n"))
+    #expect(!run.standardOutput.contains("FAIL"))
+  }
+
   @Test func aMissingDeviceIsOneLine() throws {
     for arguments in [["fit", "--docs", "3", "--dim", "2", "--device", "99"], ["validate", "--device", "99"]] {
       let run = try limitfit(arguments)
