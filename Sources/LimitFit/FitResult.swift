@@ -16,6 +16,8 @@ public struct FitResult: Codable, Equatable, Sendable {
   public var dimension: Int
   /// k of the all-k-subsets problem; `nil` for other relevance matrices.
   public var k: Int?
+  /// The content digest of any other relevance matrix (`LabeledQrels.digest`).
+  public var qrelsDigest: String?
   /// The number of queries m.
   public var queries: Int
   /// The number of relevant pairs P.
@@ -51,7 +53,9 @@ public struct FitResult: Codable, Equatable, Sendable {
 
   /// The parameters that decide this fit's outcome.
   public var key: FitKey {
-    FitKey(documents: documents, dimension: dimension, k: k, hyperparameters: hyperparameters)
+    FitKey(
+      documents: documents, dimension: dimension, k: k, qrelsDigest: qrelsDigest,
+      hyperparameters: hyperparameters)
   }
 }
 
@@ -61,17 +65,19 @@ public struct FitKey: Hashable, Sendable, CustomStringConvertible {
   public var documents: Int
   public var dimension: Int
   public var k: Int?
+  public var qrelsDigest: String?
   public var hyperparameters: Hyperparameters
 
-  public init(documents: Int, dimension: Int, k: Int?, hyperparameters: Hyperparameters) {
+  public init(documents: Int, dimension: Int, k: Int?, qrelsDigest: String? = nil, hyperparameters: Hyperparameters) {
     self.documents = documents
     self.dimension = dimension
     self.k = k
+    self.qrelsDigest = qrelsDigest
     self.hyperparameters = hyperparameters
   }
 
   public var description: String {
     "n = \(documents), d = \(dimension)" + (k.map { ", k = \($0)" } ?? "")
-      + ", seed \(hyperparameters.seed)"
+      + (qrelsDigest.map { ", qrels \($0)" } ?? "") + ", seed \(hyperparameters.seed)"
   }
 }

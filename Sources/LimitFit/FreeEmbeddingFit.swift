@@ -9,6 +9,8 @@ public struct FreeEmbeddingFit: Sendable {
   public let hyperparameters: Hyperparameters
   /// k, when the matrix is the all-k-subsets problem; recorded in the result.
   public let k: Int?
+  /// The content digest of any other matrix; recorded in the result.
+  public let qrelsDigest: String?
 
   /// The all-subsets problem: every k-subset of `documents` documents is a query.
   ///
@@ -22,27 +24,37 @@ public struct FreeEmbeddingFit: Sendable {
     try Self.check(size, hyperparameters, backend)
     self.init(
       qrels: Qrels.allSubsets(documents: documents, k: k), dimension: dimension,
-      hyperparameters: hyperparameters, k: k)
+      hyperparameters: hyperparameters, k: k, qrelsDigest: nil)
   }
 
-  /// A fit of any relevance matrix.
+  /// A fit of any relevance matrix: a qrels file's or a pattern's.
   ///
   /// - Throws: `LimitFitError` for a bad dimension or hyperparameter, or an error of
   ///   `backend`'s for a problem it cannot hold.
   public init(
-    qrels: Qrels, dimension: Int, hyperparameters: Hyperparameters,
+    qrels: LabeledQrels, dimension: Int, hyperparameters: Hyperparameters,
     checkingCapacityOf backend: any FitBackend
   ) throws {
     try Self.check(
-      ProblemSize(qrels: qrels, dimension: dimension), hyperparameters, backend)
-    self.init(qrels: qrels, dimension: dimension, hyperparameters: hyperparameters, k: nil)
+      ProblemSize(qrels: qrels.qrels, dimension: dimension), hyperparameters, backend)
+    self.init(
+      qrels: qrels.qrels, dimension: dimension, hyperparameters: hyperparameters, k: nil,
+      qrelsDigest: qrels.digest)
   }
 
-  private init(qrels: Qrels, dimension: Int, hyperparameters: Hyperparameters, k: Int?) {
+  private init(qrels: Qrels, dimension: Int, hyperparameters: Hyperparameters, k: Int?, qrelsDigest: String?) {
     self.qrels = qrels
     self.dimension = dimension
     self.hyperparameters = hyperparameters
     self.k = k
+    self.qrelsDigest = qrelsDigest
+  }
+
+  /// The parameters that decide this fit's outcome.
+  public var key: FitKey {
+    FitKey(
+      documents: qrels.documentCount, dimension: dimension, k: k, qrelsDigest: qrelsDigest,
+      hyperparameters: hyperparameters)
   }
 
   private static func check(
@@ -104,7 +116,8 @@ public struct FreeEmbeddingFit: Sendable {
 
     let finished = clock.now
     let result = FitResult(
-      documents: qrels.documentCount, dimension: dimension, k: k, queries: qrels.queryCount,
+      documents: qrels.documentCount, dimension: dimension, k: k, qrelsDigest: qrelsDigest,
+      queries: qrels.queryCount,
       relevantPairs: qrels.relevantPairCount, hyperparameters: hyperparameters,
       iterations: iteration, firstSolvedIteration: firstSolvedIteration,
       finalLoss: last.loss, bestLoss: stopping.lowestLoss, accuracy: last.accuracy,

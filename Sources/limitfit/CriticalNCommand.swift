@@ -33,8 +33,8 @@ struct CriticalNCommand: ParsableCommand {
     _ = try ProblemSize.allSubsets(documents: search.k + 1, k: search.k, dimension: dim)
     _ = try CriticalNSearch(dimension: dim, k: search.k, seeds: search.seedList, start: start)
     let store = try ResultsStore(path: results, warn: printToStandardError)
-    let runner = SearchRunner(store: store, backend: try backend.makeBackend(), options: search)
-    let (result, summary, reused) = try runner.search(dimension: dim, start: start)
+    let runner = SearchRunner(store: store, backend: try backend.makeBackend())
+    let (result, summary, reused) = try runner.search(dimension: dim, start: start, options: search)
     print(evidence(result, summary: summary, reused: reused))
   }
 }

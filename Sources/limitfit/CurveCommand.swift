@@ -44,10 +44,10 @@ struct CurveCommand: ParsableCommand {
     let files = shard == .whole ? try CurveFiles(folder: out, overwrite: overwrite) : nil
 
     let store = try ResultsStore(path: results, warn: printToStandardError)
-    let runner = SearchRunner(store: store, backend: try backend.makeBackend(), options: search)
+    let runner = SearchRunner(store: store, backend: try backend.makeBackend())
     var summaries: [CriticalNSummary] = []
     for dimension in mine {
-      let (result, summary, reused) = try runner.search(dimension: dimension)
+      let (result, summary, reused) = try runner.search(dimension: dimension, options: search)
       summaries.append(summary)
       print(String(
         format: "d = %d: critical-n = %@ (%d n fitted, %d fits reused, %.1f s)", dimension,

@@ -5,22 +5,25 @@ import LimitFit
 struct FitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fit",
-    abstract: "Fit free embeddings to every k-subset of n documents and say whether it is solved.",
+    abstract: "Fit free embeddings to a relevance matrix and say whether the fit solves it.",
     discussion: """
-      The queries are all C(n, k) k-subsets of the documents, each relevant to exactly its \
-      subset. The fit is solved when, for every query, the worst relevant score is strictly \
-      above the best irrelevant one.
+      By default the queries are all C(n, k) k-subsets of --docs documents, each relevant to \
+      exactly its subset; --qrels or --pattern fits another matrix instead. The fit is solved \
+      when, for every query, the worst relevant score is strictly above the best irrelevant one.
       """
   )
 
-  @Option(help: "The number of documents n.")
-  var docs: Int
+  @Option(help: "The number of documents n (of the all-subsets problem, or of a pattern).")
+  var docs: Int?
 
   @Option(help: "The embedding dimension d.")
   var dim: Int
 
   @Option(help: "The number of relevant documents per query (1 to \(ProblemSize.maximumK)).")
   var k: Int = 2
+
+  @OptionGroup(title: "Relevance matrix (instead of all k-subsets)")
+  var source: QrelsOptions
 
   @OptionGroup(title: "Optimiser")
   var optimiser: HyperparameterOptions
@@ -31,24 +34,38 @@ struct FitCommand: ParsableCommand {
   @Option(help: "Write the result as JSON to this file, or to standard output with '-'.")
   var json: String?
 
-  @Flag(help: "Replace the --json file if it exists.")
+  @Option(help: "Write the final embeddings and their ids into this folder (a certificate for 'limitfit verify').")
+  var saveEmbeddings: String?
+
+  @Flag(help: "Replace the --json file and certificate files if they exist.")
   var overwrite = false
 
   func run() throws {
     // The cheap checks first: a bad value is refused before any device is set up.
     try optimiser.hyperparameters.validate()
-    _ = try ProblemSize.allSubsets(documents: docs, k: k, dimension: dim)
+    let labeled = try source.load(documents: docs)
+    if labeled == nil {
+      guard let docs else { throw LimitFitError("give --docs N (all k-subsets), --qrels FILE or --pattern NAME") }
+      _ = try ProblemSize.allSubsets(documents: docs, k: k, dimension: dim)
+    }
     let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+    if let saveEmbeddings { try Certificate.checkWritable(saveEmbeddings, overwrite: overwrite) }
     let backend = try backend.makeBackend()
-    let fit = try FreeEmbeddingFit(
-      documents: docs, k: k, dimension: dim, hyperparameters: optimiser.hyperparameters,
+    let fit = try labeled.map {
+      try FreeEmbeddingFit(qrels: $0, dimension: dim, hyperparameters: optimiser.hyperparameters, checkingCapacityOf: backend)
+    } ?? FreeEmbeddingFit(
+      documents: docs ?? 0, k: k, dimension: dim, hyperparameters: optimiser.hyperparameters,
       checkingCapacityOf: backend)
 
     let progressLine = ProgressLine()
-    let (result, _) = try fit.run(on: backend, progress: progressLine.map { line in
+    let (result, embeddings) = try fit.run(on: backend, progress: progressLine.map { line in
       { line.show(progress: $0) }
     })
     progressLine?.clear()
+    if let saveEmbeddings {
+      let ids = labeled ?? LabeledQrels.allSubsets(documents: fit.qrels.documentCount, k: k)
+      try Certificate.write(embeddings, of: ids, fit: result, to: saveEmbeddings, overwrite: overwrite)
+    }
 
     let summary = summaryLine(result)
     if output?.isStandardOutput == true {

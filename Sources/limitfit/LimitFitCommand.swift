@@ -14,6 +14,7 @@ struct LimitFitCommand: ParsableCommand {
     version: limitfitVersion,
     subcommands: [
       FitCommand.self, CriticalNCommand.self, CurveCommand.self, ReportCommand.self,
+      MinDimCommand.self, QrelsStatsCommand.self, VerifyCommand.self,
       DevicesCommand.self, ValidateCommand.self,
     ]
   )

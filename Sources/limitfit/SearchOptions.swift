@@ -31,17 +31,28 @@ struct SearchOptions: ParsableArguments {
   }
 }
 
-/// Runs critical-n searches on one backend, reusing and appending fits in a results file;
-/// on a terminal, shows the fit in progress and logs each finished one.
+/// Runs searches on one backend, reusing and appending fits in a results file; on a terminal,
+/// shows the fit in progress and logs each finished one.
 struct SearchRunner {
   let store: ResultsStore
   let backend: any FitBackend
-  let options: SearchOptions
   let terminal = ProgressLine()
 
-  /// The search in `dimension` dimensions, from `start` (default: the paper's cubic); its
-  /// summary is appended to the results file.
-  func search(dimension: Int, start: Int? = nil) throws -> (result: CriticalNResult, summary: CriticalNSummary, reused: Int) {
+  /// The stored result of `fit`, or the fit run now and stored; `nil` embeddings mean stored.
+  func run(_ fit: FreeEmbeddingFit, label: String) throws -> (result: FitResult, embeddings: Embeddings?) {
+    let (result, embeddings) = try store.run(
+      fit, on: backend, progress: terminal.map { line in { line.show(progress: $0, prefix: label + ": ") } })
+    terminal?.log(
+      "\(label): \(result.solved ? "solved" : "not solved")"
+        + (embeddings == nil ? " (from \(store.path))" : String(format: " in %.2f s", result.wallSeconds)))
+    return (result, embeddings)
+  }
+
+  /// The critical-n search in `dimension` dimensions from `start` (default: the paper's
+  /// cubic); its summary is appended to the results file.
+  func search(dimension: Int, start: Int? = nil, options: SearchOptions) throws
+    -> (result: CriticalNResult, summary: CriticalNSummary, reused: Int)
+  {
     let clock = ContinuousClock()
     let began = clock.now
     let search = try CriticalNSearch(dimension: dimension, k: options.k, seeds: options.seedList, start: start)
@@ -49,13 +60,12 @@ struct SearchRunner {
     let result = try search.run { documents, seed in
       var settings = options.optimiser.hyperparameters
       settings.seed = seed
-      let (fit, fromFile) = try store.fit(
+      let fit = try FreeEmbeddingFit(
         documents: documents, k: options.k, dimension: dimension, hyperparameters: settings,
-        on: backend, progress: terminal.map { line in { line.show(progress: $0, prefix: "d = \(dimension), n = \(documents), seed \(seed): ") } })
-      reused += fromFile ? 1 : 0
-      terminal?.log("d = \(dimension), n = \(documents), seed \(seed): \(fit.solved ? "solved" : "not solved")"
-        + (fromFile ? " (from \(store.path))" : String(format: " in %.2f s", fit.wallSeconds)))
-      return fit
+        checkingCapacityOf: backend)
+      let (result, embeddings) = try run(fit, label: "d = \(dimension), n = \(documents), seed \(seed)")
+      reused += embeddings == nil ? 1 : 0
+      return result
     }
     let summary = CriticalNSummary(
       result, hyperparameters: options.optimiser.hyperparameters,

@@ -136,19 +136,32 @@ func fakeResult(documents: Int, seed: UInt64, solved: Bool, dimension: Int = 6) 
 
   @Test func reusesOnlyFitsWithTheSameParameters() throws {
     let store = try ResultsStore(path: try temporaryFile()) { _ in }
-    var settings = Hyperparameters()
-    let first = try store.fit(documents: 4, k: 2, dimension: 3, hyperparameters: settings, on: CPUBackend())
-    #expect(!first.reused)
-    let second = try store.fit(documents: 4, k: 2, dimension: 3, hyperparameters: settings, on: CPUBackend())
-    #expect(second.reused)
+    func run(_ change: (inout Hyperparameters) -> Void = { _ in }) throws -> (result: FitResult, embeddings: Embeddings?) {
+      var settings = Hyperparameters()
+      change(&settings)
+      let fit = try FreeEmbeddingFit(
+        documents: 4, k: 2, dimension: 3, hyperparameters: settings, checkingCapacityOf: CPUBackend())
+      return try store.run(fit, on: CPUBackend())
+    }
+    let first = try run()
+    #expect(first.embeddings != nil)
+    let second = try run()
+    #expect(second.embeddings == nil)
     #expect(second.result == first.result)
-    settings.learningRate = 0.02
-    let changed = try store.fit(documents: 4, k: 2, dimension: 3, hyperparameters: settings, on: CPUBackend())
-    #expect(!changed.reused)
-    settings.learningRate = 0.01
-    settings.seed = 7
-    #expect(try !store.fit(documents: 4, k: 2, dimension: 3, hyperparameters: settings, on: CPUBackend()).reused)
-    #expect(store.fits.count == 3)
+    #expect(try run { $0.learningRate = 0.02 }.embeddings != nil)
+    #expect(try run { $0.seed = 7 }.embeddings != nil)
+    #expect(try run { $0.stopWhenSolved = false }.embeddings != nil)
+    #expect(store.fits.count == 4)
+  }
+
+  @Test func aDifferentMatrixOfTheSameSizeIsNotReused() throws {
+    let store = try ResultsStore(path: try temporaryFile()) { _ in }
+    for pattern in [QrelsPattern.cycle, .random] {
+      let fit = try FreeEmbeddingFit(
+        qrels: pattern.qrels(queries: 6, documents: 6), dimension: 2, hyperparameters: Hyperparameters(),
+        checkingCapacityOf: CPUBackend())
+      #expect(try store.run(fit, on: CPUBackend()).embeddings != nil)
+    }
   }
 }
 

@@ -121,21 +121,17 @@ public final class ResultsStore {
 }
 
 extension ResultsStore {
-  /// The stored fit of n documents' k-subsets in d dimensions with `hyperparameters`, or a new
-  /// fit on `backend`, appended to the file before it is returned.
+  /// The stored result of `fit`, or the fit run on `backend` and appended to the file before
+  /// it is returned.
   ///
-  /// - Returns: the result, and whether it came from the file.
-  public func fit(
-    documents: Int, k: Int, dimension: Int, hyperparameters: Hyperparameters,
-    on backend: any FitBackend, progress: ((FitProgress) -> Void)? = nil
-  ) throws -> (result: FitResult, reused: Bool) {
-    let key = FitKey(documents: documents, dimension: dimension, k: k, hyperparameters: hyperparameters)
-    if let stored = fit(for: key) { return (stored, true) }
-    let fit = try FreeEmbeddingFit(
-      documents: documents, k: k, dimension: dimension, hyperparameters: hyperparameters,
-      checkingCapacityOf: backend)
-    let (result, _) = try fit.run(on: backend, progress: progress)
+  /// - Returns: the result, and the fitted embeddings; `nil` embeddings mean the result came
+  ///   from the file.
+  public func run(
+    _ fit: FreeEmbeddingFit, on backend: any FitBackend, progress: ((FitProgress) -> Void)? = nil
+  ) throws -> (result: FitResult, embeddings: Embeddings?) {
+    if let stored = self.fit(for: fit.key) { return (stored, nil) }
+    let (result, embeddings) = try fit.run(on: backend, progress: progress)
     try append(.fit(result))
-    return (result, false)
+    return (result, embeddings)
   }
 }

@@ -1,0 +1,145 @@
+import Foundation
+
+/// A fit's embeddings saved as evidence: queries.npy (m × d) and documents.npy (n × d), float32
+/// in C order, and certificate.json with the ids of their rows and the fit that made them.
+///
+/// A certificate that `verify` finds solved proves that the relevance matrix has a
+/// d-dimensional representation: rank_rop(A) ≤ d, and so sign-rank(2A − 1) ≤ d + 1
+/// (Weller et al. 2025, Proposition 2).
+public struct Certificate: Codable, Sendable {
+  public var queryIDs: [String]
+  public var documentIDs: [String]
+  public var dimension: Int
+  /// Where the relevance matrix came from.
+  public var source: String
+  /// The matrix's content digest (`LabeledQrels.digest`).
+  public var digest: String
+  /// The fit that produced the embeddings.
+  public var fit: FitResult
+
+  static let files = (queries: "queries.npy", documents: "documents.npy", metadata: "certificate.json")
+
+  /// Writes the certificate of `embeddings`, fitted to `qrels`, into `folder`.
+  ///
+  /// - Throws: `LimitFitError` when the folder already holds certificate files and
+  ///   `overwrite` is false, or when a file cannot be written.
+  public static func write(
+    _ embeddings: Embeddings, of qrels: LabeledQrels, fit: FitResult, to folder: String,
+    overwrite: Bool
+  ) throws {
+    try checkWritable(folder, overwrite: overwrite)
+    let certificate = Certificate(
+      queryIDs: qrels.queryIDs, documentIDs: qrels.documentIDs, dimension: embeddings.dimension,
+      source: qrels.source, digest: qrels.digest, fit: fit)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let contents: [(String, Data)] = [
+      (files.queries, NPY.encode(embeddings.queries, rows: embeddings.queryCount, columns: embeddings.dimension)),
+      (files.documents, NPY.encode(embeddings.documents, rows: embeddings.documentCount, columns: embeddings.dimension)),
+      (files.metadata, try encoder.encode(certificate) + Data("\n".utf8)),
+    ]
+    do {
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      for (name, data) in contents {
+        try data.write(to: URL(fileURLWithPath: folder).appendingPathComponent(name), options: .atomic)
+      }
+    } catch {
+      throw LimitFitError("--save-embeddings \(folder): cannot write: \(error.localizedDescription)")
+    }
+  }
+
+  /// Throws unless `folder` can take a certificate without replacing one (or `overwrite`).
+  public static func checkWritable(_ folder: String, overwrite: Bool) throws {
+    guard !overwrite else { return }
+    for name in [files.queries, files.documents, files.metadata]
+    where FileManager.default.fileExists(atPath: URL(fileURLWithPath: folder).appendingPathComponent(name).path) {
+      throw LimitFitError("--save-embeddings \(folder): \(name) exists; pass --overwrite to replace it")
+    }
+  }
+
+  /// Reads the certificate in `folder`.
+  public static func read(from folder: String) throws -> (certificate: Certificate, embeddings: Embeddings) {
+    func contents(_ name: String) throws -> Data {
+      let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
+      guard let data = FileManager.default.contents(atPath: path) else {
+        throw LimitFitError("\(folder): \(name) is missing or unreadable")
+      }
+      return data
+    }
+    let certificate: Certificate
+    do {
+      certificate = try JSONDecoder().decode(Certificate.self, from: contents(files.metadata))
+    } catch let error as LimitFitError {
+      throw error
+    } catch {
+      throw LimitFitError("\(folder)/\(files.metadata): not a limitfit certificate")
+    }
+    let queries = try NPY.decode(contents(files.queries), name: "\(folder)/\(files.queries)")
+    let documents = try NPY.decode(contents(files.documents), name: "\(folder)/\(files.documents)")
+    guard queries.rows == certificate.queryIDs.count, documents.rows == certificate.documentIDs.count,
+      queries.columns == certificate.dimension, documents.columns == certificate.dimension
+    else {
+      throw LimitFitError(
+        "\(folder): the matrices (\(queries.rows) × \(queries.columns), \(documents.rows) × \(documents.columns)) "
+          + "do not match the \(certificate.queryIDs.count) query and \(certificate.documentIDs.count) document ids in d = \(certificate.dimension)")
+    }
+    return (certificate, Embeddings(dimension: certificate.dimension, queries: queries.values, documents: documents.values))
+  }
+}
+
+/// What `verify` found: every score recomputed in double precision.
+public struct Verification: Sendable {
+  public var queries: Int
+  /// Queries whose worst relevant score is strictly above their best irrelevant one.
+  public var solvedQueries: Int
+  /// The smallest margin, worst relevant minus best irrelevant score (cosine units: Q Dᵀ).
+  public var minimumMargin: Double
+  /// The query with that margin.
+  public var worstQuery: String
+  public var dimension: Int
+
+  /// Solved only when every margin is positive.
+  public var solved: Bool { solvedQueries == queries && minimumMargin > 0 }
+
+  /// Checks the certificate in `folder` against `qrels`: every query of `qrels` must have a
+  /// row, and every document a row; every certificate document takes part as a candidate.
+  public init(certificate folder: String, qrels: LabeledQrels) throws {
+    let (certificate, embeddings) = try Certificate.read(from: folder)
+    let d = certificate.dimension
+    let queryRows = Dictionary(certificate.queryIDs.enumerated().map { ($1, $0) }) { first, _ in first }
+    let documentRows = Dictionary(certificate.documentIDs.enumerated().map { ($1, $0) }) { first, _ in first }
+    let documentRow = try qrels.documentIDs.map { id in
+      guard let row = documentRows[id] else { throw LimitFitError("\(folder): no embedding for document \"\(id)\"") }
+      return row
+    }
+    queries = qrels.qrels.queryCount
+    dimension = d
+    solvedQueries = 0
+    minimumMargin = .infinity
+    worstQuery = ""
+    let n = certificate.documentIDs.count
+    var scores = [Double](repeating: 0, count: n)
+    var isRelevant = [Bool](repeating: false, count: n)
+    for (query, id) in qrels.queryIDs.enumerated() {
+      guard let row = queryRows[id] else { throw LimitFitError("\(folder): no embedding for query \"\(id)\"") }
+      for document in 0..<n {
+        var score = 0.0
+        for c in 0..<d {
+          score += Double(embeddings.queries[row * d + c]) * Double(embeddings.documents[document * d + c])
+        }
+        scores[document] = score
+      }
+      let relevant = qrels.qrels.relevant(to: query).map { documentRow[Int($0)] }
+      for document in relevant { isRelevant[document] = true }
+      let worstRelevant = relevant.map { scores[$0] }.min() ?? .infinity
+      let bestIrrelevant = (0..<n).filter { !isRelevant[$0] }.map { scores[$0] }.max() ?? -.infinity
+      for document in relevant { isRelevant[document] = false }
+      let margin = worstRelevant - bestIrrelevant
+      if margin > 0 { solvedQueries += 1 }
+      if margin < minimumMargin {
+        minimumMargin = margin
+        worstQuery = id
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/// Sizes and the paper's graph metrics of a relevance matrix (Weller et al. 2025, appendix).
+public struct QrelsStatistics: Sendable {
+  public var queries: Int
+  public var documents: Int
+  /// Documents relevant to at least one query.
+  public var relevantDocuments: Int
+  public var relevantPerQuery: (minimum: Int, mean: Double, maximum: Int)
+  /// 2|E| / (|V|(|V| − 1)) over the document graph: an edge joins two documents that are
+  /// relevant to a common query; V is every document.
+  public var graphDensity: Double
+  /// The mean over queries of the summed Jaccard similarity of their relevant set with every
+  /// other query's.
+  public var averageQueryStrength: Double
+
+  /// Computes the statistics.
+  ///
+  /// - Complexity: O(Σ_j q_j² + Σ_i |R_i|²), q_j the queries relevant to document j: only
+  ///   overlapping queries are compared.
+  public init(_ qrels: Qrels) {
+    let m = qrels.queryCount
+    let n = qrels.documentCount
+    queries = m
+    documents = n
+    let sizes = (0..<m).map { qrels.offsets[$0 + 1] - qrels.offsets[$0] }
+    relevantPerQuery = (sizes.min() ?? 0, Double(qrels.relevantPairCount) / Double(max(m, 1)), sizes.max() ?? 0)
+
+    var queriesOf = [[Int]](repeating: [], count: n)
+    var edges = Set<Int>()
+    for query in 0..<m {
+      let relevant = qrels.relevant(to: query).map(Int.init)
+      for (position, a) in relevant.enumerated() {
+        queriesOf[a].append(query)
+        for b in relevant[(position + 1)...] { edges.insert(a * n + b) }
+      }
+    }
+    relevantDocuments = queriesOf.filter { !$0.isEmpty }.count
+    graphDensity = n > 1 ? 2 * Double(edges.count) / (Double(n) * Double(n - 1)) : 0
+
+    // For each query, count the documents it shares with every overlapping query.
+    var strength = 0.0
+    var shared = [Int](repeating: 0, count: m)
+    for query in 0..<m {
+      var touched: [Int] = []
+      for document in qrels.relevant(to: query).map(Int.init) {
+        for other in queriesOf[document] where other != query {
+          if shared[other] == 0 { touched.append(other) }
+          shared[other] += 1
+        }
+      }
+      for other in touched {
+        let union = sizes[query] + sizes[other] - shared[other]
+        strength += Double(shared[other]) / Double(union)
+        shared[other] = 0
+      }
+    }
+    averageQueryStrength = m > 0 ? strength / Double(m) : 0
+  }
+}

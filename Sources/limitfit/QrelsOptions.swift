@@ -1,0 +1,54 @@
+import ArgumentParser
+import LimitFit
+
+extension QrelsPattern: ExpressibleByArgument {}
+
+/// Where a relevance matrix comes from: a qrels file, or one of the paper's patterns.
+struct QrelsOptions: ParsableArguments {
+  @Option(help: "A qrels file: MTEB/BEIR .jsonl, BEIR .tsv (with header), or TREC (any other name).")
+  var qrels: String?
+
+  @Option(help: "A corpus.jsonl whose documents take part even when relevant to no query.")
+  var corpus: String?
+
+  @Option(help: "The smallest score that makes a document relevant.")
+  var minScore: Double = 1
+
+  @Option(help: "One of the paper's qrel patterns: dense, random, cycle or disjoint.")
+  var pattern: QrelsPattern?
+
+  @Option(help: "The number of queries of the pattern.")
+  var queries: Int?
+
+  @Option(help: "The seed of the random pattern.")
+  var patternSeed: UInt64 = 42
+
+  /// The matrix from `--qrels` (or `file`) or `--pattern`; `nil` when neither is given.
+  ///
+  /// - Parameter documents: the pattern's number of documents (`--docs`), if given.
+  func load(file: String? = nil, documents: Int? = nil) throws -> LabeledQrels? {
+    if file != nil && qrels != nil { throw LimitFitError("give the qrels file once: as an argument or with --qrels") }
+    let path = file ?? qrels
+    switch (path, pattern) {
+    case (.some, .some):
+      throw LimitFitError("--qrels and --pattern are alternatives; give one")
+    case (let path?, nil):
+      guard queries == nil else { throw LimitFitError("--queries applies to --pattern, not to a qrels file") }
+      return try LabeledQrels.load(path: path, corpus: corpus, minimumScore: minScore)
+    case (nil, let pattern?):
+      guard let queries else { throw LimitFitError("--pattern \(pattern.rawValue) needs --queries") }
+      return try pattern.qrels(queries: queries, documents: documents, seed: patternSeed)
+    case (nil, nil):
+      return nil
+    }
+  }
+}
+
+/// One line that says what was loaded, and what was dropped or repeated.
+func describe(_ qrels: LabeledQrels) -> String {
+  var line = "\(qrels.source): \(qrels.qrels.queryCount) queries, \(qrels.qrels.documentCount) documents, "
+    + "\(qrels.qrels.relevantPairCount) relevant pairs"
+  if qrels.droppedQueries > 0 { line += "; \(qrels.droppedQueries) queries with no relevant document dropped" }
+  if qrels.duplicatePairs > 0 { line += "; \(qrels.duplicatePairs) duplicate pairs ignored" }
+  return line
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import LimitFit
+
+struct QrelsStatsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "qrels-stats",
+    abstract: "Sizes and the paper's graph metrics of a qrels file or a qrel pattern."
+  )
+
+  @Argument(help: "A qrels file (or use --qrels, or --pattern).")
+  var file: String?
+
+  @OptionGroup(title: "Relevance matrix")
+  var source: QrelsOptions
+
+  @Option(help: "The number of documents of a pattern.")
+  var docs: Int?
+
+  func run() throws {
+    guard let labeled = try source.load(file: file, documents: docs) else {
+      throw LimitFitError("give a qrels file or --pattern")
+    }
+    let statistics = QrelsStatistics(labeled.qrels)
+    print(describe(labeled))
+    print("queries                  \(statistics.queries)")
+    print("documents                \(statistics.documents) (\(statistics.relevantDocuments) relevant to some query)")
+    print(String(
+      format: "relevant per query       %d to %d, mean %.3f", statistics.relevantPerQuery.minimum,
+      statistics.relevantPerQuery.maximum, statistics.relevantPerQuery.mean))
+    print(String(format: "graph density            %.4f", statistics.graphDensity))
+    print(String(format: "average query strength   %.4f", statistics.averageQueryStrength))
+  }
+}

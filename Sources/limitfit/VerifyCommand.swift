@@ -1,0 +1,44 @@
+import ArgumentParser
+import LimitFit
+
+struct VerifyCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "verify",
+    abstract: "Check a saved certificate against qrels, recomputing every score in double precision.",
+    discussion: """
+      Reads queries.npy, documents.npy and certificate.json from the folder, computes for every \
+      query its margin (worst relevant minus best irrelevant score, over every document of the \
+      certificate) and says solved only when every margin is positive. Exits 1 when not solved.
+      """
+  )
+
+  @Argument(help: "The folder that --save-embeddings wrote.")
+  var folder: String
+
+  @OptionGroup(title: "Relevance matrix")
+  var source: QrelsOptions
+
+  @Option(help: "The number of documents of a pattern.")
+  var docs: Int?
+
+  func run() throws {
+    guard let labeled = try source.load(documents: docs) else {
+      throw LimitFitError("give the relevance matrix with --qrels or --pattern")
+    }
+    let verification = try Verification(certificate: folder, qrels: labeled)
+    let verdict = verification.solved ? "solved" : "not solved"
+    print(
+      "\(verdict): \(verification.solvedQueries) of \(verification.queries) queries have a positive margin in "
+        + "d = \(verification.dimension); minimum margin \(verification.minimumMargin) (query \"\(verification.worstQuery)\")")
+    if verification.solved {
+      print(proofLine(dimension: verification.dimension))
+    } else {
+      throw ExitCode.failure
+    }
+  }
+}
+
+/// What a solved fit in d dimensions proves (Weller et al. 2025, Proposition 2).
+func proofLine(dimension d: Int) -> String {
+  "This proves rank_rop(A) ≤ \(d) and so sign-rank(2A − 1) ≤ \(d + 1) for this relevance matrix A."
+}

@@ -1,0 +1,296 @@
+import Foundation
+import Testing
+@testable import LimitFit
+
+/// Writes `text` into a new file named `name` and returns its path.
+func writeFile(_ name: String, _ text: String) throws -> String {
+  let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+  try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  let path = folder.appendingPathComponent(name).path
+  try text.write(toFile: path, atomically: true, encoding: .utf8)
+  return path
+}
+
+/// The shared data folder beside the repository.
+let limitSmall = URL(fileURLWithPath: #filePath)
+  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent().appendingPathComponent("shared/data/limit-small").path
+
+@Suite struct QrelsFileTests {
+  @Test func limitSmallIsAThousandQueriesOverFortySixDocuments() throws {
+    let labeled = try LabeledQrels.load(path: "\(limitSmall)/qrels.jsonl", corpus: "\(limitSmall)/corpus.jsonl")
+    #expect(labeled.qrels.queryCount == 1000)
+    #expect(labeled.qrels.documentCount == 46)
+    #expect((0..<1000).allSatisfy { labeled.qrels.relevant(to: $0).count == 2 })
+    #expect(labeled.queryIDs.first == "query_0")
+    #expect(labeled.documentIDs.contains("Geneva Durben"))  // ids with spaces
+    #expect(labeled.duplicatePairs == 0 && labeled.droppedQueries == 0)
+  }
+
+  @Test func readsJSONLinesWithBlankLinesAndCRLF() throws {
+    let path = try writeFile("qrels.jsonl", """
+      {"query-id": "q 1", "corpus-id": "doc a", "score": 1}\r
+      \r
+      {"query-id": "q 1", "corpus-id": "doc b", "score": 2}
+      {"query-id": "q 2", "corpus-id": "doc b", "score": 0}
+      {"query-id": "q 2", "corpus-id": 7, "score": 1.0}
+      {"query-id": "q 3", "corpus-id": "doc a", "score": 0}
+
+      """)
+    let labeled = try LabeledQrels.load(path: path)
+    #expect(labeled.queryIDs == ["q 1", "q 2"])
+    #expect(labeled.documentIDs == ["doc a", "doc b", "7"])
+    #expect(labeled.qrels.relevant(to: 0) == [0, 1])
+    #expect(labeled.qrels.relevant(to: 1) == [2])
+    #expect(labeled.droppedQueries == 1)  // q 3: score 0 only
+  }
+
+  @Test func minScoreDecidesRelevance() throws {
+    let path = try writeFile("qrels.jsonl", """
+      {"query-id": "q", "corpus-id": "a", "score": 1}
+      {"query-id": "q", "corpus-id": "b", "score": 2}
+      """)
+    let labeled = try LabeledQrels.load(path: path, minimumScore: 2)
+    #expect(labeled.qrels.relevant(to: 0) == [1])
+    #expect(labeled.qrels.documentCount == 2)  // a still takes part, as a negative
+  }
+
+  @Test func corpusDocumentsTakePartAsNegatives() throws {
+    let corpus = try writeFile("corpus.jsonl", """
+      {"_id": "z", "title": "", "text": "never relevant"}
+      {"_id": "a", "text": "…"}
+      """)
+    let qrels = try writeFile("qrels.jsonl", #"{"query-id": "q", "corpus-id": "a", "score": 1}"#)
+    let labeled = try LabeledQrels.load(path: qrels, corpus: corpus)
+    #expect(labeled.documentIDs == ["z", "a"])
+    #expect(labeled.qrels.relevant(to: 0) == [1])
+  }
+
+  @Test func countsDuplicatePairs() throws {
+    let path = try writeFile("qrels.tsv", "query-id\tcorpus-id\tscore\nq\ta\t1\nq\ta\t1\nq\tb\t1\n")
+    let labeled = try LabeledQrels.load(path: path)
+    #expect(labeled.duplicatePairs == 1)
+    #expect(labeled.qrels.relevant(to: 0) == [0, 1])
+  }
+
+  @Test func readsBEIRTSVAndTREC() throws {
+    let tsv = try writeFile("test.tsv", "query-id\tcorpus-id\tscore\r\nq 1\td one\t1\r\nq 2\td two\t1\r\n")
+    let fromTSV = try LabeledQrels.load(path: tsv)
+    #expect(fromTSV.queryIDs == ["q 1", "q 2"] && fromTSV.documentIDs == ["d one", "d two"])
+    let trec = try writeFile("qrels.robust", "301 0 FBIS3-10082 1\n301 0 FBIS3-10169 0\n\n302  0\tFT934-4848 2\n")
+    let fromTREC = try LabeledQrels.load(path: trec)
+    #expect(fromTREC.queryIDs == ["301", "302"])
+    #expect(fromTREC.documentIDs == ["FBIS3-10082", "FBIS3-10169", "FT934-4848"])
+    #expect(fromTREC.qrels.relevant(to: 1) == [2])
+  }
+
+  @Test(arguments: [
+    ("qrels.jsonl", #"{"query-id": "q", "score": 1}"#, ":1: missing \"corpus-id\""),
+    ("qrels.jsonl", "{\"query-id\": \"q\", \"corpus-id\": \"a\", \"score\": 1}\n{\"query-id\": \"q\", \"corpus-id\": \"b\"}", ":2: missing \"score\""),
+    ("qrels.jsonl", #"{"query-id": "q", "corpus-id": "a", "score": "high"}"#, ":1: \"score\" is not a number"),
+    ("qrels.jsonl", #"{"query-id": ["q"], "corpus-id": "a", "score": 1}"#, ":1: \"query-id\" is not a string or an integer"),
+    ("qrels.jsonl", "not json", ":1: not a JSON object"),
+    ("qrels.tsv", "query-id\tcorpus-id\tscore\nq\ta\n", ":2: expected 3 tab-separated fields (query-id, corpus-id, score), found 2"),
+    ("qrels.tsv", "query-id\tcorpus-id\tscore\nq\ta\tyes\n", ":2: score \"yes\" is not a number"),
+    ("qrels.txt", "301 0 doc\n", ":1: expected 4 fields (topic, iteration, document, relevance), found 3"),
+    ("qrels.txt", "301 0 doc x\n", ":1: score \"x\" is not a number"),
+    ("qrels.txt", "301 0 doc 0\n", ": no query has a document with score ≥ 1.0"),
+  ])
+  func malformedFilesNameTheFileAndLine(name: String, text: String, message: String) throws {
+    let path = try writeFile(name, text)
+    #expect(throws: LimitFitError(path + message)) { try LabeledQrels.load(path: path) }
+  }
+
+  @Test func digestsDifferForDifferentMatrices() throws {
+    let cycle = try QrelsPattern.cycle.qrels(queries: 6, documents: 6)
+    let random = try QrelsPattern.random.qrels(queries: 6, documents: 6)
+    #expect(cycle.digest != random.digest)
+    #expect(cycle.digest == (try QrelsPattern.cycle.qrels(queries: 6, documents: 6)).digest)
+  }
+}
+
+@Suite struct QrelsPatternTests {
+  func pairs(_ labeled: LabeledQrels) -> [[Int32]] {
+    (0..<labeled.qrels.queryCount).map { Array(labeled.qrels.relevant(to: $0)) }
+  }
+
+  @Test func denseTakesTheFewestDocuments() throws {
+    let dense = try QrelsPattern.dense.qrels(queries: 1000)
+    #expect(dense.qrels.documentCount == 46)
+    #expect(pairs(dense) == Array(KSubsets(n: 46, k: 2).prefix(1000)).map { $0.map(Int32.init) })
+    #expect(try QrelsPattern.dense.qrels(queries: 1035).qrels.documentCount == 46)
+    #expect(try QrelsPattern.dense.qrels(queries: 1036).qrels.documentCount == 47)
+  }
+
+  @Test func cycleAndDisjoint() throws {
+    #expect(pairs(try QrelsPattern.cycle.qrels(queries: 4, documents: 4)) == [[0, 1], [1, 2], [2, 3], [0, 3]])
+    let disjoint = try QrelsPattern.disjoint.qrels(queries: 3)
+    #expect(pairs(disjoint) == [[0, 1], [2, 3], [4, 5]])
+    #expect(disjoint.qrels.documentCount == 6)
+  }
+
+  @Test func randomPairsAreDistinctSeededAndUniform() throws {
+    let random = try QrelsPattern.random.qrels(queries: 20_000, documents: 10, seed: 5)
+    #expect(pairs(random).allSatisfy { $0.count == 2 && $0[0] < $0[1] })
+    #expect(pairs(random) == pairs(try QrelsPattern.random.qrels(queries: 20_000, documents: 10, seed: 5)))
+    #expect(pairs(random) != pairs(try QrelsPattern.random.qrels(queries: 20_000, documents: 10, seed: 6)))
+    var counts = [Int](repeating: 0, count: 10)
+    for pair in pairs(random) { for id in pair { counts[Int(id)] += 1 } }
+    #expect(counts.allSatisfy { abs($0 - 4000) < 300 })  // each document in 2/10 of the pairs
+  }
+
+  @Test func refusesTooFewDocuments() {
+    #expect(throws: LimitFitError("the disjoint pattern with 3 queries needs at least 6 documents, not 5")) {
+      try QrelsPattern.disjoint.qrels(queries: 3, documents: 5)
+    }
+    #expect(throws: LimitFitError("--queries (0) must be at least 1")) { try QrelsPattern.cycle.qrels(queries: 0) }
+  }
+}
+
+@Suite struct QrelsStatisticsTests {
+  @Test func aPathOfThreeQueries() throws {
+    // Queries {0,1}, {1,2}, {2,3} over 5 documents: edges 01, 12, 23 of C(5,2) = 10 pairs.
+    let statistics = QrelsStatistics(try Qrels(relevant: [[0, 1], [1, 2], [2, 3]], documentCount: 5))
+    #expect(statistics.graphDensity == 0.3)
+    // Jaccard 1/3 between neighbours: strengths 1/3, 2/3, 1/3.
+    #expect(abs(statistics.averageQueryStrength - 4.0 / 9) < 1e-12)
+    #expect(statistics.relevantDocuments == 4)
+  }
+
+  @Test func disjointQueriesHaveNoStrength() throws {
+    let statistics = QrelsStatistics(try Qrels(relevant: [[0, 1], [2, 3]], documentCount: 4))
+    #expect(statistics.averageQueryStrength == 0)
+    #expect(abs(statistics.graphDensity - 2.0 / 6) < 1e-12)
+  }
+
+  @Test func sharedSetsOfDifferentSizes() throws {
+    // {0,1,2} and {1,2}: Jaccard 2/3 each way; {3} alone.
+    let statistics = QrelsStatistics(try Qrels(relevant: [[0, 1, 2], [1, 2], [3]], documentCount: 4))
+    #expect(abs(statistics.averageQueryStrength - (4.0 / 3) / 3) < 1e-12)
+    #expect(statistics.relevantPerQuery.minimum == 1 && statistics.relevantPerQuery.maximum == 3)
+  }
+}
+
+@Suite struct CertificateTests {
+  @Test func npyRoundTripsWithANumPyHeader() throws {
+    let values: [Float] = [1, -2.5, .pi, 0, 1e-30, -0.0]
+    let data = NPY.encode(values, rows: 2, columns: 3)
+    let bytes = [UInt8](data)
+    #expect(Array(bytes[0..<8]) == [0x93] + Array("NUMPY".utf8) + [1, 0])
+    let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+    #expect((10 + headerLength) % 64 == 0)
+    let header = String(decoding: bytes[10..<(10 + headerLength)], as: UTF8.self)
+    #expect(header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"))
+    #expect(header.hasSuffix("\n"))
+    #expect(data.count == 10 + headerLength + 4 * 6)
+    let decoded = try NPY.decode(data, name: "test")
+    #expect(decoded.rows == 2 && decoded.columns == 3)
+    #expect(decoded.values.map(\.bitPattern) == values.map(\.bitPattern))
+  }
+
+  @Test func numpyReadsIt() throws {
+    let path = try writeFile("m.npy", "")
+    try NPY.encode([1, 2, 3, 4, 5, 6], rows: 3, columns: 2).write(to: URL(fileURLWithPath: path))
+    let python = Process()
+    python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    python.arguments = ["python3", "-c", """
+      import sys
+      try:
+          import numpy
+      except ImportError:
+          sys.exit(3)
+      m = numpy.load(sys.argv[1])
+      assert m.dtype == numpy.float32 and m.shape == (3, 2) and m[2, 1] == 6, m
+      """, path]
+    try python.run()
+    python.waitUntilExit()
+    #expect(python.terminationStatus == 0 || python.terminationStatus == 3, "numpy could not read the file")
+  }
+
+  @Test func refusesWhatIsNotAFloatMatrix() {
+    #expect(throws: LimitFitError("x: not a .npy file")) { try NPY.decode(Data("hello, world".utf8), name: "x") }
+    var data = NPY.encode([1, 2], rows: 1, columns: 2)
+    data.removeLast()
+    #expect(throws: LimitFitError("x: 7 bytes of data for a 1 × 2 float32 matrix")) { try NPY.decode(data, name: "x") }
+  }
+
+  func solvedCertificate() throws -> (folder: String, qrels: LabeledQrels) {
+    let qrels = try QrelsPattern.dense.qrels(queries: 6)  // all pairs of 4 documents
+    let fit = try FreeEmbeddingFit(qrels: qrels, dimension: 3, hyperparameters: Hyperparameters(), checkingCapacityOf: CPUBackend())
+    let (result, embeddings) = try fit.run(on: CPUBackend())
+    #expect(result.solved)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+    try Certificate.write(embeddings, of: qrels, fit: result, to: folder, overwrite: false)
+    return (folder, qrels)
+  }
+
+  @Test func verifiesASolvedCertificate() throws {
+    let (folder, qrels) = try solvedCertificate()
+    let verification = try Verification(certificate: folder, qrels: qrels)
+    #expect(verification.solved)
+    #expect(verification.solvedQueries == 6 && verification.minimumMargin > 0)
+    #expect(throws: LimitFitError("--save-embeddings \(folder): queries.npy exists; pass --overwrite to replace it")) {
+      try Certificate.checkWritable(folder, overwrite: false)
+    }
+  }
+
+  @Test func aTamperedValueIsCaught() throws {
+    let (folder, qrels) = try solvedCertificate()
+    let path = folder + "/documents.npy"
+    var (values, rows, columns) = try NPY.decode(try Data(contentsOf: URL(fileURLWithPath: path)), name: path)
+    // Move document 0 onto document 3: queries relevant to 0 and not 3 now tie or lose.
+    for c in 0..<columns { values[c] = values[3 * columns + c] }
+    try NPY.encode(values, rows: rows, columns: columns).write(to: URL(fileURLWithPath: path))
+    let verification = try Verification(certificate: folder, qrels: qrels)
+    #expect(!verification.solved)
+    #expect(verification.minimumMargin <= 0)
+    #expect(verification.solvedQueries < 6)
+  }
+
+  @Test func aMissingIdIsNamed() throws {
+    let (folder, _) = try solvedCertificate()
+    let other = try QrelsPattern.dense.qrels(queries: 7)  // a fifth document, d4
+    #expect(throws: LimitFitError("\(folder): no embedding for document \"d4\"")) {
+      try Verification(certificate: folder, qrels: other)
+    }
+  }
+}
+
+@Suite struct MinimumDimensionSearchTests {
+  func search(maximum: Int = 64, seeds: [UInt64] = [1], solves: (Int, UInt64) -> Bool) throws -> (Int?, [Int]) {
+    var fitted: [Int] = []
+    let (minimum, outcomes) = try MinimumDimensionSearch(maximumDimension: maximum, seeds: seeds).run { d, seed in
+      fitted.append(d)
+      return fakeResult(documents: 10, seed: seed, solved: solves(d, seed), dimension: d)
+    }
+    #expect(outcomes.map(\.dimension) == Array(Set(fitted)).sorted())
+    return (minimum, fitted)
+  }
+
+  @Test(arguments: [1, 2, 3, 5, 12, 17, 64])
+  func findsTheThreshold(threshold: Int) throws {
+    let (minimum, _) = try search { d, _ in d >= threshold }
+    #expect(minimum == threshold)
+  }
+
+  @Test func gallopsThenBisects() throws {
+    let (_, fitted) = try search { d, _ in d >= 12 }
+    #expect(fitted == [1, 2, 4, 8, 16, 12, 10, 11])
+  }
+
+  @Test func stopsAtTheMaximum() throws {
+    let (minimum, fitted) = try search(maximum: 20) { _, _ in false }
+    #expect(minimum == nil)
+    #expect(fitted == [1, 2, 4, 8, 16, 20])
+  }
+
+  @Test func laterSeedsAreSkippedOnceOneSolves() throws {
+    var calls: [[UInt64]] = []
+    let (minimum, _) = try MinimumDimensionSearch(maximumDimension: 8, seeds: [1, 2, 3]).run { d, seed in
+      calls.append([UInt64(d), seed])
+      return fakeResult(documents: 10, seed: seed, solved: d >= 4 && seed == 2, dimension: d)
+    }
+    #expect(minimum == 4)
+    #expect(calls.filter { $0[0] == 4 } == [[4, 1], [4, 2]])
+  }
+}

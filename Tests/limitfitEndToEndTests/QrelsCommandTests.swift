@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+/// The shared data folder beside the repository.
+let limitSmall = URL(fileURLWithPath: #filePath)
+  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent().appendingPathComponent("shared/data/limit-small").path
+
+@Suite struct QrelsCommandTests {
+  @Test func statsOfLimitSmall() throws {
+    let run = try limitfit(["qrels-stats", "\(limitSmall)/qrels.jsonl", "--corpus", "\(limitSmall)/corpus.jsonl"])
+    #expect(run.status == 0, "\(run.standardError)")
+    #expect(run.standardOutput.contains("1000 queries, 46 documents, 2000 relevant pairs"))
+    #expect(run.standardOutput.contains("relevant per query       2 to 2, mean 2.000"))
+    #expect(run.standardOutput.contains("graph density            0.9662"))
+  }
+
+  @Test func statsOfAPattern() throws {
+    let run = try limitfit(["qrels-stats", "--pattern", "disjoint", "--queries", "4"])
+    #expect(run.status == 0)
+    #expect(run.standardOutput.hasPrefix("disjoint pattern, 4 queries, 8 documents"))
+    #expect(run.standardOutput.contains("average query strength   0.0000"))
+  }
+
+  @Test func minDimWritesACertificateThatVerifies() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let certificate = folder.appendingPathComponent("certificate").path
+    let pattern = ["--pattern", "cycle", "--queries", "8", "--docs", "8"]
+    let run = try limitfit(
+      ["min-dim"] + pattern + ["--results", folder.appendingPathComponent("fits.jsonl").path,
+        "--save-embeddings", certificate])
+    #expect(run.status == 0, "\(run.standardError)")
+    let line = try #require(run.standardOutput.split(separator: "\n").first { $0.hasPrefix("smallest dimension: d = ") })
+    let d = try #require(Int(line.dropFirst("smallest dimension: d = ".count).prefix { $0.isNumber }))
+    #expect(run.standardOutput.contains("This proves rank_rop(A) ≤ \(d) and so sign-rank(2A − 1) ≤ \(d + 1)"))
+
+    let verified = try limitfit(["verify", certificate] + pattern)
+    #expect(verified.status == 0, "\(verified.standardOutput)")
+    #expect(verified.standardOutput.hasPrefix("solved: 8 of 8 queries have a positive margin in d = \(d)"))
+
+    // Against another matrix of the same ids, it does not hold.
+    let other = try limitfit(["verify", certificate, "--pattern", "random", "--queries", "8", "--docs", "8", "--pattern-seed", "3"])
+    #expect(other.status == 1)
+    #expect(other.standardOutput.hasPrefix("not solved: "))
+  }
+
+  @Test func fitTakesAQrelsFile() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let qrels = folder.appendingPathComponent("qrels.tsv").path
+    try "query-id\tcorpus-id\tscore\nq a\td 1\t1\nq a\td 2\t1\nq b\td 3\t1\n".write(toFile: qrels, atomically: true, encoding: .utf8)
+    let run = try limitfit(["fit", "--qrels", qrels, "--dim", "2", "--json", "-"])
+    #expect(run.status == 0, "\(run.standardError)")
+    let result = try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any]
+    #expect(result?["solved"] as? Bool == true)
+    #expect(result?["queries"] as? Int == 2)
+    #expect(result?["documents"] as? Int == 3)
+    #expect(result?["qrelsDigest"] is String)
+  }
+
+  @Test(arguments: [
+    (["fit", "--dim", "2"], "give --docs N (all k-subsets), --qrels FILE or --pattern NAME"),
+    (["fit", "--dim", "2", "--pattern", "dense"], "--pattern dense needs --queries"),
+    (["fit", "--dim", "2", "--pattern", "dense", "--queries", "3", "--qrels", "x.jsonl"], "--qrels and --pattern are alternatives; give one"),
+    (["min-dim", "--qrels", "/nonexistent/qrels.jsonl"], "/nonexistent/qrels.jsonl: cannot read"),
+    (["min-dim", "--pattern", "cycle", "--queries", "4", "--max-dim", "0"], "--max-dim (0) must be at least 1"),
+    (["min-dim"], "give the relevance matrix with --qrels or --pattern"),
+    (["verify", "/nonexistent", "--pattern", "cycle", "--queries", "4"], "/nonexistent: certificate.json is missing or unreadable"),
+    (["qrels-stats", "--pattern", "disjoint", "--queries", "3", "--docs", "4"], "the disjoint pattern with 3 queries needs at least 6 documents, not 4"),
+  ])
+  func badInputIsOneLine(arguments: [String], message: String) throws {
+    let run = try limitfit(arguments)
+    #expect(run.status != 0)
+    #expect(run.standardError.hasPrefix("Error: " + message), "\(run.standardError)")
+    #expect(run.standardError.split(separator: "\n").count == 1)
+  }
+}
