@@ -25,11 +25,8 @@ struct MinDimCommand: ParsableCommand {
   @Option(help: "The largest dimension tried.")
   var maxDim: Int = 256
 
-  @Option(help: "Seeds per d, counting up from --seed; d is solved when any seed solves it.")
-  var seeds: Int = 1
-
-  @OptionGroup(title: "Optimiser")
-  var optimiser: HyperparameterOptions
+  @OptionGroup(title: "Search")
+  var seeding: SeedOptions
 
   @Option(help: "The results file (JSON Lines): every fit is appended; stored fits are reused.")
   var results = "results/fits.jsonl"
@@ -44,10 +41,9 @@ struct MinDimCommand: ParsableCommand {
   var backend: BackendOptions
 
   func run() throws {
-    guard seeds >= 1 else { throw LimitFitError("--seeds (\(seeds)) must be at least 1") }
-    try optimiser.hyperparameters.validate()
-    let search = try MinimumDimensionSearch(
-      maximumDimension: maxDim, seeds: (0..<seeds).map { optimiser.seed &+ UInt64($0) })
+    try seeding.check()
+    let optimiser = seeding.optimiser
+    let search = try MinimumDimensionSearch(maximumDimension: maxDim, seeds: seeding.seedList)
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")
     }

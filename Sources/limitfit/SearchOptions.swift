@@ -2,27 +2,41 @@ import ArgumentParser
 import Foundation
 import LimitFit
 
-/// The settings shared by the commands that search for critical-n.
-struct SearchOptions: ParsableArguments {
-  @Option(help: "The number of relevant documents per query (1 to \(ProblemSize.maximumK)).")
-  var k: Int = 2
-
-  @Option(help: "Seeds per n, counting up from --seed; n is solved when any seed solves it.")
+/// The seeds and optimiser settings of the commands that search (critical-n, curve, min-dim).
+struct SeedOptions: ParsableArguments {
+  @Option(help: "Seeds per fitted size, counting up from --seed; a size is solved when any seed solves it.")
   var seeds: Int = 1
 
   @OptionGroup(title: "Optimiser")
   var optimiser: HyperparameterOptions
 
-  /// The seeds every n is fitted with.
+  /// The seeds every size is fitted with.
   var seedList: [UInt64] { (0..<seeds).map { optimiser.seed &+ UInt64($0) } }
 
   /// Checks the values before any work starts.
   func check() throws {
     guard seeds >= 1 else { throw LimitFitError("--seeds (\(seeds)) must be at least 1") }
+    try optimiser.hyperparameters.validate()
+  }
+}
+
+/// The settings shared by the commands that search for critical-n.
+struct SearchOptions: ParsableArguments {
+  @Option(help: "The number of relevant documents per query (1 to \(ProblemSize.maximumK)).")
+  var k: Int = 2
+
+  @OptionGroup(title: "Search")
+  var seeding: SeedOptions
+
+  var optimiser: HyperparameterOptions { seeding.optimiser }
+  var seedList: [UInt64] { seeding.seedList }
+
+  /// Checks the values before any work starts.
+  func check() throws {
+    try seeding.check()
     guard (1...ProblemSize.maximumK).contains(k) else {
       throw LimitFitError("k (\(k)) must be between 1 and \(ProblemSize.maximumK)")
     }
-    try optimiser.hyperparameters.validate()
   }
 
   /// The key every search with these settings in `dimension` dimensions has.
