@@ -14,7 +14,8 @@ struct LimitFitCommand: ParsableCommand {
     version: limitfitVersion,
     subcommands: [
       FitCommand.self, CriticalNCommand.self, CurveCommand.self, ReportCommand.self,
-      MinDimCommand.self, QrelsStatsCommand.self, VerifyCommand.self,
+      MinDimCommand.self, QrelsStatsCommand.self, VerifyCommand.self, WitnessCommand.self,
+      WitnessLimitCommand.self,
       DevicesCommand.self, ValidateCommand.self,
     ]
   )

@@ -39,6 +39,11 @@ struct SearchOptions: ParsableArguments {
     }
   }
 
+  /// The key of a search with the default settings (k = 2, one seed, the paper's optimiser).
+  static func defaultKey(dimension: Int) -> SearchKey {
+    SearchKey(dimension: dimension, k: 2, seeds: [Hyperparameters().seed], hyperparameters: Hyperparameters())
+  }
+
   /// The key every search with these settings in `dimension` dimensions has.
   func searchKey(dimension: Int) -> SearchKey {
     SearchKey(dimension: dimension, k: k, seeds: seedList, hyperparameters: optimiser.hyperparameters)

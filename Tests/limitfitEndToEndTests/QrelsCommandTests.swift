@@ -76,3 +76,37 @@ let limitSmall = URL(fileURLWithPath: #filePath)
     #expect(run.standardError.split(separator: "\n").count == 1)
   }
 }
+
+@Suite struct WitnessCommandTests {
+  @Test func fiftyDocumentsAreSolvedInDoublePrecision() throws {
+    let run = try limitfit(["witness", "--docs", "50"])
+    #expect(run.status == 0)
+    #expect(run.standardOutput.hasPrefix("solved: 1225 of 1225 pairs of n = 50 documents in d = 4 (float64 vectors"))
+  }
+
+  @Test func float16FailsAtFifty() throws {
+    let run = try limitfit(["witness", "--docs", "50", "--precision", "float16"])
+    #expect(run.standardOutput.hasPrefix("not solved: "))
+  }
+
+  @Test func limitsPerPrecision() throws {
+    let run = try limitfit(["witness-limit", "--dims", "4,6", "--precision", "float16", "bfloat16", "--max-docs", "256", "--results", "/nonexistent/fits.jsonl"])
+    #expect(run.status == 0, "\(run.standardError)")
+    let lines = run.standardOutput.split(separator: "\n")
+    #expect(lines.count == 3)
+    #expect(lines[0].contains("float16") && lines[0].contains("bfloat16"))
+    #expect(lines[1].hasPrefix("    4          -"))
+  }
+
+  @Test func badInput() throws {
+    for (arguments, message) in [
+      (["witness", "--docs", "10", "--dim", "3"], "the witness needs d ≥ 4"),
+      (["witness-limit", "--dims", "2...5"], "--dims 2...5: the witness needs d ≥ 4, not 2"),
+      (["witness", "--docs", "2"], "the witness needs at least 3 documents, not 2"),
+    ] {
+      let run = try limitfit(arguments)
+      #expect(run.status != 0)
+      #expect(run.standardError.hasPrefix("Error: " + message), "\(run.standardError)")
+    }
+  }
+}

@@ -14,8 +14,8 @@ public struct Certificate: Codable, Sendable {
   public var source: String
   /// The matrix's content digest (`LabeledQrels.digest`).
   public var digest: String
-  /// The fit that produced the embeddings.
-  public var fit: FitResult
+  /// The fit that produced the embeddings; `nil` for a construction.
+  public var fit: FitResult?
 
   static let files = (queries: "queries.npy", documents: "documents.npy", metadata: "certificate.json")
 
@@ -24,7 +24,7 @@ public struct Certificate: Codable, Sendable {
   /// - Throws: `LimitFitError` when the folder already holds certificate files and
   ///   `overwrite` is false, or when a file cannot be written.
   public static func write(
-    _ embeddings: Embeddings, of qrels: LabeledQrels, fit: FitResult, to folder: String,
+    _ embeddings: Embeddings, of qrels: LabeledQrels, fit: FitResult?, to folder: String,
     overwrite: Bool
   ) throws {
     try checkWritable(folder, overwrite: overwrite)

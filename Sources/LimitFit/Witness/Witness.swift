@@ -1,0 +1,182 @@
+import Dispatch
+import Foundation
+
+/// The precision the vectors of an embedding are stored in.
+public enum Precision: String, CaseIterable, Sendable {
+  case float64, float32, float16, bfloat16
+
+  /// `x` rounded to this precision (to nearest, ties to even), as a Double.
+  public func round(_ x: Double) -> Double {
+    switch self {
+    case .float64: return x
+    case .float32: return Double(Float(x))
+    case .float16: return Double(Float16(x))
+    case .bfloat16:
+      // The top 16 bits of a Float, rounded to nearest even on the 16 dropped bits.
+      let bits = Float(x).bitPattern
+      let rounded = (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000
+      return Double(Float(bitPattern: rounded))
+    }
+  }
+}
+
+/// An exact construction that represents every top-2 pair of any number of documents in four
+/// dimensions: document i at v(θ_i) = (cos θ_i, sin θ_i, cos 2θ_i, sin 2θ_i)/√2 with
+/// θ_i = 2πi/n — the vertices of a cyclic polytope, every pair of which is an edge — and, for
+/// the pair {a, b}, the query whose score is, up to a positive factor and a constant,
+///   s(θ) = −(1 − cos(θ − θ_a))(1 − cos(θ − θ_b))
+///        = cos(θ − θ_a) + cos(θ − θ_b) − ½ cos(2θ − θ_a − θ_b) − 1 − ½ cos(θ_b − θ_a),
+/// a trigonometric polynomial of degree 2 that is largest exactly at θ_a and θ_b.
+/// For d > 4 the vectors are padded with zeros.
+///
+/// The stored vectors (documents, and unit-length queries) are rounded to `precision`; the
+/// scores are then computed in double precision, so the verdict shows what that storage loses.
+public struct CyclicWitness: Sendable {
+  public let documents: Int
+  public let dimension: Int
+  public let precision: Precision
+  /// The four non-zero coordinates of every document, coordinate by coordinate (4 × n).
+  let documentColumns: [[Double]]
+
+  /// Builds the construction.
+  ///
+  /// - Throws: `LimitFitError` when n < 3 or d < 4.
+  public init(documents n: Int, dimension d: Int = 4, precision: Precision = .float64) throws {
+    guard n >= 3 else { throw LimitFitError("the witness needs at least 3 documents, not \(n)") }
+    guard d >= 4 else {
+      throw LimitFitError("the witness needs d ≥ 4 (in d = \(d) no construction solves every pair of more than \(d + 1) documents)")
+    }
+    documents = n
+    dimension = d
+    self.precision = precision
+    let angles = (0..<n).map { 2 * Double.pi * Double($0) / Double(n) }
+    let scale = 1 / 2.0.squareRoot()
+    documentColumns = [
+      angles.map { precision.round(cos($0) * scale) }, angles.map { precision.round(sin($0) * scale) },
+      angles.map { precision.round(cos(2 * $0) * scale) }, angles.map { precision.round(sin(2 * $0) * scale) },
+    ]
+  }
+
+  /// The query of the pair {a, b}: unit length, then rounded (its four non-zero coordinates).
+  func query(_ a: Int, _ b: Int) -> [Double] {
+    let (x, y) = (2 * Double.pi * Double(a) / Double(documents), 2 * Double.pi * Double(b) / Double(documents))
+    let exact = [cos(x) + cos(y), sin(x) + sin(y), -0.5 * cos(x + y), -0.5 * sin(x + y)]
+    let norm = exact.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    return exact.map { precision.round($0 / norm) }
+  }
+
+  /// What checking every pair found.
+  public struct Verification: Sendable {
+    /// C(n, 2).
+    public var pairs: Int
+    /// Pairs whose two documents score strictly above every other.
+    public var solvedPairs: Int
+    /// The smallest margin: the pair's worse score minus the best other score.
+    public var minimumMargin: Double
+    /// The pair with that margin.
+    public var worstPair: (Int, Int)
+    public var solved: Bool { solvedPairs == pairs }
+  }
+
+  /// Checks every pair in double precision, one block of queries at a time (no m × n matrix).
+  ///
+  /// - Parameter stoppingAtFirstFailure: return as soon as a pair is not solved (the counts
+  ///   are then partial).
+  /// - Complexity: O(n³) multiply-adds, on all cores.
+  public func verify(stoppingAtFirstFailure: Bool = false) -> Verification {
+    let n = documents
+    let blocks = CPUFitEngine<Double>.split(n, into: 64)
+    let results = SharedBuffer<Verification>(
+      repeating: Verification(pairs: 0, solvedPairs: 0, minimumMargin: .infinity, worstPair: (0, 1)),
+      count: blocks.count)
+    defer { results.deallocate() }
+    // Each block of first documents a is one task, with a row of scores of its own.
+    DispatchQueue.concurrentPerform(iterations: blocks.count) { block in
+      let scores = SharedBuffer<Double>(repeating: 0, count: n)
+      defer { scores.deallocate() }
+      let s = scores.base
+      var result = results[block]
+      pairs: for a in blocks[block] {
+        for b in (a + 1)..<n {
+          s.update(repeating: 0, count: n)
+          for (c, coordinate) in query(a, b).enumerated() {
+            documentColumns[c].withUnsafeBufferPointer { column in
+              addScaled(coordinate, column.baseAddress!, to: s, count: n)
+            }
+          }
+          let bestOther = max(
+            maximum(s, count: a), maximum(s + a + 1, count: b - a - 1),
+            maximum(s + b + 1, count: n - b - 1))
+          let margin = min(s[a], s[b]) - bestOther
+          if margin > 0 { result.solvedPairs += 1 }
+          if margin < result.minimumMargin {
+            result.minimumMargin = margin
+            result.worstPair = (a, b)
+          }
+          if margin <= 0 && stoppingAtFirstFailure { break pairs }
+        }
+      }
+      results[block] = result
+    }
+    var verification = Verification(pairs: n * (n - 1) / 2, solvedPairs: 0, minimumMargin: .infinity, worstPair: (0, 1))
+    for block in blocks.indices {
+      let result = results[block]
+      verification.solvedPairs += result.solvedPairs
+      if result.minimumMargin < verification.minimumMargin {
+        verification.minimumMargin = result.minimumMargin
+        verification.worstPair = result.worstPair
+      }
+    }
+    return verification
+  }
+
+  /// The construction as embeddings (Float), queries in the lexicographic order of the pairs.
+  public func embeddings() -> Embeddings {
+    let n = documents
+    let d = dimension
+    var queries = [Float](repeating: 0, count: n * (n - 1) / 2 * d)
+    var row = 0
+    for a in 0..<n {
+      for b in (a + 1)..<n {
+        for (c, value) in query(a, b).enumerated() { queries[row * d + c] = Float(value) }
+        row += 1
+      }
+    }
+    var documents = [Float](repeating: 0, count: n * d)
+    for j in 0..<n {
+      for c in 0..<4 { documents[j * d + c] = Float(documentColumns[c][j]) }
+    }
+    return Embeddings(dimension: d, queries: queries, documents: documents)
+  }
+
+  /// The largest n ≤ `maximumDocuments` at which every pair is still solved in `precision`:
+  /// doubling from n = 4 until a failure, then a binary search (DESIGN.md §2's procedure).
+  ///
+  /// - Returns: the limit, and whether it is only the cap (every n tried was solved).
+  public static func limit(dimension: Int, precision: Precision, maximumDocuments: Int) throws
+    -> (documents: Int, capped: Bool)
+  {
+    func solved(_ n: Int) throws -> Bool {
+      try CyclicWitness(documents: n, dimension: dimension, precision: precision)
+        .verify(stoppingAtFirstFailure: true).solved
+    }
+    var low = 3
+    var high: Int?
+    var n = 4
+    while high == nil {
+      if try solved(n) {
+        low = n
+        guard n < maximumDocuments else { return (n, true) }
+        n = min(2 * n, maximumDocuments)
+      } else {
+        high = n
+      }
+    }
+    guard var high else { return (low, true) }
+    while high - low > 1 {
+      let middle = (low + high) / 2
+      if try solved(middle) { low = middle } else { high = middle }
+    }
+    return (low, false)
+  }
+}
