@@ -26,7 +26,7 @@ let package = Package(
       name: "Kernels",
       path: "Kernels",
       resources: [
-        .embedInCode("common.cl"), .embedInCode("scores.cl"), .embedInCode("softmax.cl"),
+        .embedInCode("common.cl"), .embedInCode("scores.cl"), .embedInCode("losses.cl"),
         .embedInCode("gradients.cl"), .embedInCode("adam.cl"), .embedInCode("reduce.cl"),
       ]
     ),

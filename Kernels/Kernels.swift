@@ -4,7 +4,7 @@ public enum KernelSources {
   /// The whole program: the common definitions, then every kernel family.
   public static var program: String {
     [
-      PackageResources.common_cl, PackageResources.scores_cl, PackageResources.softmax_cl,
+      PackageResources.common_cl, PackageResources.scores_cl, PackageResources.losses_cl,
       PackageResources.gradients_cl, PackageResources.adam_cl, PackageResources.reduce_cl,
     ].map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
   }

@@ -22,6 +22,10 @@ public struct FreeEmbeddingFit: Sendable {
   ) throws {
     let size = try ProblemSize.allSubsets(documents: documents, k: k, dimension: dimension)
     try Self.check(size, hyperparameters, backend)
+    if hyperparameters.initialization == .witness {
+      guard k == 2 else { throw LimitFitError("--init witness is a construction for k = 2, not k = \(k)") }
+      _ = try CyclicWitness(documents: documents, dimension: dimension)
+    }
     self.init(
       qrels: Qrels.allSubsets(documents: documents, k: k), dimension: dimension,
       hyperparameters: hyperparameters, k: k, qrelsDigest: nil)
@@ -37,6 +41,9 @@ public struct FreeEmbeddingFit: Sendable {
   ) throws {
     try Self.check(
       ProblemSize(qrels: qrels.qrels, dimension: dimension), hyperparameters, backend)
+    guard hyperparameters.initialization == .random else {
+      throw LimitFitError("--init witness is a construction for the all-pairs problem, not for \(qrels.source)")
+    }
     self.init(
       qrels: qrels.qrels, dimension: dimension, hyperparameters: hyperparameters, k: nil,
       qrelsDigest: qrels.digest)
@@ -75,9 +82,14 @@ public struct FreeEmbeddingFit: Sendable {
   ) throws -> (result: FitResult, embeddings: Embeddings) {
     let clock = ContinuousClock()
     let started = clock.now
-    let start = Embeddings.random(
-      queries: qrels.queryCount, documents: qrels.documentCount, dimension: dimension,
-      seed: hyperparameters.seed)
+    let start = switch hyperparameters.initialization {
+    case .random:
+      Embeddings.random(
+        queries: qrels.queryCount, documents: qrels.documentCount, dimension: dimension,
+        seed: hyperparameters.seed)
+    case .witness:
+      try CyclicWitness(documents: qrels.documentCount, dimension: dimension, precision: .float32).embeddings()
+    }
     let session = try backend.makeSession(
       qrels: qrels, start: start, hyperparameters: hyperparameters)
 

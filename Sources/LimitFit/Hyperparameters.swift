@@ -1,6 +1,47 @@
+/// The training objective of a fit, on the scores S = Q Dᵀ / τ.
+public enum Loss: String, Codable, CaseIterable, Sendable {
+  /// The paper's: softmax cross-entropy of each relevant document against all documents,
+  /// averaged over the P relevant pairs.
+  case infonce
+  /// Binary cross-entropy of σ(S_ij + b) against A_ij for every query and document, with one
+  /// learned bias b, averaged over the m·n pairs.
+  case sigmoid
+  /// max(0, γ − (S_ir − S_il)) for every relevant r and irrelevant l of each query, averaged
+  /// over those pairs; γ is `margin`.
+  case hinge
+
+  /// What the loss is averaged over: P (InfoNCE), m·n (sigmoid), or the (relevant,
+  /// irrelevant) pairs Σ|R_i|(n − |R_i|) (hinge; at least 1).
+  func terms(of qrels: Qrels) -> Int {
+    switch self {
+    case .infonce: return qrels.relevantPairCount
+    case .sigmoid: return qrels.queryCount * qrels.documentCount
+    case .hinge:
+      return max(1, (0..<qrels.queryCount).reduce(0) { total, query in
+        let relevant = qrels.offsets[query + 1] - qrels.offsets[query]
+        return total + relevant * (qrels.documentCount - relevant)
+      })
+    }
+  }
+}
+
+/// Where a fit starts.
+public enum Initialization: String, Codable, CaseIterable, Sendable {
+  /// N(0, 1) entries from the seed, rows normalised.
+  case random
+  /// The exact construction of `CyclicWitness` rounded to float32 (all pairs, d ≥ 4).
+  case witness
+}
+
 /// The settings of one fit that change its outcome. Defaults are the paper's code
 /// (Weller et al. 2025, free_embedding_experiment.py).
 public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
+  /// The training objective.
+  public var loss: Loss = .infonce
+  /// The hinge loss's margin γ, in units of S = Q Dᵀ / τ (1 is 0.1 in cosine at τ = 0.1).
+  public var margin: Double = 1
+  /// Where the fit starts.
+  public var initialization: Initialization = .random
   /// Adam's learning rate.
   public var learningRate: Double = 0.01
   /// The softmax temperature τ: scores are Q Dᵀ / τ.
@@ -19,6 +60,26 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
   /// The paper's settings.
   public init() {}
 
+  private enum CodingKeys: String, CodingKey {
+    case loss, margin, initialization, learningRate, temperature, maxIterations, patience, minDelta, stopWhenSolved, seed
+  }
+
+  /// Reads settings; records written before `loss`, `margin` and `initialization` existed are
+  /// InfoNCE fits from a random start.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    loss = try container.decodeIfPresent(Loss.self, forKey: .loss) ?? .infonce
+    margin = try container.decodeIfPresent(Double.self, forKey: .margin) ?? 1
+    initialization = try container.decodeIfPresent(Initialization.self, forKey: .initialization) ?? .random
+    learningRate = try container.decode(Double.self, forKey: .learningRate)
+    temperature = try container.decode(Double.self, forKey: .temperature)
+    maxIterations = try container.decode(Int.self, forKey: .maxIterations)
+    patience = try container.decode(Int.self, forKey: .patience)
+    minDelta = try container.decode(Double.self, forKey: .minDelta)
+    stopWhenSolved = try container.decode(Bool.self, forKey: .stopWhenSolved)
+    seed = try container.decode(UInt64.self, forKey: .seed)
+  }
+
   /// Checks every value, throwing an error that names the first bad one.
   public func validate() throws {
     guard learningRate.isFinite && learningRate > 0 else {
@@ -35,6 +96,9 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
     }
     guard minDelta.isFinite && minDelta >= 0 else {
       throw LimitFitError("the minimum delta (\(minDelta)) must be a finite number ≥ 0")
+    }
+    guard margin.isFinite && margin > 0 else {
+      throw LimitFitError("the margin (\(margin)) must be a positive finite number")
     }
   }
 }

@@ -30,6 +30,9 @@ struct CurveCommand: ParsableCommand {
   @Flag(help: "Replace curve files that exist in --out.")
   var overwrite = false
 
+  @Option(parsing: .upToNextOption, help: "Add the exact construction's limits in these precisions (float32, float16, bfloat16, float64) for d ≥ 4.")
+  var witness: [Precision] = []
+
   @Option(help: "Run only the dimensions of shard I of N: every N-th from the I-th (0-based).")
   var shard: String?
 
@@ -59,7 +62,8 @@ struct CurveCommand: ParsableCommand {
         + "merge the shards with: limitfit report --results RESULTS…")
       return
     }
-    let curve = try Curve(searches: summaries)
+    var curve = try Curve(searches: summaries)
+    try curve.addWitnessLimits(witness)
     print(curve.summary)
     try files.write(curve)
     print("wrote \(CurveFiles.names.map { (out as NSString).appendingPathComponent($0) }.joined(separator: ", "))")

@@ -28,6 +28,9 @@ struct FitCommand: ParsableCommand {
   @OptionGroup(title: "Optimiser")
   var optimiser: HyperparameterOptions
 
+  @Option(name: .customLong("init"), help: "Where the fit starts: random, or witness (the exact construction rounded to float32; all pairs, d ≥ 4). A witness start trains to the plateau, to show whether the optimiser keeps it solved.")
+  var initialization: Initialization = .random
+
   @OptionGroup(title: "Backend")
   var backend: BackendOptions
 
@@ -41,8 +44,11 @@ struct FitCommand: ParsableCommand {
   var overwrite = false
 
   func run() throws {
+    var settings = optimiser.hyperparameters
+    settings.initialization = initialization
+    if initialization == .witness { settings.stopWhenSolved = false }
     // The cheap checks first: a bad value is refused before any device is set up.
-    try optimiser.hyperparameters.validate()
+    try settings.validate()
     let labeled = try source.load(documents: docs)
     if labeled == nil {
       guard let docs else { throw LimitFitError("give --docs N (all k-subsets), --qrels FILE or --pattern NAME") }
@@ -52,10 +58,9 @@ struct FitCommand: ParsableCommand {
     if let saveEmbeddings { try Certificate.checkWritable(saveEmbeddings, overwrite: overwrite) }
     let backend = try backend.makeBackend()
     let fit = try labeled.map {
-      try FreeEmbeddingFit(qrels: $0, dimension: dim, hyperparameters: optimiser.hyperparameters, checkingCapacityOf: backend)
+      try FreeEmbeddingFit(qrels: $0, dimension: dim, hyperparameters: settings, checkingCapacityOf: backend)
     } ?? FreeEmbeddingFit(
-      documents: docs ?? 0, k: k, dimension: dim, hyperparameters: optimiser.hyperparameters,
-      checkingCapacityOf: backend)
+      documents: docs ?? 0, k: k, dimension: dim, hyperparameters: settings, checkingCapacityOf: backend)
 
     let progressLine = ProgressLine()
     let (result, embeddings) = try fit.run(on: backend, progress: progressLine.map { line in
@@ -67,7 +72,12 @@ struct FitCommand: ParsableCommand {
       try Certificate.write(embeddings, of: ids, fit: result, to: saveEmbeddings, overwrite: overwrite)
     }
 
-    let summary = summaryLine(result)
+    var summary = summaryLine(result)
+    if initialization == .witness {
+      summary += "\nwitness start (float32): " + (result.firstSolvedIteration == 1 ? "solved" : "not solved")
+        + "; after \(result.iterations) iterations \(result.solvedQueries) of \(result.queries) queries solved"
+        + (result.solvedQueries == result.queries ? " — the optimiser kept it solved" : "")
+    }
     if output?.isStandardOutput == true {
       printToStandardError(summary)
     } else {

@@ -3,6 +3,12 @@ import LimitFit
 
 /// The optimiser's settings, shared by every command that fits.
 struct HyperparameterOptions: ParsableArguments {
+  @Option(help: "The training objective: infonce (the paper's), sigmoid or hinge.")
+  var loss: Loss = Hyperparameters().loss
+
+  @Option(help: "The hinge loss's margin γ, in units of the scores Q Dᵀ / τ.")
+  var margin: Double = Hyperparameters().margin
+
   @Option(help: "The seed of the starting embeddings.")
   var seed: UInt64 = Hyperparameters().seed
 
@@ -26,6 +32,8 @@ struct HyperparameterOptions: ParsableArguments {
 
   var hyperparameters: Hyperparameters {
     var settings = Hyperparameters()
+    settings.loss = loss
+    settings.margin = margin
     settings.seed = seed
     settings.learningRate = learningRate
     settings.temperature = temperature
@@ -38,6 +46,8 @@ struct HyperparameterOptions: ParsableArguments {
 }
 
 extension BackendRequest: ExpressibleByArgument {}
+extension Loss: ExpressibleByArgument {}
+extension Initialization: ExpressibleByArgument {}
 
 /// Where fits run, shared by every command that fits.
 struct BackendOptions: ParsableArguments {

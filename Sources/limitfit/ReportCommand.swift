@@ -26,6 +26,9 @@ struct ReportCommand: ParsableCommand {
   @Flag(help: "Replace curve files that exist in --out.")
   var overwrite = false
 
+  @Option(parsing: .upToNextOption, help: "Add the exact construction's limits in these precisions (float32, float16, bfloat16, float64) for d ≥ 4.")
+  var witness: [Precision] = []
+
   func run() throws {
     try search.check()
     guard !results.isEmpty else { throw LimitFitError("--results needs at least one file") }
@@ -72,7 +75,8 @@ struct ReportCommand: ParsableCommand {
       }
       chosen.append(best.summary)
     }
-    let curve = try Curve(searches: chosen)
+    var curve = try Curve(searches: chosen)
+    try curve.addWitnessLimits(witness)
     print(curve.summary)
     try files.write(curve)
     print("wrote \(CurveFiles.names.map { (out as NSString).appendingPathComponent($0) }.joined(separator: ", "))")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LimitFit
 
@@ -33,6 +34,21 @@ func runFit(
     #expect(result.firstSolvedIteration == nil)
     #expect(result.stopReason == .plateau)
     #expect(result.solvedQueries < 6)
+  }
+
+  @Test(arguments: [Loss.sigmoid, .hinge])
+  func theOtherLossesSolveFourDocumentsInSpace(loss: Loss) throws {
+    let (result, _) = try runFit(documents: 4, dimension: 3) { $0.loss = loss }
+    #expect(result.solved, "\(loss)")
+    #expect(result.hyperparameters.loss == loss)
+  }
+
+  @Test func aWitnessStartIsSolvedAtTheFirstStep() throws {
+    let (result, _) = try runFit(documents: 40, dimension: 4) {
+      $0.initialization = .witness
+      $0.maxIterations = 1
+    }
+    #expect(result.firstSolvedIteration == 1)
   }
 
   @Test func aTetrahedronSolvesFourDocumentsInSpace() throws {
@@ -104,10 +120,28 @@ func runFit(
     (changed { $0.temperature = .nan }, "the temperature (nan) must be a positive finite number"),
     (changed { $0.maxIterations = 0 }, "the maximum number of iterations (0) must be at least 1"),
     (changed { $0.patience = -2 }, "the patience (-2) must be at least 1"),
+    (changed { $0.margin = 0 }, "the margin (0.0) must be a positive finite number"),
     (changed { $0.minDelta = -1e-3 }, "the minimum delta (-0.001) must be a finite number ≥ 0"),
   ])
   func refusesBadHyperparameters(settings: Hyperparameters, message: String) {
     #expect(throws: LimitFitError(message)) { try runFit(documents: 3, dimension: 2) { $0 = settings } }
+  }
+}
+
+@Suite struct HyperparameterCodingTests {
+  @Test func recordsWithoutALossAreInfoNCEFits() throws {
+    let old = #"{"learningRate":0.01,"maxIterations":100000,"minDelta":1e-05,"patience":1000,"seed":42,"stopWhenSolved":true,"temperature":0.1}"#
+    let settings = try JSONDecoder().decode(Hyperparameters.self, from: Data(old.utf8))
+    #expect(settings == Hyperparameters())
+  }
+
+  @Test func roundTrips() throws {
+    var settings = Hyperparameters()
+    settings.loss = .hinge
+    settings.margin = 2.5
+    settings.initialization = .witness
+    let data = try JSONEncoder().encode(settings)
+    #expect(try JSONDecoder().decode(Hyperparameters.self, from: data) == settings)
   }
 }
 

@@ -151,7 +151,10 @@ func fakeResult(documents: Int, seed: UInt64, solved: Bool, dimension: Int = 6) 
     #expect(try run { $0.learningRate = 0.02 }.embeddings != nil)
     #expect(try run { $0.seed = 7 }.embeddings != nil)
     #expect(try run { $0.stopWhenSolved = false }.embeddings != nil)
-    #expect(store.fits.count == 4)
+    #expect(try run { $0.loss = .hinge }.embeddings != nil)
+    #expect(try run { $0.loss = .sigmoid }.embeddings != nil)
+    #expect(try run { $0.loss = .sigmoid }.embeddings == nil)
+    #expect(store.fits.count == 6)
   }
 
   @Test func aDifferentMatrixOfTheSameSizeIsNotReused() throws {
@@ -229,6 +232,22 @@ func fakeResult(documents: Int, seed: UInt64, solved: Bool, dimension: Int = 6) 
     #expect(curve.extrapolations.map(\.dimension) == [512, 768, 1024, 3072, 4096])
     #expect(curve.summary.contains("least-squares cubic"))
     #expect(curve.rSquared.map { abs($0 - 1) < 1e-9 } == true)  // 4 points: exact
+  }
+
+  @Test func witnessLimitsStandBesideTheMeasuredPoints() throws {
+    var curve = try Curve(searches: [(3, 4), (4, 9), (5, 13)].map { summary(dimension: $0.0, criticalN: $0.1) })
+    try curve.addWitnessLimits([.float16, .bfloat16], maximumDocuments: 64)
+    // d = 3 has no construction; d = 4 and 5 have one limit per precision.
+    #expect(curve.witnessLimits.count == 4)
+    #expect(curve.witnessLimits.allSatisfy { $0.documents < 64 && !$0.capped })
+    #expect(curve.csv.hasPrefix("d,critical_n,paper_cubic,witness_float16,witness_bfloat16\n3,4,"))
+    #expect(curve.summary.contains("exact float16"))
+    let counter = ElementCounter()
+    let parser = XMLParser(data: Data(curve.svg.utf8))
+    parser.delegate = counter
+    #expect(parser.parse())
+    #expect(counter.counts["rect"] == 1 + 4 + 2)  // background, limits, legend
+    #expect(counter.counts["polyline"] == 1 + 2)  // the paper's cubic (too few points for ours), two limits
   }
 
   @Test func fewerThanFourPointsHaveNoCubic() throws {

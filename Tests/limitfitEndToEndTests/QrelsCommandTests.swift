@@ -110,3 +110,33 @@ let limitSmall = URL(fileURLWithPath: #filePath)
     }
   }
 }
+
+@Suite struct LossCommandTests {
+  @Test(arguments: ["sigmoid", "hinge"])
+  func otherLossesSolveFourDocumentsInSpace(loss: String) throws {
+    let run = try limitfit(["fit", "--docs", "4", "--dim", "3", "--loss", loss, "--json", "-"])
+    #expect(run.status == 0, "\(run.standardError)")
+    let result = try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any]
+    #expect(result?["solved"] as? Bool == true)
+    #expect((result?["hyperparameters"] as? [String: Any])?["loss"] as? String == loss)
+  }
+
+  @Test func aWitnessStartSaysWhetherItStaysSolved() throws {
+    let run = try limitfit(["fit", "--docs", "12", "--dim", "4", "--init", "witness", "--patience", "50"])
+    #expect(run.status == 0, "\(run.standardError)")
+    #expect(run.standardOutput.contains("witness start (float32): solved; after "))
+  }
+
+  @Test(arguments: [
+    (["fit", "--docs", "4", "--dim", "3", "--loss", "hinge", "--margin", "0"], "the margin (0.0) must be a positive finite number"),
+    (["fit", "--docs", "10", "--dim", "3", "--init", "witness"], "the witness needs d ≥ 4"),
+    (["fit", "--docs", "10", "--dim", "4", "--k", "3", "--init", "witness"], "--init witness is a construction for k = 2, not k = 3"),
+    (["fit", "--pattern", "cycle", "--queries", "5", "--dim", "4", "--init", "witness"], "--init witness is a construction for the all-pairs problem"),
+  ])
+  func badInputIsOneLine(arguments: [String], message: String) throws {
+    let run = try limitfit(arguments)
+    #expect(run.status != 0)
+    #expect(run.standardError.hasPrefix("Error: " + message), "\(run.standardError)")
+    #expect(run.standardError.split(separator: "\n").count == 1)
+  }
+}

@@ -33,7 +33,8 @@ public struct CPUBackend: FitBackend {
       engine: CPUFitEngine(
         qrels: qrels, dimension: start.dimension, queries: start.queries,
         documents: start.documents, learningRate: Float(hyperparameters.learningRate),
-        temperature: Float(hyperparameters.temperature)))
+        temperature: Float(hyperparameters.temperature), loss: hyperparameters.loss,
+        margin: Float(hyperparameters.margin)))
   }
 }
 

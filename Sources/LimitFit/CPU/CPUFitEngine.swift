@@ -17,6 +17,12 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
   let relevantPairCount: Int
   private let inverseTemperature: T
   private let learningRate: T
+  let loss: Loss
+  private let margin: T
+  /// What the loss is averaged over (`Loss.terms(of:)`).
+  private let lossTerms: Int
+  /// The sigmoid loss's learned bias b, its gradient and Adam's two moments.
+  let biasState: SharedBuffer<T>
 
   private let offsets: SharedBuffer<Int>
   private let relevantDocuments: SharedBuffer<Int32>
@@ -51,6 +57,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
 
   private struct PartitionTotals {
     var loss: Double = 0
+    var biasGradient: Double = 0
     var solvedQueries = 0
     var relevantFound = 0
   }
@@ -60,7 +67,10 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
   /// - Parameters:
   ///   - queries: Q, m × d, row-major.
   ///   - documents: D, n × d, row-major.
-  init(qrels: Qrels, dimension d: Int, queries: [T], documents: [T], learningRate: T, temperature: T) {
+  init(
+    qrels: Qrels, dimension d: Int, queries: [T], documents: [T], learningRate: T, temperature: T,
+    loss: Loss = .infonce, margin: T = 1
+  ) {
     let m = qrels.queryCount
     let n = qrels.documentCount
     precondition(queries.count == m * d && documents.count == n * d,
@@ -71,6 +81,10 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     relevantPairCount = qrels.relevantPairCount
     inverseTemperature = 1 / temperature
     self.learningRate = learningRate
+    self.loss = loss
+    self.margin = margin
+    lossTerms = loss.terms(of: qrels)
+    biasState = SharedBuffer(repeating: 0, count: 4)
     offsets = SharedBuffer(qrels.offsets)
     relevantDocuments = SharedBuffer(qrels.relevantDocuments)
 
@@ -103,6 +117,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     }
     offsets.deallocate()
     relevantDocuments.deallocate()
+    biasState.deallocate()
     partitionTotals.deallocate()
   }
 
@@ -150,6 +165,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
         totals.loss += Double(
           lossAndScoreGradient(of: query, scores: scores, maximum: verdict.maximumScore,
             into: scoreGradient))
+        if loss == .sigmoid { totals.biasGradient += Double(sum(scoreGradient, count: n)) }
         accumulateGradients(of: query, scoreGradient: scoreGradient, into: partialGradient)
       }
       partitionTotals[partition] = totals
@@ -159,11 +175,13 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     var totals = PartitionTotals()
     for partition in partitions.indices {
       totals.loss += partitionTotals[partition].loss
+      totals.biasGradient += partitionTotals[partition].biasGradient
       totals.solvedQueries += partitionTotals[partition].solvedQueries
       totals.relevantFound += partitionTotals[partition].relevantFound
     }
+    biasState[1] = T(totals.biasGradient)
     return StepEvaluation(
-      loss: totals.loss / Double(relevantPairCount), solvedQueries: totals.solvedQueries,
+      loss: totals.loss / Double(lossTerms), solvedQueries: totals.solvedQueries,
       relevantFound: totals.relevantFound, queries: queryCount, relevantPairs: relevantPairCount)
   }
 
@@ -183,24 +201,87 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     return RowVerdict(scores: scores, count: n, relevant: relevant(to: query))
   }
 
-  /// The query's share of P·L, Σ_{j∈R_i} (lse_i − S_ij), and G_i· = ∂L/∂S_i· into `gradient`:
-  /// (|R_i| · softmax_ij − A_ij) / P.
+  /// The query's share of the summed loss (the loss times `lossTerms`), and G_i· = ∂L/∂S_i·
+  /// into `gradient`.
   private func lossAndScoreGradient(
     of query: Int, scores: UnsafePointer<T>, maximum: T, into gradient: UnsafeMutablePointer<T>
+  ) -> T {
+    let relevant = relevant(to: query)
+    switch loss {
+    case .infonce: return infoNCE(scores: scores, relevant: relevant, maximum: maximum, into: gradient)
+    case .sigmoid: return sigmoid(scores: scores, relevant: relevant, into: gradient)
+    case .hinge: return hinge(scores: scores, relevant: relevant, into: gradient)
+    }
+  }
+
+  /// Σ_{j∈R_i} (lse_i − S_ij); G_ij = (|R_i| · softmax_ij − A_ij) / P.
+  private func infoNCE(
+    scores: UnsafePointer<T>, relevant: UnsafeBufferPointer<Int32>, maximum: T,
+    into gradient: UnsafeMutablePointer<T>
   ) -> T {
     let n = documentCount
     for j in 0..<n { gradient[j] = T.exp(scores[j] - maximum) }
     let partition = sum(gradient, count: n)
     let logSumExp = maximum + T.log(partition)
-
-    let relevant = relevant(to: query)
-    let pairs = T(relevantPairCount)
+    let pairs = T(lossTerms)
     let scale = T(relevant.count) / (partition * pairs)
     for j in 0..<n { gradient[j] *= scale }
     var loss: T = 0
     for id in relevant.lazy.map(Int.init) {
       loss += logSumExp - scores[id]
       gradient[id] -= 1 / pairs
+    }
+    return loss
+  }
+
+  /// Σ_j softplus(z_ij) − A_ij z_ij with z = S + b; G_ij = (σ(z_ij) − A_ij) / (m n).
+  private func sigmoid(
+    scores: UnsafePointer<T>, relevant: UnsafeBufferPointer<Int32>,
+    into gradient: UnsafeMutablePointer<T>
+  ) -> T {
+    let n = documentCount
+    let bias = biasState[0]
+    let terms = T(lossTerms)
+    var loss: T = 0
+    for j in 0..<n {
+      let z = scores[j] + bias
+      // softplus(z) = max(z, 0) + log(1 + e^−|z|), and σ(z), without overflow.
+      let e = T.exp(-abs(z))
+      loss += max(z, 0) + T.log(1 + e)
+      gradient[j] = (z >= 0 ? 1 / (1 + e) : e / (1 + e)) / terms
+    }
+    for id in relevant.lazy.map(Int.init) {
+      loss -= scores[id] + bias
+      gradient[id] -= 1 / terms
+    }
+    return loss
+  }
+
+  /// Σ_{r∈R_i} Σ_{l∉R_i} max(0, γ − (S_ir − S_il)); each active pair adds −1/T to G_ir and
+  /// +1/T to G_il, T = the number of (relevant, irrelevant) pairs.
+  private func hinge(
+    scores: UnsafePointer<T>, relevant: UnsafeBufferPointer<Int32>,
+    into gradient: UnsafeMutablePointer<T>
+  ) -> T {
+    let n = documentCount
+    let step = 1 / T(lossTerms)
+    gradient.update(repeating: 0, count: n)
+    var loss: T = 0
+    for r in relevant.lazy.map(Int.init) {
+      let threshold = scores[r] - margin
+      var active = 0
+      // Every document above the threshold, relevant ones included; those are taken back below.
+      for j in 0..<n where scores[j] > threshold {
+        loss += scores[j] - threshold
+        gradient[j] += step
+        active += 1
+      }
+      for other in relevant.lazy.map(Int.init) where scores[other] > threshold {
+        loss -= scores[other] - threshold
+        gradient[other] -= step
+        active -= 1
+      }
+      gradient[r] -= T(active) * step
     }
     return loss
   }
@@ -262,6 +343,12 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
           count: documents.count, corrections: (firstCorrection, secondCorrection))
       }
       normalizeColumns(documents)
+    }
+    if loss == .sigmoid {
+      let b = biasState.base
+      adamStep(
+        parameters: b, gradient: b + 1, moments: (b + 2, b + 3), count: 1,
+        corrections: (firstCorrection, secondCorrection))
     }
   }
 

@@ -64,6 +64,7 @@ public struct KernelValidation {
     var dimension: Int
     /// Query rows per block of the score matrix.
     var blockRows: Int
+    var loss: Loss = .infonce
   }
 
   static func problems() throws -> [Problem] {
@@ -71,14 +72,20 @@ public struct KernelValidation {
     let mixed = (0..<40).map { _ in
       Array((0..<23).shuffled(using: &generator).prefix(Int.random(in: 1...6, using: &generator)))
     }
+    let mixedQrels = try Qrels(relevant: mixed, documentCount: 23)
     return [
       Problem(name: "n=7 k=2 d=1", qrels: .allSubsets(documents: 7, k: 2), dimension: 1, blockRows: 21),
       Problem(name: "n=13 k=3 d=2", qrels: .allSubsets(documents: 13, k: 3), dimension: 2, blockRows: 100),
       Problem(name: "n=29 k=2 d=3", qrels: .allSubsets(documents: 29, k: 2), dimension: 3, blockRows: 150),
       Problem(name: "n=37 k=2 d=17", qrels: .allSubsets(documents: 37, k: 2), dimension: 17, blockRows: 250),
       Problem(name: "n=45 k=2 d=64", qrels: .allSubsets(documents: 45, k: 2), dimension: 64, blockRows: 333),
-      Problem(name: "mixed |R| n=23 d=5", qrels: try Qrels(relevant: mixed, documentCount: 23), dimension: 5, blockRows: 17),
-    ]
+      Problem(name: "mixed |R| n=23 d=5", qrels: mixedQrels, dimension: 5, blockRows: 17),
+    ] + [Loss.sigmoid, .hinge].flatMap { loss in
+      [
+        Problem(name: "\(loss) n=29 k=2 d=3", qrels: .allSubsets(documents: 29, k: 2), dimension: 3, blockRows: 150, loss: loss),
+        Problem(name: "\(loss) mixed |R| n=23 d=5", qrels: mixedQrels, dimension: 5, blockRows: 17, loss: loss),
+      ]
+    }
   }
 
   /// Runs every check, passing each to `report` as it completes.
@@ -99,17 +106,22 @@ public struct KernelValidation {
   private func sessions(for problem: Problem, seed: UInt64 = 1) throws
     -> (reference: CPUFitEngine<Float>, device: OpenCLSession)
   {
-    let settings = Hyperparameters()
+    var settings = Hyperparameters()
+    settings.loss = problem.loss
+    settings.margin = 3  // many hinge pairs active
     let start = Embeddings.random(
       queries: problem.qrels.queryCount, documents: problem.qrels.documentCount,
       dimension: problem.dimension, seed: seed)
     let reference = CPUFitEngine<Float>(
       qrels: problem.qrels, dimension: problem.dimension, queries: start.queries,
       documents: start.documents, learningRate: Float(settings.learningRate),
-      temperature: Float(settings.temperature))
+      temperature: Float(settings.temperature), loss: settings.loss, margin: Float(settings.margin))
     let device = try OpenCLSession(
       runtime: backend.runtime, qrels: problem.qrels, start: start, hyperparameters: settings,
       blockRows: problem.blockRows)
+    // A bias away from 0, so that the sigmoid checks see it.
+    reference.biasState[0] = -2
+    device.biasState[0] = -2
     return (reference, device)
   }
 
@@ -122,7 +134,7 @@ public struct KernelValidation {
     for block in device.blocks {
       try device.computeScores(block)
       scores.observed += try device.scores.read(prefix: block.count * n)
-      try device.computeSoftmax(block)
+      try device.computeLoss(block)
       scoreGradients.observed += try device.scores.read(prefix: block.count * n)
       try device.computeGradients(block)
     }
@@ -131,14 +143,17 @@ public struct KernelValidation {
     scoreGradients.expected = rows.flatMap(\.scoreGradient)
     let name = "\(problem.name) (\(device.blocks.count) blocks)"
     record(ValidationCheck("scores S = QDᵀ/τ, \(name)", observed: scores.observed, expected: scores.expected, tolerance: Tolerance.scores))
-    record(ValidationCheck("softmax ∂L/∂S, \(name)", observed: scoreGradients.observed, expected: scoreGradients.expected, tolerance: Tolerance.scoreGradient))
-    record(ValidationCheck("softmax row loss, \(name)", observed: try device.rowLoss.read(), expected: rows.map(\.loss), tolerance: Tolerance.rowLoss))
-    record(ValidationCheck("softmax solved flags, \(name)", observed: try device.rowSolved.read().map(Int.init), expected: rows.map { $0.verdict.solved ? 1 : 0 }))
-    record(ValidationCheck("softmax top-k hits, \(name)", observed: try device.rowFound.read().map(Int.init), expected: rows.map(\.verdict.relevantFound)))
+    record(ValidationCheck("loss ∂L/∂S, \(name)", observed: scoreGradients.observed, expected: scoreGradients.expected, tolerance: Tolerance.scoreGradient))
+    record(ValidationCheck("row loss, \(name)", observed: try device.rowLoss.read(), expected: rows.map(\.loss), tolerance: Tolerance.rowLoss))
+    record(ValidationCheck("solved flags, \(name)", observed: try device.rowSolved.read().map(Int.init), expected: rows.map { $0.verdict.solved ? 1 : 0 }))
+    record(ValidationCheck("top-k hits, \(name)", observed: try device.rowFound.read().map(Int.init), expected: rows.map(\.verdict.relevantFound)))
 
     let expected = reference.evaluate()
     let observed = try device.reduceRows()
     record(ValidationCheck("reduction: loss, \(name)", observed: [observed.loss], expected: [expected.loss], tolerance: Tolerance.rowLoss))
+    if problem.loss == .sigmoid {
+      record(ValidationCheck("reduction: bias gradient, \(name)", observed: [device.biasState[1]], expected: [reference.biasState[1]], tolerance: Tolerance.gradients))
+    }
     record(ValidationCheck("reduction: solved, found, \(name)", observed: [observed.solvedQueries, observed.relevantFound], expected: [expected.solvedQueries, expected.relevantFound]))
     record(ValidationCheck("∇Q = G·D/τ, \(name)", observed: try device.queryGradient.read(), expected: reference.queryMatrixGradient(), tolerance: Tolerance.gradients))
     record(ValidationCheck("∇D = Gᵀ·Q/τ, \(name)", observed: try device.documentGradient.read(), expected: reference.documentGradientMatrix(), tolerance: Tolerance.gradients))
@@ -146,12 +161,17 @@ public struct KernelValidation {
     // Adam from identical gradients, so that the kernel alone is compared.
     try device.queryGradient.write(reference.queryMatrixGradient())
     try device.documentGradient.write(reference.documentGradientMatrix())
+    device.biasState[1] = reference.biasState[1]
     for iteration in 1...2 {
       reference.update(iteration: iteration)
       try device.update(iteration: iteration)
     }
     let after = try device.embeddings()
-    record(ValidationCheck("Adam + renormalisation (Q, D), \(name)", observed: after.queries + after.documents, expected: reference.queryMatrix() + reference.documentMatrix(), tolerance: Tolerance.adam))
+    record(ValidationCheck(
+      "Adam + renormalisation (Q, D\(problem.loss == .sigmoid ? ", bias" : "")), \(name)",
+      observed: after.queries + after.documents + [device.biasState[0]],
+      expected: reference.queryMatrix() + reference.documentMatrix() + [reference.biasState[0]],
+      tolerance: Tolerance.adam))
 
     let damaged = try device.buffers.filter { try !$0.guardIsIntact() }.map(\.name)
     var guardCheck = ValidationCheck("guard regions after every buffer, \(name)", observed: [damaged.count], expected: [0])

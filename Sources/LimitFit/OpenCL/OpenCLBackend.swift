@@ -3,10 +3,11 @@ import COpenCL
 
 /// The fit on an OpenCL 1.2 device: GPUs, or PoCL on CPUs.
 ///
-/// Each step runs, per block of queries, the score kernel, the row-wise softmax cross-entropy
-/// and the two gradient products; then one reduction whose three scalars (loss, solved
-/// queries, relevant documents found) are all the host reads; then, in `update`, the fused Adam
-/// and renormalisation kernel on Q and on D. The score matrix exists one block at a time.
+/// Each step runs, per block of queries, the score kernel, the row-wise loss (InfoNCE, sigmoid
+/// or hinge) and the two gradient products; then one reduction whose four scalars (loss, solved
+/// queries, relevant documents found, the sigmoid bias's gradient) are all the host reads;
+/// then, in `update`, the fused Adam and renormalisation kernel on Q and on D (and Adam on the
+/// sigmoid bias, a scalar kept on the host). The score matrix exists one block at a time.
 public struct OpenCLBackend: FitBackend {
   let runtime: OpenCLRuntime
   /// The most bytes one block of the score matrix may take.
@@ -78,6 +79,12 @@ final class OpenCLSession: FitSession {
   let relevantPairCount: Int
   private let inverseTemperature: Float
   private let learningRate: Float
+  let loss: Loss
+  private let margin: Float
+  /// What the loss is averaged over (`Loss.terms(of:)`).
+  private let lossTerms: Int
+  /// The sigmoid loss's bias b, its last gradient and Adam's two moments, on the host.
+  var biasState: [Float] = [0, 0, 0, 0]
   /// Query ranges processed one after another, each within the score block budget.
   let blocks: [Range<Int>]
 
@@ -87,13 +94,14 @@ final class OpenCLSession: FitSession {
   let documentGradient: DeviceBuffer<Float>
   private let queryMoments: (first: DeviceBuffer<Float>, second: DeviceBuffer<Float>)
   private let documentMoments: (first: DeviceBuffer<Float>, second: DeviceBuffer<Float>)
-  /// One block of the score matrix; the softmax kernel replaces it with ∂L/∂S.
+  /// One block of the score matrix; the loss kernel replaces it with ∂L/∂S.
   let scores: DeviceBuffer<Float>
   private let offsets: DeviceBuffer<UInt32>
   private let relevantDocuments: DeviceBuffer<Int32>
   let rowLoss: DeviceBuffer<Float>
   let rowSolved: DeviceBuffer<Int32>
   let rowFound: DeviceBuffer<Int32>
+  private let rowBiasGradient: DeviceBuffer<Float>
   private let totals: DeviceBuffer<UInt32>
 
   init(
@@ -110,6 +118,14 @@ final class OpenCLSession: FitSession {
     relevantPairCount = qrels.relevantPairCount
     inverseTemperature = Float(1 / hyperparameters.temperature)
     learningRate = Float(hyperparameters.learningRate)
+    loss = hyperparameters.loss
+    margin = Float(hyperparameters.margin)
+    lossTerms = hyperparameters.loss.terms(of: qrels)
+    if loss == .hinge && qrels.maximumRelevantCount > OpenCLRuntime.maximumHingeRelevant {
+      throw OpenCLError.capacity(
+        "the OpenCL hinge loss takes at most \(OpenCLRuntime.maximumHingeRelevant) relevant documents per "
+          + "query; a query here has \(qrels.maximumRelevantCount) (use --backend cpu)")
+    }
     blocks = stride(from: 0, to: m, by: blockRows).map { $0..<min($0 + blockRows, m) }
 
     queries = try runtime.makeBuffer(Float.self, count: m * d)
@@ -124,6 +140,7 @@ final class OpenCLSession: FitSession {
     rowLoss = try runtime.makeBuffer(Float.self, count: m)
     rowSolved = try runtime.makeBuffer(Int32.self, count: m)
     rowFound = try runtime.makeBuffer(Int32.self, count: m)
+    rowBiasGradient = try runtime.makeBuffer(Float.self, count: m)
     totals = try runtime.makeBuffer(UInt32.self, count: 4)
 
     try queries.write(start.queries)
@@ -148,6 +165,7 @@ final class OpenCLSession: FitSession {
       ("scores", scores.guardIsIntact), ("offsets", offsets.guardIsIntact),
       ("relevant ids", relevantDocuments.guardIsIntact), ("row loss", rowLoss.guardIsIntact),
       ("row solved", rowSolved.guardIsIntact), ("row found", rowFound.guardIsIntact),
+      ("row bias gradient", rowBiasGradient.guardIsIntact),
       ("totals", totals.guardIsIntact),
     ]
   }
@@ -165,13 +183,19 @@ final class OpenCLSession: FitSession {
   }
 
   /// The block's row results, and ∂L/∂S in place of its scores.
-  func computeSoftmax(_ block: Range<Int>) throws {
+  func computeLoss(_ block: Range<Int>) throws {
     let group = runtime.rowGroup
+    let kind = switch loss {
+    case .infonce: 0
+    case .sigmoid: 1
+    case .hinge: 2
+    }
     try runtime.launch(
-      .softmaxRows, global: [block.count * group], local: [group],
-      [.int(documentCount), .int(block.lowerBound), .float(1 / Float(relevantPairCount)),
-       .buffer(offsets.memory), .buffer(relevantDocuments.memory), .buffer(scores.memory),
-       .buffer(rowLoss.memory), .buffer(rowSolved.memory), .buffer(rowFound.memory)])
+      .rowLosses, global: [block.count * group], local: [group],
+      [.int(documentCount), .int(block.lowerBound), .int(kind), .float(1 / Float(lossTerms)),
+       .float(biasState[0]), .float(margin), .buffer(offsets.memory),
+       .buffer(relevantDocuments.memory), .buffer(scores.memory), .buffer(rowLoss.memory),
+       .buffer(rowSolved.memory), .buffer(rowFound.memory), .buffer(rowBiasGradient.memory)])
   }
 
   /// ∇Q for the block's queries, and the block's share of ∇D (added to the earlier blocks').
@@ -189,16 +213,17 @@ final class OpenCLSession: FitSession {
        .buffer(queries.memory), .buffer(documentGradient.memory)])
   }
 
-  /// The step's loss, solved count and found count, read from the device.
+  /// The step's loss, solved count and found count (and the bias gradient), read from the device.
   func reduceRows() throws -> StepEvaluation {
     let group = runtime.rowGroup
     try runtime.launch(
       .reduceRows, global: [group], local: [group],
       [.int(queryCount), .buffer(rowLoss.memory), .buffer(rowSolved.memory),
-       .buffer(rowFound.memory), .buffer(totals.memory)])
+       .buffer(rowFound.memory), .buffer(rowBiasGradient.memory), .buffer(totals.memory)])
     let values = try totals.read()
+    biasState[1] = Float(bitPattern: values[3])
     return StepEvaluation(
-      loss: Double(Float(bitPattern: values[0])) / Double(relevantPairCount),
+      loss: Double(Float(bitPattern: values[0])) / Double(lossTerms),
       solvedQueries: Int(values[1]), relevantFound: Int(values[2]), queries: queryCount,
       relevantPairs: relevantPairCount)
   }
@@ -208,7 +233,7 @@ final class OpenCLSession: FitSession {
   func evaluate() throws -> StepEvaluation {
     for block in blocks {
       try computeScores(block)
-      try computeSoftmax(block)
+      try computeLoss(block)
       try computeGradients(block)
     }
     return try reduceRows()
@@ -227,6 +252,14 @@ final class OpenCLSession: FitSession {
         [.int(rows), .int(dimension), .float(learningRate), .float(firstCorrection),
          .float(secondCorrection), .buffer(parameters.memory), .buffer(gradient.memory),
          .buffer(moments.first.memory), .buffer(moments.second.memory)])
+    }
+    if loss == .sigmoid {
+      // The same Adam step as the kernel's, on the one scalar.
+      let gradient = biasState[1]
+      biasState[2] = Float(Adam.beta1) * biasState[2] + (1 - Float(Adam.beta1)) * gradient
+      biasState[3] = Float(Adam.beta2) * biasState[3] + (1 - Float(Adam.beta2)) * gradient * gradient
+      biasState[0] -= learningRate * (biasState[2] / firstCorrection)
+        / ((biasState[3] / secondCorrection).squareRoot() + Float(Adam.epsilon))
     }
   }
 

@@ -21,10 +21,13 @@ final class OpenCLRuntime: @unchecked Sendable {
   private var kernels: [Kernel: cl_kernel] = [:]
   private let launchLock = NSLock()
 
+  /// The most relevant documents per query the hinge kernel takes (local memory per row).
+  static let maximumHingeRelevant = 64
+
   /// The program's kernels.
   enum Kernel: String, CaseIterable {
     case scores
-    case softmaxRows = "softmax_rows"
+    case rowLosses = "row_losses"
     case queryGradient = "query_gradient"
     case documentGradient = "document_gradient"
     case adamRows = "adam_rows"
@@ -67,7 +70,7 @@ final class OpenCLRuntime: @unchecked Sendable {
     }
     self.program = program
     // From here on, deinit releases what exists.
-    let options = "-cl-std=CL1.2 -D TILE=\(tile) -D ROW_GROUP=\(rowGroup)"
+    let options = "-cl-std=CL1.2 -D TILE=\(tile) -D ROW_GROUP=\(rowGroup) -D MAX_RELEVANT=\(Self.maximumHingeRelevant)"
     status = api.BuildProgram.loaded(program, 1, &id, options, nil, nil)
     if status == CL_BUILD_PROGRAM_FAILURE {
       throw OpenCLError.build(device: device.summary, log: buildLog())

@@ -35,6 +35,37 @@ public struct Curve: Codable, Sendable {
   public var paperCubic: Cubic = LimitFit.paperCubic
   public var extrapolations: [Extrapolation]
 
+  /// The largest n the exact construction (`CyclicWitness`) still solves, rounded to a
+  /// precision, in a measured dimension (d ≥ 4): what exists, beside what the optimiser reaches.
+  public struct WitnessLimit: Codable, Sendable {
+    public var precision: Precision
+    public var dimension: Int
+    public var documents: Int
+    /// Every n up to `documents` was solved: the limit is at least this.
+    public var capped: Bool
+  }
+
+  public var witnessLimits: [WitnessLimit] = []
+
+  /// Adds the construction's limits in `precisions` for every measured dimension d ≥ 4.
+  public mutating func addWitnessLimits(_ precisions: [Precision], maximumDocuments: Int = 1000) throws {
+    for precision in precisions {
+      for point in points where point.dimension >= 4 {
+        let (documents, capped) = try CyclicWitness.limit(
+          dimension: point.dimension, precision: precision, maximumDocuments: maximumDocuments)
+        witnessLimits.append(WitnessLimit(precision: precision, dimension: point.dimension, documents: documents, capped: capped))
+      }
+    }
+  }
+
+  private var witnessPrecisions: [Precision] {
+    Precision.allCases.filter { precision in witnessLimits.contains { $0.precision == precision } }
+  }
+
+  private func witnessLimit(_ precision: Precision, _ dimension: Int) -> WitnessLimit? {
+    witnessLimits.first { $0.precision == precision && $0.dimension == dimension }
+  }
+
   /// The dimensions the paper extrapolates to, and the critical-n it reports there.
   public static let paperExtrapolations: [(dimension: Int, reported: Double)] = [
     (512, 500_000), (768, 1_700_000), (1024, 4_000_000), (3072, 107_000_000), (4096, 250_000_000),
@@ -67,12 +98,16 @@ public struct Curve: Codable, Sendable {
 
   /// The table d → critical-n, the cubic and the extrapolations, for a terminal.
   public var summary: String {
-    var lines = ["    d  critical-n  paper's cubic"]
+    var lines = ["    d  critical-n  paper's cubic" + witnessPrecisions.map { "  exact \($0.rawValue)".leftPadded(16) }.joined()]
     for point in points {
       let measured = point.criticalN.map(String.init) ?? "none"
+      let witness = witnessPrecisions.map { precision in
+        let limit = witnessLimit(precision, point.dimension)
+        return (limit.map { ($0.capped ? "≥ " : "") + String($0.documents) } ?? "-").leftPadded(16)
+      }.joined()
       lines.append(
         "\(String(point.dimension).leftPadded(5))  \(measured.leftPadded(10))  "
-          + String(format: "%13.1f", LimitFit.paperCubic(Double(point.dimension))))
+          + String(format: "%13.1f", LimitFit.paperCubic(Double(point.dimension))) + witness)
     }
     if let cubic, let rSquared {
       let c = cubic.coefficients
@@ -104,9 +139,11 @@ public struct Curve: Codable, Sendable {
 
   /// d,critical_n,paper_cubic: one line per dimension.
   public var csv: String {
-    (["d,critical_n,paper_cubic"] + points.map { point in
+    let header = "d,critical_n,paper_cubic" + witnessPrecisions.map { ",witness_\($0.rawValue)" }.joined()
+    return ([header] + points.map { point in
       "\(point.dimension),\(point.criticalN.map(String.init) ?? ""),"
         + String(format: "%.4f", LimitFit.paperCubic(Double(point.dimension)))
+        + witnessPrecisions.map { "," + (witnessLimit($0, point.dimension).map { String($0.documents) } ?? "") }.joined()
     }).joined(separator: "\n") + "\n"
   }
 
@@ -133,6 +170,7 @@ public struct Curve: Codable, Sendable {
       [LimitFit.paperCubic(d), cubic.map { $0(d) } ?? 0]
     }
     let measuredValues: [Double] = points.compactMap { $0.criticalN.map(Double.init) }
+      + witnessLimits.map { Double($0.documents) }
     let yHigh = max(1, (measuredValues + curveValues).max() ?? 1) * 1.08
     func x(_ value: Double) -> Double { left + (value - xLow) / (xHigh - xLow) * (width - left - right) }
     func y(_ value: Double) -> Double { height - bottom - value / yHigh * (height - top - bottom) }
@@ -165,20 +203,40 @@ public struct Curve: Codable, Sendable {
     if let cubic {
       svg.append(##"<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="\##(polyline { cubic($0) })"/>"##)
     }
+    let witnessColors = ["#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    for (index, precision) in witnessPrecisions.enumerated() {
+      let limits = witnessLimits.filter { $0.precision == precision }.sorted { $0.dimension < $1.dimension }
+      let line = limits.map { String(format: "%.1f,%.1f", x(Double($0.dimension)), y(Double($0.documents))) }.joined(separator: " ")
+      svg.append(##"<polyline fill="none" stroke="\##(witnessColors[index % 4])" stroke-width="1.5" points="\##(line)"/>"##)
+      for limit in limits {
+        svg.append(##"<rect x="\##(x(Double(limit.dimension)) - 3)" y="\##(y(Double(limit.documents)) - 3)" width="6" height="6" fill="\##(witnessColors[index % 4])"><title>d = \##(limit.dimension): the \##(precision.rawValue) construction solves n = \##(limit.documents)</title></rect>"##)
+      }
+    }
     for point in points {
       guard let critical = point.criticalN else { continue }
       svg.append(##"<circle cx="\##(x(Double(point.dimension)))" cy="\##(y(Double(critical)))" r="4" fill="#d62728"><title>d = \##(point.dimension): critical-n = \##(critical)</title></circle>"##)
     }
     // Legend.
     let legendX = left + 20
+    // Below the construction's lines, which run along the top, when they are drawn.
+    let legendTop = witnessLimits.isEmpty ? top : top + 0.3 * (height - top - bottom)
     let fitted = rSquared.map { String(format: "least-squares cubic (r² = %.4f)", $0) } ?? "no cubic (fewer than 4 dimensions)"
     svg += [
-      ##"<circle cx="\##(legendX)" cy="\##(top + 12)" r="4" fill="#d62728"/>"##,
-      ##"<text x="\##(legendX + 14)" y="\##(top + 16)">measured critical-n (\##(seeds.count) seed\##(seeds.count == 1 ? "" : "s"))</text>"##,
-      ##"<line x1="\##(legendX - 8)" y1="\##(top + 32)" x2="\##(legendX + 8)" y2="\##(top + 32)" stroke="#1f77b4" stroke-width="2"/>"##,
-      ##"<text x="\##(legendX + 14)" y="\##(top + 36)">\##(fitted)</text>"##,
-      ##"<line x1="\##(legendX - 8)" y1="\##(top + 52)" x2="\##(legendX + 8)" y2="\##(top + 52)" stroke="gray" stroke-width="1.5" stroke-dasharray="6 4"/>"##,
-      ##"<text x="\##(legendX + 14)" y="\##(top + 56)">paper's cubic (Weller et al. 2025, r² = 0.999)</text>"##,
+      ##"<circle cx="\##(legendX)" cy="\##(legendTop + 12)" r="4" fill="#d62728"/>"##,
+      ##"<text x="\##(legendX + 14)" y="\##(legendTop + 16)">measured critical-n (\##(seeds.count) seed\##(seeds.count == 1 ? "" : "s"))</text>"##,
+      ##"<line x1="\##(legendX - 8)" y1="\##(legendTop + 32)" x2="\##(legendX + 8)" y2="\##(legendTop + 32)" stroke="#1f77b4" stroke-width="2"/>"##,
+      ##"<text x="\##(legendX + 14)" y="\##(legendTop + 36)">\##(fitted)</text>"##,
+      ##"<line x1="\##(legendX - 8)" y1="\##(legendTop + 52)" x2="\##(legendX + 8)" y2="\##(legendTop + 52)" stroke="gray" stroke-width="1.5" stroke-dasharray="6 4"/>"##,
+      ##"<text x="\##(legendX + 14)" y="\##(legendTop + 56)">paper's cubic (Weller et al. 2025, r² = 0.999)</text>"##,
+    ]
+    for (index, precision) in witnessPrecisions.enumerated() {
+      let row = legendTop + 72 + 20 * Double(index)
+      svg += [
+        ##"<rect x="\##(legendX - 3)" y="\##(row - 3)" width="6" height="6" fill="\##(witnessColors[index % 4])"/>"##,
+        ##"<text x="\##(legendX + 14)" y="\##(row + 4)">exact construction, \##(precision.rawValue) vectors: largest n solved</text>"##,
+      ]
+    }
+    svg += [
       "</svg>",
     ]
     return svg.joined(separator: "\n") + "\n"

@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 /// The precision the vectors of an embedding are stored in.
-public enum Precision: String, CaseIterable, Sendable {
+public enum Precision: String, CaseIterable, Codable, Sendable {
   case float64, float32, float16, bfloat16
 
   /// `x` rounded to this precision (to nearest, ties to even), as a Double.
