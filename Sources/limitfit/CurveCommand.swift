@@ -24,14 +24,8 @@ struct CurveCommand: ParsableCommand {
   @Option(help: "The results file (JSON Lines): every fit is appended; stored fits are reused.")
   var results = "results/fits.jsonl"
 
-  @Option(help: "The folder for curve.json, curve.csv and curve.svg.")
-  var out = "results/curve"
-
-  @Flag(help: "Replace curve files that exist in --out.")
-  var overwrite = false
-
-  @Option(parsing: .upToNextOption, help: "Add the exact construction's limits in these precisions (float32, float16, bfloat16, float64) for d ≥ 4.")
-  var witness: [Precision] = []
+  @OptionGroup(title: "Output")
+  var output: CurveOutputOptions
 
   @Option(help: "Run only the dimensions of shard I of N: every N-th from the I-th (0-based).")
   var shard: String?
@@ -44,7 +38,7 @@ struct CurveCommand: ParsableCommand {
     let dimensions = try parseDimensions(dims)
     let shard = try shard.map(Shard.init(parsing:)) ?? .whole
     let mine = shard.select(dimensions)
-    let files = shard == .whole ? try CurveFiles(folder: out, overwrite: overwrite) : nil
+    let files = shard == .whole ? try output.files() : nil
 
     let store = try ResultsStore(path: results, warn: printToStandardError)
     let runner = SearchRunner(store: store, backend: try backend.makeBackend())
@@ -62,11 +56,7 @@ struct CurveCommand: ParsableCommand {
         + "merge the shards with: limitfit report --results RESULTS…")
       return
     }
-    var curve = try Curve(searches: summaries)
-    try curve.addWitnessLimits(witness)
-    print(curve.summary)
-    try files.write(curve)
-    print("wrote \(CurveFiles.names.map { (out as NSString).appendingPathComponent($0) }.joined(separator: ", "))")
+    try output.finish(Curve(searches: summaries), into: files)
   }
 }
 

@@ -20,19 +20,13 @@ struct ReportCommand: ParsableCommand {
   @OptionGroup(title: "Search")
   var search: SearchOptions
 
-  @Option(help: "The folder for curve.json, curve.csv and curve.svg.")
-  var out = "results/curve"
-
-  @Flag(help: "Replace curve files that exist in --out.")
-  var overwrite = false
-
-  @Option(parsing: .upToNextOption, help: "Add the exact construction's limits in these precisions (float32, float16, bfloat16, float64) for d ≥ 4.")
-  var witness: [Precision] = []
+  @OptionGroup(title: "Output")
+  var output: CurveOutputOptions
 
   func run() throws {
     try search.check()
     guard !results.isEmpty else { throw LimitFitError("--results needs at least one file") }
-    let files = try CurveFiles(folder: out, overwrite: overwrite)
+    let files = try output.files()
     var searches: [(place: String, summary: CriticalNSummary)] = []
     var fits: [FitKey: [(place: String, result: FitResult)]] = [:]
     for path in results {
@@ -75,10 +69,6 @@ struct ReportCommand: ParsableCommand {
       }
       chosen.append(best.summary)
     }
-    var curve = try Curve(searches: chosen)
-    try curve.addWitnessLimits(witness)
-    print(curve.summary)
-    try files.write(curve)
-    print("wrote \(CurveFiles.names.map { (out as NSString).appendingPathComponent($0) }.joined(separator: ", "))")
+    try output.finish(Curve(searches: chosen), into: files)
   }
 }

@@ -94,6 +94,30 @@ struct SearchRunner {
   }
 }
 
+/// Where `curve` and `report` write the curve, and what they add to it.
+struct CurveOutputOptions: ParsableArguments {
+  @Option(help: "The folder for curve.json, curve.csv and curve.svg.")
+  var out = "results/curve"
+
+  @Flag(help: "Replace curve files that exist in --out.")
+  var overwrite = false
+
+  @Option(parsing: .upToNextOption, help: "Add the exact construction's limits in these precisions (float32, float16, bfloat16, float64) for d ≥ 4.")
+  var witness: [Precision] = []
+
+  /// The output folder, checked before any work starts.
+  func files() throws -> CurveFiles { try CurveFiles(folder: out, overwrite: overwrite) }
+
+  /// Adds the witness limits to `curve`, prints it and writes its files.
+  func finish(_ curve: Curve, into files: CurveFiles) throws {
+    var curve = curve
+    try curve.addWitnessLimits(witness)
+    print(curve.summary)
+    try files.write(curve)
+    print("wrote \(CurveFiles.names.map { (out as NSString).appendingPathComponent($0) }.joined(separator: ", "))")
+  }
+}
+
 /// Where a curve's files go: curve.json, curve.csv and curve.svg in one folder, never replacing
 /// existing files unless asked. Checked before any work starts.
 struct CurveFiles {
