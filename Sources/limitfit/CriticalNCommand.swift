@@ -49,19 +49,20 @@ func evidence(_ result: CriticalNResult, summary: CriticalNSummary, reused: Int)
       + String(format: " (%d fits, %d reused; %.1f s on %@)", fits, reused, summary.wallSeconds, summary.backend)
   ]
   let shown = result.outcomes.filter { $0.documents >= (result.criticalN ?? 0) }
-  lines.append("     n   seed  verdict          iterations   best loss  accuracy")
-  for outcome in shown {
-    for fit in outcome.fits {
-      let verdict = fit.solved ? "solved" : "not solved"
-      let iterations = fit.firstSolvedIteration.map { "\($0)" } ?? "\(fit.iterations) (\(fit.stopReason.rawValue))"
-      lines.append(
-        String(outcome.documents).leftPadded(to: 6) + String(fit.hyperparameters.seed).leftPadded(to: 7)
-          + "  " + verdict.padding(toLength: 11, withPad: " ", startingAt: 0)
-          + iterations.leftPadded(to: 16) + String(format: "%12.5f%10.4f", fit.bestLoss, fit.accuracy))
-    }
-  }
+  lines += fitTable(size: "n", shown.flatMap { outcome in outcome.fits.map { (outcome.documents, $0) } })
   if !result.solvedAbove.isEmpty {
     lines.append("not monotone: n = \(result.solvedAbove.map(String.init).joined(separator: ", ")) above it was solved too")
   }
   return lines.joined(separator: "\n")
+}
+
+/// One line per fit — the size fitted (n or d), seed, verdict, iterations, best loss and
+/// accuracy — under a header naming the size.
+func fitTable(size: String, _ fits: [(size: Int, fit: FitResult)]) -> [String] {
+  ["\(size.leftPadded(to: 6))   seed  verdict          iterations   best loss  accuracy"] + fits.map { size, fit in
+    let iterations = fit.firstSolvedIteration.map { "\($0)" } ?? "\(fit.iterations) (\(fit.stopReason.rawValue))"
+    return String(size).leftPadded(to: 6) + String(fit.hyperparameters.seed).leftPadded(to: 7)
+      + "  " + (fit.solved ? "solved" : "not solved").padding(toLength: 11, withPad: " ", startingAt: 0)
+      + iterations.leftPadded(to: 16) + String(format: "%12.5f%10.4f", fit.bestLoss, fit.accuracy)
+  }
 }

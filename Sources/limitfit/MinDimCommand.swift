@@ -56,29 +56,22 @@ struct MinDimCommand: ParsableCommand {
     let runner = SearchRunner(
       store: try ResultsStore(path: results, warn: printToStandardError), backend: try backend.makeBackend())
     var certificates: [Int: (FitResult, Embeddings)] = [:]
-    func fit(dimension: Int, seed: UInt64) throws -> (FitResult, Embeddings?) {
+    func makeFit(dimension: Int, seed: UInt64) throws -> FreeEmbeddingFit {
       var settings = optimiser.hyperparameters
       settings.seed = seed
-      let fit = try FreeEmbeddingFit(
+      return try FreeEmbeddingFit(
         qrels: labeled, dimension: dimension, hyperparameters: settings, checkingCapacityOf: runner.backend)
-      return try runner.run(fit, label: "d = \(dimension), seed \(seed)")
     }
     let (minimum, outcomes) = try search.run { dimension, seed in
-      let (result, embeddings) = try fit(dimension: dimension, seed: seed)
+      let (result, embeddings) = try runner.run(
+        makeFit(dimension: dimension, seed: seed), label: "d = \(dimension), seed \(seed)")
       if result.solved, let embeddings { certificates[dimension] = (result, embeddings) }
       return result
     }
     let seconds = (clock.now - began).seconds
 
-    print("     d   seed  verdict          iterations   best loss  accuracy")
-    for outcome in outcomes {
-      for result in outcome.fits {
-        let iterations = result.firstSolvedIteration.map { "\($0)" } ?? "\(result.iterations) (\(result.stopReason.rawValue))"
-        print(
-          String(outcome.dimension).leftPadded(to: 6) + String(result.hyperparameters.seed).leftPadded(to: 7)
-            + "  " + (result.solved ? "solved" : "not solved").padding(toLength: 11, withPad: " ", startingAt: 0)
-            + iterations.leftPadded(to: 16) + String(format: "%12.5f%10.4f", result.bestLoss, result.accuracy))
-      }
+    for line in fitTable(size: "d", outcomes.flatMap { outcome in outcome.fits.map { (outcome.dimension, $0) } }) {
+      print(line)
     }
     guard let minimum else {
       print(String(format: "not solved in any d up to %d (%.1f s)", maxDim, seconds))
@@ -92,12 +85,7 @@ struct MinDimCommand: ParsableCommand {
     let solving = outcomes.first { $0.dimension == minimum }?.fits.last { $0.solved }
     var certificate = certificates[minimum]
     if certificate == nil, let seed = solving?.hyperparameters.seed {
-      var settings = optimiser.hyperparameters
-      settings.seed = seed
-      let (result, embeddings) = try FreeEmbeddingFit(
-        qrels: labeled, dimension: minimum, hyperparameters: settings, checkingCapacityOf: runner.backend
-      ).run(on: runner.backend)
-      certificate = (result, embeddings)
+      certificate = try makeFit(dimension: minimum, seed: seed).run(on: runner.backend)
     }
     guard let (result, embeddings) = certificate, result.solved else {
       throw LimitFitError("the refit at d = \(minimum) did not solve the matrix again; no certificate written")
