@@ -1,6 +1,12 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// LIMITFIT_TARGET_CPU=haswell (or znver3, skylake-avx512, …) compiles the library for that CPU:
+// AVX2 and FMA for the CPU backend's loops. Without it the build runs on any x86-64 (SSE2).
+let targetCPU: [SwiftSetting] = Context.environment["LIMITFIT_TARGET_CPU"].map {
+  [.unsafeFlags(["-target-cpu", $0])]
+} ?? []
+
 let package = Package(
   name: "limitfit",
   products: [
@@ -17,7 +23,8 @@ let package = Package(
       name: "LimitFit",
       dependencies: [
         "COpenCL", "Kernels", .product(name: "RealModule", package: "swift-numerics"),
-      ]
+      ],
+      swiftSettings: targetCPU
     ),
     // The OpenCL C API's types and a loader that opens libOpenCL.so.1 at run time.
     .target(name: "COpenCL", linkerSettings: [.linkedLibrary("dl")]),
@@ -28,6 +35,7 @@ let package = Package(
       resources: [
         .embedInCode("common.cl"), .embedInCode("scores.cl"), .embedInCode("losses.cl"),
         .embedInCode("gradients.cl"), .embedInCode("adam.cl"), .embedInCode("reduce.cl"),
+        .embedInCode("fused.cl"), .embedInCode("control.cl"),
       ]
     ),
 

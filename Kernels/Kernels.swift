@@ -6,6 +6,7 @@ public enum KernelSources {
     [
       PackageResources.common_cl, PackageResources.scores_cl, PackageResources.losses_cl,
       PackageResources.gradients_cl, PackageResources.adam_cl, PackageResources.reduce_cl,
+      PackageResources.fused_cl, PackageResources.control_cl,
     ].map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
   }
 }

@@ -44,3 +44,9 @@ DEFINE_GROUP_REDUCTION(group_sum_int, int, ADD)
 float group_min(float value, __local float *scratch) {
   return -group_max(-value, scratch);
 }
+
+// Whether document j is relevant; *next walks the sorted ids alongside increasing j.
+bool is_relevant(const int j, uint *next, const uint end, __global const int *relevant) {
+  while (*next < end && relevant[*next] < j) ++*next;
+  return *next < end && relevant[*next] == j;
+}

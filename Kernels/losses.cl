@@ -18,12 +18,6 @@
 #define MAX_RELEVANT 64
 #endif
 
-// Whether document j is relevant; *next walks the sorted ids alongside increasing j.
-bool is_relevant(const int j, uint *next, const uint end, __global const int *relevant) {
-  while (*next < end && relevant[*next] < j) ++*next;
-  return *next < end && relevant[*next] == j;
-}
-
 __kernel __attribute__((reqd_work_group_size(ROW_GROUP, 1, 1)))
 void row_losses(const int n, const int row0, const int loss_kind, const float inverse_terms,
                 const float bias, const float margin,

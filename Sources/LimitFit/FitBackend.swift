@@ -10,6 +10,8 @@ public protocol FitBackend: Sendable {
   /// Throws a `LimitFitError` or `OpenCLError` naming the limit when a fit of `size` cannot
   /// run here (memory, buffer or index limits); called before anything is allocated.
   func checkCapacity(for size: ProblemSize) throws
+  /// The bytes one fit of `size` allocates (device memory for a device), for InfoNCE.
+  func bytesNeeded(for size: ProblemSize) -> Double
   /// Prepares one fit of `qrels` from `start`.
   func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters) throws
     -> any FitSession
@@ -24,6 +26,19 @@ public protocol FitSession: AnyObject {
   func update(iteration: Int) throws
   /// The current embeddings, copied to the host.
   func embeddings() throws -> Embeddings
+}
+
+/// A session that runs several steps per call and stops by the driver's rules on the device,
+/// so that the host waits for the device once per call instead of once per step.
+protocol MultiStepSession: FitSession {
+  /// The most steps one `runSteps` call takes; 1 where the session cannot stop on the device.
+  var stepsPerRead: Int { get }
+  /// Runs up to `count` (≤ `stepsPerRead`) more steps, each an evaluation and then, unless the
+  /// rules stop the fit there, the Adam update.
+  ///
+  /// - Returns: the evaluations of the steps run, and whether the rules stopped the fit at the
+  ///   last of them.
+  func runSteps(count: Int) throws -> (evaluations: [StepEvaluation], stopped: Bool)
 }
 
 /// What one evaluation of the embeddings found.

@@ -82,6 +82,73 @@ public struct FreeEmbeddingFit: Sendable {
   ) throws -> (result: FitResult, embeddings: Embeddings) {
     let clock = ContinuousClock()
     let started = clock.now
+    let session = try makeSession(on: backend)
+
+    let loopStarted = clock.now
+    var lastReport = loopStarted
+    var monitor = FitMonitor(hyperparameters)
+    func report() {
+      guard let progress, let last = monitor.last, (clock.now - lastReport).seconds >= progressInterval else { return }
+      lastReport = clock.now
+      progress(FitProgress(
+        iteration: monitor.iteration, evaluation: last,
+        iterationsPerSecond: Double(monitor.iteration) / (lastReport - loopStarted).seconds))
+    }
+    let reason: StopReason
+    if let device = session as? MultiStepSession, device.stepsPerRead > 1 {
+      reason = try runSteps(on: device, monitor: &monitor, report: report)
+    } else {
+      while true {
+        let evaluation = try session.evaluate()
+        if let stop = monitor.record(evaluation) {
+          reason = stop
+          break
+        }
+        report()
+        try session.update(iteration: monitor.iteration)
+      }
+    }
+    guard let last = monitor.last else { preconditionFailure("a fit takes at least one step") }
+    let finished = clock.now
+    let result = FitResult(
+      documents: qrels.documentCount, dimension: dimension, k: k, qrelsDigest: qrelsDigest,
+      queries: qrels.queryCount,
+      relevantPairs: qrels.relevantPairCount, hyperparameters: hyperparameters,
+      iterations: monitor.iteration, firstSolvedIteration: monitor.firstSolvedIteration,
+      finalLoss: last.loss, bestLoss: monitor.stopping.lowestLoss, accuracy: last.accuracy,
+      solvedQueries: last.solvedQueries, solved: monitor.firstSolvedIteration != nil,
+      stopReason: reason, wallSeconds: (finished - started).seconds,
+      iterationsPerSecond: Double(monitor.iteration) / (finished - loopStarted).seconds,
+      backend: backend.name, device: backend.device)
+    return (result, try session.embeddings())
+  }
+}
+
+extension FreeEmbeddingFit {
+  /// Steps `stepsPerRead` at a time, the device deciding when to stop; the host replays each
+  /// step's evaluation through the same rules and checks that both stop at the same step.
+  private func runSteps(
+    on session: MultiStepSession, monitor: inout FitMonitor, report: () -> Void
+  ) throws -> StopReason {
+    while true {
+      let count = min(session.stepsPerRead, hyperparameters.maxIterations - monitor.iteration)
+      let (evaluations, stopped) = try session.runSteps(count: count)
+      for (index, evaluation) in evaluations.enumerated() {
+        let stop = monitor.record(evaluation)
+        let isLast = index == evaluations.count - 1
+        guard (stop != nil) == (isLast && stopped), evaluations.count == count || stopped else {
+          throw LimitFitError(
+            "the device's early stopping disagrees with the host's at iteration \(monitor.iteration)")
+        }
+        if let stop { return stop }
+      }
+      report()
+    }
+  }
+
+  /// A session from the start the hyperparameters ask for; the start's host copy is gone when
+  /// this returns, so that it does not sit beside the backend's own copy for the whole fit.
+  private func makeSession(on backend: any FitBackend) throws -> any FitSession {
     let start = switch hyperparameters.initialization {
     case .random:
       Embeddings.random(
@@ -90,54 +157,34 @@ public struct FreeEmbeddingFit: Sendable {
     case .witness:
       try CyclicWitness(documents: qrels.documentCount, dimension: dimension, precision: .float32).embeddings()
     }
-    let session = try backend.makeSession(
-      qrels: qrels, start: start, hyperparameters: hyperparameters)
+    return try backend.makeSession(qrels: qrels, start: start, hyperparameters: hyperparameters)
+  }
+}
 
-    let loopStarted = clock.now
-    var lastReport = loopStarted
-    var stopping = EarlyStopping(patience: hyperparameters.patience, minDelta: hyperparameters.minDelta)
-    var firstSolvedIteration: Int?
-    var last: StepEvaluation
-    var iteration = 0
-    var reason: StopReason
-    repeat {
-      iteration += 1
-      last = try session.evaluate()
-      stopping.record(last.loss)
-      if last.isSolved && firstSolvedIteration == nil { firstSolvedIteration = iteration }
+/// The driver's rules, step by step: early stopping, the first solved step, and why the fit
+/// stops.
+struct FitMonitor {
+  let hyperparameters: Hyperparameters
+  private(set) var stopping: EarlyStopping
+  private(set) var iteration = 0
+  private(set) var firstSolvedIteration: Int?
+  private(set) var last: StepEvaluation?
 
-      if let progress, (clock.now - lastReport).seconds >= progressInterval {
-        lastReport = clock.now
-        progress(FitProgress(
-          iteration: iteration, evaluation: last,
-          iterationsPerSecond: Double(iteration) / (lastReport - loopStarted).seconds))
-      }
+  init(_ hyperparameters: Hyperparameters) {
+    self.hyperparameters = hyperparameters
+    stopping = EarlyStopping(patience: hyperparameters.patience, minDelta: hyperparameters.minDelta)
+  }
 
-      if last.isSolved && hyperparameters.stopWhenSolved {
-        reason = .solved
-      } else if stopping.isExhausted {
-        reason = .plateau
-      } else if iteration == hyperparameters.maxIterations {
-        reason = .iterationLimit
-      } else {
-        try session.update(iteration: iteration)
-        continue
-      }
-      break
-    } while true
-
-    let finished = clock.now
-    let result = FitResult(
-      documents: qrels.documentCount, dimension: dimension, k: k, qrelsDigest: qrelsDigest,
-      queries: qrels.queryCount,
-      relevantPairs: qrels.relevantPairCount, hyperparameters: hyperparameters,
-      iterations: iteration, firstSolvedIteration: firstSolvedIteration,
-      finalLoss: last.loss, bestLoss: stopping.lowestLoss, accuracy: last.accuracy,
-      solvedQueries: last.solvedQueries, solved: firstSolvedIteration != nil,
-      stopReason: reason, wallSeconds: (finished - started).seconds,
-      iterationsPerSecond: Double(iteration) / (finished - loopStarted).seconds,
-      backend: backend.name, device: backend.device)
-    return (result, try session.embeddings())
+  /// Records the next step's evaluation; returns why the fit stops there, if it does.
+  mutating func record(_ evaluation: StepEvaluation) -> StopReason? {
+    iteration += 1
+    last = evaluation
+    stopping.record(evaluation.loss)
+    if evaluation.isSolved && firstSolvedIteration == nil { firstSolvedIteration = iteration }
+    if evaluation.isSolved && hyperparameters.stopWhenSolved { return .solved }
+    if stopping.isExhausted { return .plateau }
+    if iteration == hyperparameters.maxIterations { return .iterationLimit }
+    return nil
   }
 }
 

@@ -62,7 +62,7 @@ let gradientProblems: [(name: String, qrels: Qrels, dimension: Int)] = [
     let biasGradient = engine.biasState[1]
     let analytic = (
       queries: Array(UnsafeBufferPointer(start: engine.queryGradient.base, count: engine.queryGradient.count)),
-      documents: Array(UnsafeBufferPointer(start: engine.documentGradientTransposed.base, count: engine.documentGradientTransposed.count)))
+      documents: transposed(engine.documentGradientMatrix(), rows: qrels.documentCount))
 
     let step = 1e-6
     func centralDifference(_ parameter: UnsafeMutablePointer<Double>) -> Double {
@@ -90,3 +90,9 @@ let gradientProblems: [(name: String, qrels: Qrels, dimension: Int)] = [
   }
 }
 
+
+/// A rows × columns row-major matrix, transposed (as the engine stores D).
+private func transposed(_ matrix: [Double], rows: Int) -> [Double] {
+  let columns = matrix.count / rows
+  return matrix.indices.map { matrix[($0 % rows) * columns + $0 / rows] }
+}

@@ -63,6 +63,116 @@ struct OpenCLTests {
     #expect(backend.blockRows(documents: 10, queries: 45) == 25)
   }
 
+  @Test func fusedAndBlockedStepsAgree() throws {
+    let backend = try TestDevice.backend.get()
+    // m, n and d that are not multiples of the work-group sizes; relevant sets of mixed sizes.
+    var generator = SplitMix64(seed: 11)
+    let mixed = try Qrels(
+      relevant: (0..<53).map { _ in
+        (0..<71).shuffled(using: &generator).prefix(Int.random(in: 1...5, using: &generator)).sorted()
+      },
+      documentCount: 71)
+    for (qrels, d) in [(Qrels.allSubsets(documents: 41, k: 2), 19), (mixed, 3), (Qrels.allSubsets(documents: 9, k: 3), 1)] {
+      let start = Embeddings.random(queries: qrels.queryCount, documents: qrels.documentCount, dimension: d, seed: 3)
+      func session(blockRows: Int) throws -> OpenCLSession {
+        try OpenCLSession(
+          runtime: backend.runtime, qrels: qrels, start: start, hyperparameters: Hyperparameters(),
+          blockRows: blockRows)
+      }
+      let fused = try session(blockRows: 0)
+      let blocked = try session(blockRows: 37)
+      #expect(fused.step == .fused && blocked.step == .blocked)
+      for iteration in 1...30 {
+        let (a, b) = (try fused.evaluate(), try blocked.evaluate())
+        #expect(abs(a.loss - b.loss) <= 1e-5 * b.loss, "step \(iteration): \(a.loss) against \(b.loss)")
+        #expect(a.solvedQueries == b.solvedQueries)
+        #expect(a.relevantFound == b.relevantFound)
+        if iteration == 1 {
+          for (x, y) in [(fused.queryGradient, blocked.queryGradient), (fused.documentGradient, blocked.documentGradient)] {
+            let check = ValidationCheck("gradient", observed: try x.read(), expected: try y.read(), tolerance: 1e-4)
+            #expect(check.passed, "relative error \(check.relativeError)")
+          }
+        }
+        try fused.update(iteration: iteration)
+        try blocked.update(iteration: iteration)
+      }
+    }
+  }
+
+  @Test func aScoreMatrixBeyondTheBudgetRunsFusedAndAgreesWithTheReference() throws {
+    let device = try TestDevice.backend.get().openCLDevice
+    let qrels = Qrels.allSubsets(documents: 40, k: 2)
+    // Ten rows of scores: the 780 × 40 score matrix would take 78 blocks.
+    let backend = try OpenCLBackend(device: device, scoreBlockBytes: 1600)
+    #expect(backend.step(for: qrels, dimension: 6, loss: .infonce) == .fused)
+    #expect(backend.step(for: qrels, dimension: 6, loss: .hinge) == .blocked)
+    let start = Embeddings.random(queries: qrels.queryCount, documents: 40, dimension: 6, seed: 5)
+    let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
+    #expect((session as? OpenCLSession)?.step == .fused)
+    let reference = CPUFitEngine<Float>(
+      qrels: qrels, dimension: 6, queries: start.queries, documents: start.documents,
+      learningRate: 0.01, temperature: 0.1)
+    for iteration in 1...100 {
+      let (observed, expected) = (try session.evaluate(), reference.evaluate())
+      #expect(abs(observed.loss - expected.loss) <= 1e-4 * expected.loss, "step \(iteration)")
+      try session.update(iteration: iteration)
+      reference.update(iteration: iteration)
+    }
+    // At n = 2000, d = 64 the fused step needs a fraction of the 16 GB score matrix.
+    let large = try ProblemSize.allSubsets(documents: 2000, k: 2, dimension: 64)
+    let scoreMatrix = 4 * Double(large.queries) * Double(large.documents)
+    let defaultBackend = try TestDevice.backend.get()
+    #expect(defaultBackend.bytesNeeded(for: large) < scoreMatrix / 4)
+  }
+
+  /// Fits that stop each way: solved, plateau, iteration limit, run to plateau, and the hinge.
+  static let stoppingCases: [(name: String, documents: Int, dimension: Int, settings: Hyperparameters)] = {
+    var plateau = Hyperparameters()
+    plateau.patience = 40
+    var limit = Hyperparameters()
+    limit.maxIterations = 45
+    var toPlateau = Hyperparameters()
+    toPlateau.stopWhenSolved = false
+    toPlateau.patience = 30
+    var hinge = Hyperparameters()
+    hinge.loss = .hinge
+    hinge.patience = 50
+    return [
+      ("solved", 3, 2, Hyperparameters()), ("plateau", 4, 2, plateau), ("iteration limit", 6, 3, limit),
+      ("run to plateau", 3, 2, toPlateau), ("hinge", 5, 3, hinge),
+    ]
+  }()
+
+  @Test(arguments: stoppingCases.indices)
+  func stoppingOnTheDeviceStopsAtTheSameStepAsTheHost(index: Int) throws {
+    let (name, documents, dimension, settings) = Self.stoppingCases[index]
+    let device = try TestDevice.backend.get().openCLDevice
+    try #require(device.hasDoublePrecision, "the device decides in double precision")
+    let fit = try FreeEmbeddingFit(
+      documents: documents, k: 2, dimension: dimension, hyperparameters: settings,
+      checkingCapacityOf: TestDevice.backend.get())
+    let onDevice = try fit.run(on: OpenCLBackend(device: device, stepsPerRead: 32))
+    let onHost = try fit.run(on: OpenCLBackend(device: device, stepsPerRead: 1))
+    #expect(onDevice.result.iterations == onHost.result.iterations, "\(name)")
+    #expect(onDevice.result.stopReason == onHost.result.stopReason, "\(name)")
+    #expect(onDevice.result.firstSolvedIteration == onHost.result.firstSolvedIteration, "\(name)")
+    #expect(onDevice.result.finalLoss == onHost.result.finalLoss, "\(name)")
+    #expect(onDevice.result.bestLoss == onHost.result.bestLoss, "\(name)")
+    #expect(onDevice.embeddings == onHost.embeddings, "\(name): the parameters of the stopping step")
+  }
+
+  @Test func theSigmoidLossReadsEveryStep() throws {
+    let backend = try TestDevice.backend.get()
+    var settings = Hyperparameters()
+    settings.loss = .sigmoid
+    let qrels = Qrels.allSubsets(documents: 5, k: 2)
+    let start = Embeddings.random(queries: 10, documents: 5, dimension: 2, seed: 1)
+    let sigmoid = try backend.makeSession(qrels: qrels, start: start, hyperparameters: settings)
+    let infoNCE = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
+    #expect((sigmoid as? OpenCLSession)?.stepsPerRead == 1)
+    #expect((infoNCE as? OpenCLSession)?.stepsPerRead == backend.stepsPerRead)
+  }
+
   @Test func refusesProblemsBeyondThirtyTwoBitIndices() throws {
     let size = try ProblemSize.allSubsets(documents: 100_000, k: 2, dimension: 2)
     #expect(throws: OpenCLError.capacity(

@@ -36,8 +36,7 @@ import Testing
       let before = (queries: engine.queryMatrix(), documents: engine.documentMatrix())
       _ = engine.evaluate()
       let queryGradient = Array(UnsafeBufferPointer(start: engine.queryGradient.base, count: engine.queryGradient.count))
-      let n = qrels.documentCount
-      let documentGradient = (0..<(n * d)).map { engine.documentGradientTransposed[($0 % d) * n + $0 / d] }
+      let documentGradient = engine.documentGradientMatrix()
       engine.update(iteration: t)
 
       let expectedQueries = Self.unitRows(

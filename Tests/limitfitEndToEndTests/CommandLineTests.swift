@@ -67,6 +67,30 @@ func limitfit(_ arguments: [String], environment: [String: String] = [:])
   }
 
   @Test(arguments: [
+    (["--repeats", "0"], "--repeats must be at least 1, not 0"),
+    (["--seconds=-1"], "--seconds must be a non-negative number, not -1.0"),
+    (["--backend", "auto"], "--backend takes cpu or opencl here, not auto"),
+    (["--docs", "1"], "the number of documents (1) must be at least 2"),
+    (["--dim", "0"], "the dimension (0) must be at least 1"),
+  ])
+  func badBenchInputIsOneLine(arguments: [String], message: String) throws {
+    let run = try limitfit(["bench", "--backend", "cpu"] + arguments)
+    #expect(run.status != 0)
+    #expect(run.standardError.hasPrefix("Error: " + message), "\(run.standardError)")
+    #expect(run.standardError.split(separator: "\n").count == 1)
+  }
+
+  @Test func benchPrintsATable() throws {
+    let run = try limitfit(["bench", "--backend", "cpu", "--docs", "10", "--dim", "2", "--seconds", "0", "--repeats", "1"])
+    #expect(run.status == 0)
+    let lines = run.standardOutput.split(separator: "\n")
+    #expect(lines.count == 2)
+    #expect(lines.first?.hasPrefix("backend device") == true)
+    #expect(lines.last?.hasPrefix("cpu     CPU, ") == true)
+    #expect(lines.last?.contains("    10    2        45") == true)
+  }
+
+  @Test(arguments: [
     (["--docs", "0", "--dim", "2"], "the number of documents (0) must be at least 2"),
     (["--docs=-5", "--dim", "2"], "the number of documents (-5) must be at least 2"),
     (["--docs", "4", "--dim", "0"], "the dimension (0) must be at least 1"),

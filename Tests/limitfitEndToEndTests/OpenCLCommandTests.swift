@@ -37,6 +37,19 @@ struct OpenCLCommandTests {
     #expect(!run.standardOutput.contains("FAIL"))
   }
 
+  @Test func benchMeasuresEveryBackend() throws {
+    let run = try limitfit(["bench", "--docs", "12", "--dim", "3", "--seconds", "0", "--repeats", "1", "--json"])
+    #expect(run.status == 0, "\(run.standardError)")
+    let lines = run.standardOutput.split(separator: "\n")
+    let backends = try lines.map { line in
+      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+      #expect((object?["iterationsPerSecond"] as? Double ?? 0) > 0)
+      #expect(object?["queries"] as? Int == 66)
+      return object?["backend"] as? String
+    }
+    #expect(backends == ["cpu", "opencl"])
+  }
+
   @Test func aMissingDeviceIsOneLine() throws {
     for arguments in [["fit", "--docs", "3", "--dim", "2", "--device", "99"], ["validate", "--device", "99"]] {
       let run = try limitfit(arguments)

@@ -5,8 +5,10 @@ import Dispatch
 /// Layout: Q is m × d row-major (a query's vector is contiguous); D is stored transposed,
 /// d × n, so that every loop over documents runs along contiguous memory. Queries are split
 /// into a fixed number of contiguous partitions, processed by as many threads as the machine
-/// has; each partition adds its part of ∇D into a buffer of its own, and the buffers are summed
-/// in partition order. The partitions do not depend on the machine, so a fit gives the same
+/// has, four queries at a time (`QueryBlock`): scores, loss, verdicts and gradients of a block
+/// are done before the next, so no m × n matrix exists and memory grows with (m + n)·d. Each
+/// partition adds its part of ∇D into a buffer of its own, and the buffers are summed in
+/// partition order. The partitions do not depend on the machine, so a fit gives the same
 /// result bit for bit wherever it runs. Everything is allocated once, in `init`.
 ///
 /// Sendable because worker threads only read shared state and write disjoint parts of it.
@@ -33,8 +35,8 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
   let documentsTransposed: SharedBuffer<T>
   /// ∂L/∂Q, m × d, from the last `evaluate()`.
   let queryGradient: SharedBuffer<T>
-  /// (∂L/∂D)ᵀ, d × n, from the last `evaluate()`.
-  let documentGradientTransposed: SharedBuffer<T>
+  /// (∂L/∂D)ᵀ, d × n: the partitions' buffers summed, by `update` or on request.
+  private let documentGradientTotal: SharedBuffer<T>
   private let queryMoments: (first: SharedBuffer<T>, second: SharedBuffer<T>)
   private let documentMoments: (first: SharedBuffer<T>, second: SharedBuffer<T>)
 
@@ -44,8 +46,9 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
   private let documentChunks: [Range<Int>]
   /// Per partition: its part of (∂L/∂D)ᵀ, d × n.
   private let partialDocumentGradients: SharedBuffer<T>
-  /// Per partition: one row of scores and one row of ∂L/∂S, n each.
-  private let rowScratch: SharedBuffer<T>
+  /// Per partition, for one block of queries: the queries divided by τ, their scores, ∂L/∂S and
+  /// ∇Q (`BlockScratch`).
+  private let blockScratch: SharedBuffer<T>
   /// Per document: the squared norm, while renormalising D.
   private let documentNorms: SharedBuffer<T>
   private let partitionTotals: SharedBuffer<PartitionTotals>
@@ -95,23 +98,24 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     }
     documentsTransposed = SharedBuffer(transposed)
     queryGradient = SharedBuffer(repeating: 0, count: m * d)
-    documentGradientTransposed = SharedBuffer(repeating: 0, count: n * d)
+    documentGradientTotal = SharedBuffer(repeating: 0, count: n * d)
     queryMoments = (SharedBuffer(repeating: 0, count: m * d), SharedBuffer(repeating: 0, count: m * d))
     documentMoments = (SharedBuffer(repeating: 0, count: n * d), SharedBuffer(repeating: 0, count: n * d))
 
     partitions = Self.split(m, into: Self.maximumPartitions)
     documentChunks = Self.split(n, into: Self.maximumPartitions)
     partialDocumentGradients = SharedBuffer(repeating: 0, count: partitions.count * n * d)
-    rowScratch = SharedBuffer(repeating: 0, count: partitions.count * 2 * n)
+    blockScratch = SharedBuffer(
+      repeating: 0, count: partitions.count * BlockScratch.count(documents: n, dimension: d))
     documentNorms = SharedBuffer(repeating: 0, count: n)
     partitionTotals = SharedBuffer(repeating: PartitionTotals(), count: partitions.count)
     isParallel = m * n * d >= 1 << 16
   }
 
   deinit {
-    for buffer in [queries, documentsTransposed, queryGradient, documentGradientTransposed,
+    for buffer in [queries, documentsTransposed, queryGradient, documentGradientTotal,
       queryMoments.first, queryMoments.second, documentMoments.first, documentMoments.second,
-      partialDocumentGradients, rowScratch, documentNorms]
+      partialDocumentGradients, blockScratch, documentNorms]
     {
       buffer.deallocate()
     }
@@ -128,8 +132,9 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     let d = Double(size.dimension)
     let partitions = Double(min(size.queries, maximumPartitions))
     let perQuery = 4 * d  // Q, ∇Q and Adam's two moments
-    let perDocument = (4 + partitions) * d + 2 * partitions + 1
-    return Double(elementBytes) * (m * perQuery + n * perDocument) + size.qrelsBytes
+    let perDocument = (4 + partitions) * d + 1  // D, ∇D, moments, partial ∇D, norms
+    let scratch = partitions * Double(BlockScratch.count(documents: size.documents, dimension: size.dimension))
+    return Double(elementBytes) * (m * perQuery + n * perDocument + scratch) + size.qrelsBytes
   }
 
   /// `count` items split into at most `parts` contiguous, non-empty ranges of near-equal size.
@@ -153,24 +158,35 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     let n = documentCount
     let d = dimension
     forEach(partitions) { partition, queryRange in
-      let scores = rowScratch.base + partition * 2 * n
-      let scoreGradient = scores + n
+      let scratch = scratch(of: partition)
       let partialGradient = partialDocumentGradients.base + partition * n * d
       partialGradient.update(repeating: 0, count: n * d)
       var totals = PartitionTotals()
-      for query in queryRange {
-        let verdict = scoreRow(of: query, into: scores)
-        totals.solvedQueries += verdict.solved ? 1 : 0
-        totals.relevantFound += verdict.relevantFound
-        totals.loss += Double(
-          lossAndScoreGradient(of: query, scores: scores, maximum: verdict.maximumScore,
-            into: scoreGradient))
-        if loss == .sigmoid { totals.biasGradient += Double(sum(scoreGradient, count: n)) }
-        accumulateGradients(of: query, scoreGradient: scoreGradient, into: partialGradient)
+      for first in stride(from: queryRange.lowerBound, to: queryRange.upperBound, by: QueryBlock.rows) {
+        let block = first..<min(first + QueryBlock.rows, queryRange.upperBound)
+        scoreBlock(block, scratch)
+        for (row, query) in block.enumerated() {
+          let scores = scratch.scores + row * n
+          let scoreGradient = scratch.scoreGradient + row * n
+          let verdict = RowVerdict(scores: scores, count: n, relevant: relevant(to: query))
+          totals.solvedQueries += verdict.solved ? 1 : 0
+          totals.relevantFound += verdict.relevantFound
+          totals.loss += Double(
+            lossAndScoreGradient(of: query, scores: scores, maximum: verdict.maximumScore,
+              into: scoreGradient))
+          if loss == .sigmoid { totals.biasGradient += Double(sum(scoreGradient, count: n)) }
+        }
+        // Rows past the block's end add nothing to ∇D.
+        (scratch.scoreGradient + block.count * n).update(
+          repeating: 0, count: (QueryBlock.rows - block.count) * n)
+        QueryBlock.gradients(
+          scratch.queries, scoreGradient: scratch.scoreGradient, documentsTransposed.base,
+          n: n, d: d, inverseTemperature: inverseTemperature,
+          queryGradient: scratch.queryGradient, documentGradient: partialGradient)
+        (queryGradient.base + first * d).update(from: scratch.queryGradient, count: block.count * d)
       }
       partitionTotals[partition] = totals
     }
-    sumPartialDocumentGradients()
 
     var totals = PartitionTotals()
     for partition in partitions.indices {
@@ -190,15 +206,41 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
       start: relevantDocuments.base + offsets[query], count: offsets[query + 1] - offsets[query])
   }
 
-  /// S_i· = q_i Dᵀ / τ into `scores`; returns the query's verdict.
-  private func scoreRow(of query: Int, into scores: UnsafeMutablePointer<T>) -> RowVerdict<T> {
+  /// One partition's working memory for a block of queries.
+  private struct BlockScratch {
+    /// The block's queries divided by τ, `QueryBlock.rows` × d; zero past the block's end.
+    var queries: UnsafeMutablePointer<T>
+    /// Their scores S, rows × n.
+    var scores: UnsafeMutablePointer<T>
+    /// ∂L/∂S, rows × n.
+    var scoreGradient: UnsafeMutablePointer<T>
+    /// ∇Q, rows × d.
+    var queryGradient: UnsafeMutablePointer<T>
+
+    /// The elements one scratch takes.
+    static func count(documents n: Int, dimension d: Int) -> Int { 2 * QueryBlock.rows * (n + d) }
+  }
+
+  private func scratch(of partition: Int) -> BlockScratch {
+    let rows = QueryBlock.rows
     let n = documentCount
-    let q = queries.base + query * dimension
-    scores.update(repeating: 0, count: n)
-    for c in 0..<dimension {
-      addScaled(q[c] * inverseTemperature, documentsTransposed.base + c * n, to: scores, count: n)
+    let d = dimension
+    let base = blockScratch.base + partition * BlockScratch.count(documents: n, dimension: d)
+    return BlockScratch(
+      queries: base, scores: base + rows * d, scoreGradient: base + rows * (d + n),
+      queryGradient: base + rows * (d + 2 * n))
+  }
+
+  /// S = Q Dᵀ / τ for the queries in `block` (at most `QueryBlock.rows`) into `scratch`.
+  private func scoreBlock(_ block: Range<Int>, _ scratch: BlockScratch) {
+    let d = dimension
+    for (row, query) in block.enumerated() {
+      let q = queries.base + query * d
+      for c in 0..<d { scratch.queries[row * d + c] = q[c] * inverseTemperature }
     }
-    return RowVerdict(scores: scores, count: n, relevant: relevant(to: query))
+    (scratch.queries + block.count * d).update(repeating: 0, count: (QueryBlock.rows - block.count) * d)
+    QueryBlock.scores(
+      scratch.queries, documentsTransposed.base, n: documentCount, d: d, into: scratch.scores)
   }
 
   /// The query's share of the summed loss (the loss times `lossTerms`), and G_i· = ∂L/∂S_i·
@@ -220,8 +262,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     into gradient: UnsafeMutablePointer<T>
   ) -> T {
     let n = documentCount
-    for j in 0..<n { gradient[j] = T.exp(scores[j] - maximum) }
-    let partition = sum(gradient, count: n)
+    let partition = exponentials(of: scores, minus: maximum, into: gradient, count: n)
     let logSumExp = maximum + T.log(partition)
     let pairs = T(lossTerms)
     let scale = T(relevant.count) / (partition * pairs)
@@ -286,32 +327,17 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     return loss
   }
 
-  /// ∇Q_i = G_i· D / τ, and (∇D)ᵀ += q_iᵀ G_i· / τ into this partition's buffer.
-  private func accumulateGradients(
-    of query: Int, scoreGradient: UnsafePointer<T>, into partialGradient: UnsafeMutablePointer<T>
-  ) {
-    let n = documentCount
-    let q = queries.base + query * dimension
-    let gradient = queryGradient.base + query * dimension
-    for c in 0..<dimension {
-      let column = documentsTransposed.base + c * n
-      gradient[c] = dot(scoreGradient, column, count: n) * inverseTemperature
-      addScaled(q[c] * inverseTemperature, scoreGradient, to: partialGradient + c * n, count: n)
-    }
-  }
-
-  /// (∇D)ᵀ = the sum of the partitions' buffers, in partition order.
-  private func sumPartialDocumentGradients() {
+  /// (∇D)ᵀ of the documents in `documents` = the sum of the partitions' buffers, in partition
+  /// order.
+  private func sumPartialDocumentGradients(_ documents: Range<Int>) {
     let n = documentCount
     let stride = n * dimension
-    forEach(documentChunks) { _, documents in
-      for c in 0..<dimension {
-        let total = documentGradientTransposed.base + c * n + documents.lowerBound
-        total.update(repeating: 0, count: documents.count)
-        for partition in partitions.indices {
-          let part = partialDocumentGradients.base + partition * stride + c * n + documents.lowerBound
-          addScaled(1, part, to: total, count: documents.count)
-        }
+    for c in 0..<dimension {
+      let total = documentGradientTotal.base + c * n + documents.lowerBound
+      total.update(repeating: 0, count: documents.count)
+      for partition in partitions.indices {
+        let part = partialDocumentGradients.base + partition * stride + c * n + documents.lowerBound
+        addScaled(1, part, to: total, count: documents.count)
       }
     }
   }
@@ -325,20 +351,18 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     let secondCorrection = 1 - T.pow(T(Adam.beta2), t)
     let d = dimension
     let n = documentCount
-    forEach(partitions) { _, queryRange in
-      let start = queryRange.lowerBound * d
-      adamStep(
-        parameters: queries.base + start, gradient: queryGradient.base + start,
-        moments: (queryMoments.first.base + start, queryMoments.second.base + start),
-        count: queryRange.count * d, corrections: (firstCorrection, secondCorrection))
-      for query in queryRange { normalize(queries.base + query * d, count: d) }
-    }
-    forEach(documentChunks) { _, documents in
+    // Task i takes query partition i and document chunk i: one dispatch for the whole update.
+    let tasks = partitions.count >= documentChunks.count ? partitions : documentChunks
+    forEach(tasks) { task, _ in
+      if task < partitions.count { updateQueries(partitions[task], corrections: (firstCorrection, secondCorrection)) }
+      guard task < documentChunks.count else { return }
+      let documents = documentChunks[task]
+      sumPartialDocumentGradients(documents)
       for c in 0..<d {
         let start = c * n + documents.lowerBound
         adamStep(
           parameters: documentsTransposed.base + start,
-          gradient: documentGradientTransposed.base + start,
+          gradient: documentGradientTotal.base + start,
           moments: (documentMoments.first.base + start, documentMoments.second.base + start),
           count: documents.count, corrections: (firstCorrection, secondCorrection))
       }
@@ -352,6 +376,17 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     }
   }
 
+  /// Adam on the rows of Q in `queryRange`, then each of them to unit length.
+  private func updateQueries(_ queryRange: Range<Int>, corrections: (first: T, second: T)) {
+    let d = dimension
+    let start = queryRange.lowerBound * d
+    adamStep(
+      parameters: queries.base + start, gradient: queryGradient.base + start,
+      moments: (queryMoments.first.base + start, queryMoments.second.base + start),
+      count: queryRange.count * d, corrections: corrections)
+    for query in queryRange { normalize(queries.base + query * d, count: d) }
+  }
+
   /// p ← p − lr · (m / (1 − β1^t)) / (sqrt(v / (1 − β2^t)) + ε), after updating m and v.
   private func adamStep(
     parameters: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>,
@@ -361,13 +396,15 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     let beta1 = T(Adam.beta1)
     let beta2 = T(Adam.beta2)
     let epsilon = T(Adam.epsilon)
+    // lr · (m / c1) = (lr / c1) · m, and v / c2 = v · (1 / c2): one division per element.
+    let stepSize = learningRate / corrections.first
+    let secondScale = 1 / corrections.second
     for index in 0..<count {
       let g = gradient[index]
       moments.first[index] = beta1 * moments.first[index] + (1 - beta1) * g
       moments.second[index] = beta2 * moments.second[index] + (1 - beta2) * g * g
-      let firstEstimate = moments.first[index] / corrections.first
-      let secondEstimate = moments.second[index] / corrections.second
-      parameters[index] -= learningRate * firstEstimate / (secondEstimate.squareRoot() + epsilon)
+      let secondEstimate = moments.second[index] * secondScale
+      parameters[index] -= stepSize * moments.first[index] / (secondEstimate.squareRoot() + epsilon)
     }
   }
 
@@ -399,9 +436,11 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
   /// respect to them G_i·, its verdict and its share of P·L. For validation; not thread-safe.
   func row(of query: Int) -> (scores: [T], scoreGradient: [T], verdict: RowVerdict<T>, loss: T) {
     let n = documentCount
-    let scores = rowScratch.base
-    let gradient = scores + n
-    let verdict = scoreRow(of: query, into: scores)
+    let scratch = scratch(of: 0)
+    scoreBlock(query..<(query + 1), scratch)
+    let scores = scratch.scores
+    let gradient = scratch.scoreGradient
+    let verdict = RowVerdict(scores: scores, count: n, relevant: relevant(to: query))
     let loss = lossAndScoreGradient(
       of: query, scores: scores, maximum: verdict.maximumScore, into: gradient)
     return (
@@ -416,7 +455,10 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
   }
 
   /// ∇D from the last `evaluate()`, n × d, row-major.
-  func documentGradientMatrix() -> [T] { rowMajor(documentGradientTransposed) }
+  func documentGradientMatrix() -> [T] {
+    for documents in documentChunks { sumPartialDocumentGradients(documents) }
+    return rowMajor(documentGradientTotal)
+  }
 
   // MARK: Parameters
 

@@ -13,23 +13,13 @@ struct RowVerdict<T: FitScalar>: Equatable {
   /// - Parameters:
   ///   - scores: the query's score for each of `count` documents.
   ///   - relevant: the query's relevant document ids, ascending.
-  /// - Complexity: O(n) when solved, O(|R| · n) otherwise.
+  /// - Complexity: O(n + |R|) when solved, O(|R| · n) otherwise.
   init(scores: UnsafePointer<T>, count n: Int, relevant: UnsafeBufferPointer<Int32>) {
     var worstRelevant = T.infinity
-    var bestRelevant = -T.infinity
-    // The irrelevant documents are the runs between consecutive relevant ids.
-    var bestIrrelevant = -T.infinity
-    var runStart = 0
-    for id in relevant.lazy.map(Int.init) {
-      worstRelevant = min(worstRelevant, scores[id])
-      bestRelevant = max(bestRelevant, scores[id])
-      bestIrrelevant = max(bestIrrelevant, maximum(scores + runStart, count: id - runStart))
-      runStart = id + 1
-    }
-    bestIrrelevant = max(bestIrrelevant, maximum(scores + runStart, count: n - runStart))
-
-    solved = worstRelevant > bestIrrelevant
-    maximumScore = max(bestRelevant, bestIrrelevant)
+    for id in relevant.lazy.map(Int.init) { worstRelevant = min(worstRelevant, scores[id]) }
+    // Every relevant document scores at least the worst one; any other that does breaks it.
+    solved = countAtLeast(scores, count: n, threshold: worstRelevant) == relevant.count
+    maximumScore = maximum(scores, count: n)
     relevantFound = solved ? relevant.count : Self.countFound(scores: scores, count: n, relevant: relevant)
   }
 

@@ -3,8 +3,40 @@
 // Every loop runs in a fixed order, so results are the same bit for bit on every run.
 
 @inline(__always)
-private func load<T: FitScalar>(_ pointer: UnsafePointer<T>) -> SIMD8<T> {
+func load<T: FitScalar>(_ pointer: UnsafePointer<T>) -> SIMD8<T> {
   UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<T>.self)
+}
+
+@inline(__always)
+func store<T: FitScalar>(_ value: SIMD8<T>, _ pointer: UnsafeMutablePointer<T>) {
+  UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<T>.self)
+}
+
+/// y[j] = e^(x[j] − shift) for j < count, where every x[j] ≤ shift; returns Σ y[j]. Arguments
+/// below −87 count as −87: e^−87 ≈ 1.6e−38 is below anything a sum that holds e^0 can tell apart.
+@inline(__always)
+func exponentials<T: FitScalar>(
+  of x: UnsafePointer<T>, minus shift: T, into y: UnsafeMutablePointer<T>, count: Int
+) -> T {
+  for j in 0..<count { y[j] = Swift.max(x[j] - shift, -87) }
+  var lanes = SIMD8<T>()
+  var j = 0
+  while j + 8 <= count {
+    let e = T.exponential(ofNonPositive: load(y + j))
+    store(e, y + j)
+    lanes += e
+    j += 8
+  }
+  var total = lanes.sum()
+  guard j < count else { return total }
+  var tail = SIMD8<T>()
+  for lane in 0..<(count - j) { tail[lane] = y[j + lane] }
+  tail = T.exponential(ofNonPositive: tail)
+  for lane in 0..<(count - j) {
+    y[j + lane] = tail[lane]
+    total += tail[lane]
+  }
+  return total
 }
 
 /// Σ a[j]·b[j] over j < count.
@@ -74,6 +106,19 @@ func addScaled<T: FitScalar>(
   _ alpha: T, _ x: UnsafePointer<T>, to y: UnsafeMutablePointer<T>, count: Int
 ) {
   for j in 0..<count { y[j] += alpha * x[j] }
+}
+
+/// The number of j < count with a[j] ≥ threshold.
+@inline(__always)
+func countAtLeast<T: FitScalar>(_ a: UnsafePointer<T>, count: Int, threshold: T) -> Int {
+  // An integer sum, which the compiler may reorder, and so vectorises.
+  var atLeast: Int32 = 0
+  var j = 0
+  while j < count {
+    atLeast &+= a[j] >= threshold ? 1 : 0
+    j &+= 1
+  }
+  return Int(atLeast)
 }
 
 /// The number of j < count with a[j] > threshold, plus those with a[j] == threshold and

@@ -62,7 +62,7 @@ public struct KernelValidation {
     var name: String
     var qrels: Qrels
     var dimension: Int
-    /// Query rows per block of the score matrix.
+    /// Query rows per block of the score matrix; 0 for the fused step.
     var blockRows: Int
     var loss: Loss = .infonce
   }
@@ -98,9 +98,40 @@ public struct KernelValidation {
     for problem in try Self.problems() {
       try checkKernels(on: problem, record)
       try checkFit(on: problem, record)
+      if problem.loss == .infonce {
+        var fused = problem
+        fused.blockRows = 0
+        try checkFusedStep(on: fused, record)
+        try checkFit(on: fused, record)
+      }
     }
     try checkVerdicts(record)
     return checks
+  }
+
+  /// The fused step's row results and gradients against the CPU reference.
+  private func checkFusedStep(on problem: Problem, _ record: (ValidationCheck) -> Void) throws {
+    let (reference, device) = try sessions(for: problem)
+    let rows = (0..<problem.qrels.queryCount).map { reference.row(of: $0) }
+    let expected = reference.evaluate()
+    let observed = try device.evaluate()
+    let name = "\(problem.name) (fused)"
+    record(ValidationCheck("row loss, \(name)", observed: try device.rowLoss.read(), expected: rows.map(\.loss), tolerance: Tolerance.rowLoss))
+    record(ValidationCheck("solved flags, \(name)", observed: try device.rowSolved.read().map(Int.init), expected: rows.map { $0.verdict.solved ? 1 : 0 }))
+    record(ValidationCheck("top-k hits, \(name)", observed: try device.rowFound.read().map(Int.init), expected: rows.map(\.verdict.relevantFound)))
+    record(ValidationCheck("reduction: loss, \(name)", observed: [observed.loss], expected: [expected.loss], tolerance: Tolerance.rowLoss))
+    record(ValidationCheck("reduction: solved, found, \(name)", observed: [observed.solvedQueries, observed.relevantFound], expected: [expected.solvedQueries, expected.relevantFound]))
+    record(ValidationCheck("∇Q = G·D/τ, \(name)", observed: try device.queryGradient.read(), expected: reference.queryMatrixGradient(), tolerance: Tolerance.gradients))
+    record(ValidationCheck("∇D = Gᵀ·Q/τ, \(name)", observed: try device.documentGradient.read(), expected: reference.documentGradientMatrix(), tolerance: Tolerance.gradients))
+    record(try guardCheck(device, name))
+  }
+
+  /// Whether every buffer of `device` still has its guard region intact.
+  private func guardCheck(_ device: OpenCLSession, _ name: String) throws -> ValidationCheck {
+    let damaged = try device.buffers.filter { try !$0.guardIsIntact() }.map(\.name)
+    var check = ValidationCheck("guard regions after every buffer, \(name)", observed: [damaged.count], expected: [0])
+    if !damaged.isEmpty { check.name += ": written past " + damaged.joined(separator: ", ") }
+    return check
   }
 
   private func sessions(for problem: Problem, seed: UInt64 = 1) throws
@@ -173,10 +204,7 @@ public struct KernelValidation {
       expected: reference.queryMatrix() + reference.documentMatrix() + [reference.biasState[0]],
       tolerance: Tolerance.adam))
 
-    let damaged = try device.buffers.filter { try !$0.guardIsIntact() }.map(\.name)
-    var guardCheck = ValidationCheck("guard regions after every buffer, \(name)", observed: [damaged.count], expected: [0])
-    if !damaged.isEmpty { guardCheck.name += ": written past " + damaged.joined(separator: ", ") }
-    record(guardCheck)
+    record(try guardCheck(device, name))
   }
 
   /// The first 200 losses of a whole fit from the same start.
@@ -189,7 +217,8 @@ public struct KernelValidation {
       reference.update(iteration: iteration)
       try device.update(iteration: iteration)
     }
-    record(ValidationCheck("whole fit: first 200 losses, \(problem.name)", observed: losses.observed, expected: losses.expected, tolerance: Tolerance.fitLosses))
+    let name = problem.name + (problem.blockRows == 0 ? " (fused)" : "")
+    record(ValidationCheck("whole fit: first 200 losses, \(name)", observed: losses.observed, expected: losses.expected, tolerance: Tolerance.fitLosses))
   }
 
   /// The verdicts of known geometry: three documents in the plane are solved, four never.

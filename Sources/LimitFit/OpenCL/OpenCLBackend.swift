@@ -1,17 +1,22 @@
-import RealModule
 import COpenCL
+import Foundation
+import RealModule
 
 /// The fit on an OpenCL 1.2 device: GPUs, or PoCL on CPUs.
 ///
-/// Each step runs, per block of queries, the score kernel, the row-wise loss (InfoNCE, sigmoid
-/// or hinge) and the two gradient products; then one reduction whose four scalars (loss, solved
-/// queries, relevant documents found, the sigmoid bias's gradient) are all the host reads;
-/// then, in `update`, the fused Adam and renormalisation kernel on Q and on D (and Adam on the
-/// sigmoid bias, a scalar kept on the host). The score matrix exists one block at a time.
+/// A step evaluates the loss one of two ways (`OpenCLStep`), then one reduction whose four
+/// scalars (loss, solved queries, relevant documents found, the sigmoid bias's gradient) are
+/// all the host reads; then, in `update`, the fused Adam and renormalisation kernel on Q and on
+/// D (and Adam on the sigmoid bias, a scalar kept on the host).
 public struct OpenCLBackend: FitBackend {
   let runtime: OpenCLRuntime
   /// The most bytes one block of the score matrix may take.
   public let scoreBlockBytes: Double
+  /// The step every InfoNCE fit takes, when set; otherwise chosen by size (`step(for:)`).
+  public let preferredStep: OpenCLStep?
+  /// Steps run between two reads of the results, the device applying the early-stopping rules
+  /// (where it has double precision; every step otherwise, and for the sigmoid loss).
+  public let stepsPerRead: Int
 
   public var name: String { "opencl" }
   public var device: String { runtime.device.summary }
@@ -20,12 +25,60 @@ public struct OpenCLBackend: FitBackend {
 
   /// Builds the kernels for `device`.
   ///
-  /// - Parameter scoreBlockBytes: the budget of one block of the score matrix; by default a
-  ///   quarter of the device's memory, and never more than its largest allocation.
-  public init(device: OpenCLDevice, scoreBlockBytes: Double? = nil) throws {
+  /// - Parameters:
+  ///   - scoreBlockBytes: the budget of one block of the score matrix; by default a quarter of
+  ///     the device's memory, and never more than its largest allocation.
+  ///   - step: the step for InfoNCE fits; by default LIMITFIT_OPENCL_STEP (`fused` or
+  ///     `blocked`) where set, else chosen by size.
+  ///   - stepsPerRead: steps between two reads of the results; by default
+  ///     LIMITFIT_STEPS_PER_READ where set, else 32. 1 reads every step.
+  public init(
+    device: OpenCLDevice, scoreBlockBytes: Double? = nil, step: OpenCLStep? = nil,
+    stepsPerRead: Int? = nil
+  ) throws {
     runtime = try OpenCLRuntime(device: device, library: OpenCLLibrary.shared())
+    let environment = ProcessInfo.processInfo.environment
+    if let stepsPerRead {
+      self.stepsPerRead = stepsPerRead
+    } else if let text = environment["LIMITFIT_STEPS_PER_READ"] {
+      guard let value = Int(text), (1...4096).contains(value) else {
+        throw LimitFitError("LIMITFIT_STEPS_PER_READ=\(text): expected a number of steps from 1 to 4096")
+      }
+      self.stepsPerRead = value
+    } else {
+      self.stepsPerRead = 32
+    }
     self.scoreBlockBytes = min(
       scoreBlockBytes ?? device.globalMemory / 4, device.maximumAllocation)
+    if let step {
+      preferredStep = step
+    } else if let text = environment["LIMITFIT_OPENCL_STEP"] {
+      guard let step = OpenCLStep(rawValue: text) else {
+        throw LimitFitError("LIMITFIT_OPENCL_STEP=\(text): expected fused or blocked")
+      }
+      preferredStep = step
+    } else {
+      preferredStep = nil
+    }
+  }
+
+  /// The step a fit of `qrels` in `dimension` dimensions with `loss` takes: fused for InfoNCE
+  /// where the device's local memory holds its two rows of d floats and the score matrix does
+  /// not fit one block; blocked otherwise (every loss, and any local memory).
+  func step(for qrels: Qrels, dimension: Int, loss: Loss) -> OpenCLStep {
+    guard loss == .infonce, let size = try? ProblemSize(qrels: qrels, dimension: dimension) else {
+      return .blocked
+    }
+    return step(forInfoNCE: size)
+  }
+
+  private func step(forInfoNCE size: ProblemSize) -> OpenCLStep {
+    guard Double(runtime.fusedLocalBytes(dimension: size.dimension)) <= runtime.device.localMemory else {
+      return .blocked
+    }
+    if let preferredStep { return preferredStep }
+    let rows = blockRows(documents: size.documents, queries: size.queries)
+    return rows < size.queries ? .fused : .blocked
   }
 
   /// The rows of scores per block for `documents` documents and `queries` queries.
@@ -56,18 +109,38 @@ public struct OpenCLBackend: FitBackend {
         "a \(Int(max(m, n))) × \(size.dimension) matrix needs \(formatBytes(matrixBytes)), more than "
           + "the largest buffer \(device.name) allows (\(formatBytes(device.maximumAllocation)))")
     }
+    try size.requireMemory(bytesNeeded(for: size), available: device.globalMemory, on: device.name)
+  }
+
+  public func bytesNeeded(for size: ProblemSize) -> Double {
+    let m = Double(size.queries)
+    let n = Double(size.documents)
+    let d = Double(size.dimension)
     let rows = Double(blockRows(documents: size.documents, queries: size.queries))
-    let total = 16 * (m + n) * d + 12 * m + 4 * (m + 1) + 4 * Double(size.relevantPairs) + 4 * rows * n
-    try size.requireMemory(total, available: device.globalMemory, on: device.name)
+    let scoreBlock = step(forInfoNCE: size) == .fused ? 0 : 4 * rows * n
+    // Q, D, their gradients and moments; five floats per query; offsets and relevant ids.
+    return 16 * (m + n) * d + 20 * m + 4 * (m + 1) + 4 * Double(size.relevantPairs) + scoreBlock
   }
 
   public func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters)
     throws -> any FitSession
   {
-    try OpenCLSession(
+    let step = step(for: qrels, dimension: start.dimension, loss: hyperparameters.loss)
+    return try OpenCLSession(
       runtime: runtime, qrels: qrels, start: start, hyperparameters: hyperparameters,
-      blockRows: blockRows(documents: qrels.documentCount, queries: qrels.queryCount))
+      blockRows: step == .fused ? 0 : blockRows(documents: qrels.documentCount, queries: qrels.queryCount),
+      stepsPerRead: stepsPerRead)
   }
+}
+
+/// How the OpenCL backend evaluates a step.
+public enum OpenCLStep: String, Sendable {
+  /// Two kernels (`fused.cl`) that recompute scores instead of storing them: memory grows with
+  /// (m + n)·d. InfoNCE only.
+  case fused
+  /// Blocks of the score matrix in device memory, each through the score kernel, the row-wise
+  /// loss and the two tiled gradient products. Every loss.
+  case blocked
 }
 
 /// One fit on an OpenCL device; every matrix stays on the device.
@@ -85,8 +158,11 @@ final class OpenCLSession: FitSession {
   private let lossTerms: Int
   /// The sigmoid loss's bias b, its last gradient and Adam's two moments, on the host.
   var biasState: [Float] = [0, 0, 0, 0]
-  /// Query ranges processed one after another, each within the score block budget.
+  /// Query ranges processed one after another, each within the score block budget; none when
+  /// the step is fused.
   let blocks: [Range<Int>]
+  /// How `evaluate` computes the loss and gradients.
+  var step: OpenCLStep { blocks.isEmpty ? .fused : .blocked }
 
   let queries: DeviceBuffer<Float>
   let documents: DeviceBuffer<Float>
@@ -102,11 +178,27 @@ final class OpenCLSession: FitSession {
   let rowSolved: DeviceBuffer<Int32>
   let rowFound: DeviceBuffer<Int32>
   private let rowBiasGradient: DeviceBuffer<Float>
+  /// lse_i per query, from the fused step's first kernel for its second.
+  private let rowLogSumExp: DeviceBuffer<Float>
   private let totals: DeviceBuffer<UInt32>
+  /// On-device early stopping (control.cl): stopped, steps recorded, steps without improvement.
+  private let control: DeviceBuffer<Int32>
+  /// The best loss as the early-stopping rule counts it, in double precision.
+  private let bestLoss: DeviceBuffer<Double>
+  /// Per step of a `runSteps` call: the loss's bits, solved queries, documents found.
+  private let history: DeviceBuffer<UInt32>
+  /// The driver's stopping rules, applied on the device by `runSteps`.
+  private let rules: Hyperparameters
+  /// Steps run by `runSteps`.
+  private var stepsRun = 0
+  let stepsPerRead: Int
 
+  /// Prepares a fit; `blockRows` = 0 takes the fused step (InfoNCE only). `runSteps` runs up
+  /// to `stepsPerRead` steps per call where the device has double precision and the loss is
+  /// not the sigmoid's (whose bias is updated on the host from every step's gradient).
   init(
     runtime: OpenCLRuntime, qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters,
-    blockRows: Int
+    blockRows: Int, stepsPerRead: Int = 1
   ) throws {
     let m = qrels.queryCount
     let n = qrels.documentCount
@@ -126,7 +218,8 @@ final class OpenCLSession: FitSession {
         "the OpenCL hinge loss takes at most \(OpenCLRuntime.maximumHingeRelevant) relevant documents per "
           + "query; a query here has \(qrels.maximumRelevantCount) (use --backend cpu)")
     }
-    blocks = stride(from: 0, to: m, by: blockRows).map { $0..<min($0 + blockRows, m) }
+    precondition(blockRows > 0 || loss == .infonce, "the fused step computes InfoNCE only")
+    blocks = blockRows == 0 ? [] : stride(from: 0, to: m, by: blockRows).map { $0..<min($0 + blockRows, m) }
 
     queries = try runtime.makeBuffer(Float.self, count: m * d)
     documents = try runtime.makeBuffer(Float.self, count: n * d)
@@ -141,7 +234,15 @@ final class OpenCLSession: FitSession {
     rowSolved = try runtime.makeBuffer(Int32.self, count: m)
     rowFound = try runtime.makeBuffer(Int32.self, count: m)
     rowBiasGradient = try runtime.makeBuffer(Float.self, count: m)
+    rowLogSumExp = try runtime.makeBuffer(Float.self, count: blockRows == 0 ? m : 0)
     totals = try runtime.makeBuffer(UInt32.self, count: 4)
+    rules = hyperparameters
+    self.stepsPerRead = runtime.device.hasDoublePrecision && loss != .sigmoid ? max(stepsPerRead, 1) : 1
+    control = try runtime.makeBuffer(Int32.self, count: 3)
+    bestLoss = try runtime.makeBuffer(Double.self, count: 1)
+    history = try runtime.makeBuffer(UInt32.self, count: 3 * self.stepsPerRead)
+    try control.write([0, 0, 0])
+    try bestLoss.write([.infinity])
 
     try queries.write(start.queries)
     try documents.write(start.documents)
@@ -151,6 +252,7 @@ final class OpenCLSession: FitSession {
     for moment in [documentMoments.first, documentMoments.second] {
       try moment.write([Float](repeating: 0, count: n * d))
     }
+    try rowBiasGradient.write([Float](repeating: 0, count: m))  // the fused step leaves it 0
     try offsets.write(qrels.offsets.map { UInt32($0) })
     try relevantDocuments.write(qrels.relevantDocuments)
   }
@@ -165,8 +267,9 @@ final class OpenCLSession: FitSession {
       ("scores", scores.guardIsIntact), ("offsets", offsets.guardIsIntact),
       ("relevant ids", relevantDocuments.guardIsIntact), ("row loss", rowLoss.guardIsIntact),
       ("row solved", rowSolved.guardIsIntact), ("row found", rowFound.guardIsIntact),
-      ("row bias gradient", rowBiasGradient.guardIsIntact),
-      ("totals", totals.guardIsIntact),
+      ("row bias gradient", rowBiasGradient.guardIsIntact), ("row lse", rowLogSumExp.guardIsIntact),
+      ("totals", totals.guardIsIntact), ("control", control.guardIsIntact),
+      ("best loss", bestLoss.guardIsIntact), ("history", history.guardIsIntact),
     ]
   }
 
@@ -213,33 +316,65 @@ final class OpenCLSession: FitSession {
        .buffer(queries.memory), .buffer(documentGradient.memory)])
   }
 
-  /// The step's loss, solved count and found count (and the bias gradient), read from the device.
-  func reduceRows() throws -> StepEvaluation {
+  /// The fused step: row results and ∇Q, then ∇D, with no score matrix.
+  func computeFused() throws {
+    let group = runtime.rowGroup
+    let inverseTerms = 1 / Float(lossTerms)
+    let rowsOfD = OpenCLRuntime.Argument.local(bytes: 4 * dimension)
+    try runtime.launch(
+      .fusedQueryRows, global: [queryCount * group], local: [group],
+      [.int(documentCount), .int(dimension), .float(inverseTemperature), .float(inverseTerms),
+       .buffer(offsets.memory), .buffer(relevantDocuments.memory), .buffer(queries.memory),
+       .buffer(documents.memory), .buffer(queryGradient.memory), .buffer(rowLogSumExp.memory),
+       .buffer(rowLoss.memory), .buffer(rowSolved.memory), .buffer(rowFound.memory), rowsOfD,
+       rowsOfD])
+    try runtime.launch(
+      .fusedDocumentRows, global: [documentCount * group], local: [group],
+      [.int(queryCount), .int(dimension), .float(inverseTemperature), .float(inverseTerms),
+       .buffer(offsets.memory), .buffer(relevantDocuments.memory), .buffer(queries.memory),
+       .buffer(documents.memory), .buffer(rowLogSumExp.memory),
+       .buffer(documentGradient.memory), rowsOfD, rowsOfD])
+  }
+
+  /// The step's loss, solved count and found count (and the bias gradient) into `totals`.
+  private func enqueueReduction() throws {
     let group = runtime.rowGroup
     try runtime.launch(
       .reduceRows, global: [group], local: [group],
       [.int(queryCount), .buffer(rowLoss.memory), .buffer(rowSolved.memory),
        .buffer(rowFound.memory), .buffer(rowBiasGradient.memory), .buffer(totals.memory)])
+  }
+
+  /// The step's loss, solved count and found count (and the bias gradient), read from the device.
+  func reduceRows() throws -> StepEvaluation {
+    try enqueueReduction()
     let values = try totals.read()
     biasState[1] = Float(bitPattern: values[3])
+    return evaluation(values[0..<3])
+  }
+
+  /// A step's evaluation from its totals: the loss's bits, solved queries, documents found.
+  private func evaluation(_ totals: ArraySlice<UInt32>) -> StepEvaluation {
+    let values = Array(totals)
     return StepEvaluation(
       loss: Double(Float(bitPattern: values[0])) / Double(lossTerms),
       solvedQueries: Int(values[1]), relevantFound: Int(values[2]), queries: queryCount,
       relevantPairs: relevantPairCount)
   }
 
-  // MARK: FitSession
-
-  func evaluate() throws -> StepEvaluation {
+  /// The row results and both gradients, by the session's step; nothing is read.
+  private func enqueueLossAndGradients() throws {
+    if step == .fused { try computeFused() }
     for block in blocks {
       try computeScores(block)
       try computeLoss(block)
       try computeGradients(block)
     }
-    return try reduceRows()
   }
 
-  func update(iteration: Int) throws {
+  /// Adam and renormalisation of Q and D, step `iteration`; skipped on the device once the fit
+  /// stopped there.
+  private func enqueueAdam(iteration: Int) throws -> (first: Float, second: Float) {
     let t = Float(iteration)
     let firstCorrection = 1 - Float.pow(Float(Adam.beta1), t)
     let secondCorrection = 1 - Float.pow(Float(Adam.beta2), t)
@@ -251,8 +386,20 @@ final class OpenCLSession: FitSession {
         .adamRows, global: [rows], local: [runtime.rowGroup],
         [.int(rows), .int(dimension), .float(learningRate), .float(firstCorrection),
          .float(secondCorrection), .buffer(parameters.memory), .buffer(gradient.memory),
-         .buffer(moments.first.memory), .buffer(moments.second.memory)])
+         .buffer(moments.first.memory), .buffer(moments.second.memory), .buffer(control.memory)])
     }
+    return (firstCorrection, secondCorrection)
+  }
+
+  // MARK: FitSession
+
+  func evaluate() throws -> StepEvaluation {
+    try enqueueLossAndGradients()
+    return try reduceRows()
+  }
+
+  func update(iteration: Int) throws {
+    let (firstCorrection, secondCorrection) = try enqueueAdam(iteration: iteration)
     if loss == .sigmoid {
       // The same Adam step as the kernel's, on the one scalar.
       let gradient = biasState[1]
@@ -265,5 +412,28 @@ final class OpenCLSession: FitSession {
 
   func embeddings() throws -> Embeddings {
     Embeddings(dimension: dimension, queries: try queries.read(), documents: try documents.read())
+  }
+}
+
+extension OpenCLSession: MultiStepSession {
+  func runSteps(count: Int) throws -> (evaluations: [StepEvaluation], stopped: Bool) {
+    precondition(count <= stepsPerRead, "\(count) steps in one call; at most \(stepsPerRead)")
+    for slot in 0..<count {
+      try enqueueLossAndGradients()
+      try enqueueReduction()
+      try runtime.launch(
+        .recordStep, global: [1], local: [1],
+        [.int(queryCount), .int(lossTerms), .int(rules.patience), .double(rules.minDelta),
+         .int(rules.stopWhenSolved ? 1 : 0), .int(rules.maxIterations), .int(slot),
+         .buffer(totals.memory), .buffer(control.memory), .buffer(bestLoss.memory),
+         .buffer(history.memory)])
+      _ = try enqueueAdam(iteration: stepsRun + slot + 1)
+    }
+    let state = try control.read()
+    let taken = Int(state[1]) - stepsRun
+    let recorded = try history.read(prefix: 3 * taken)
+    stepsRun += taken
+    let evaluations = (0..<taken).map { evaluation(recorded[(3 * $0)..<(3 * $0 + 3)]) }
+    return (evaluations, state[0] != 0)
   }
 }

@@ -31,6 +31,9 @@ public struct OpenCLDevice: @unchecked Sendable {
   /// Local memory per work-group, in bytes.
   public let localMemory: Double
   public let maximumWorkGroupSize: Int
+  /// Whether the device computes in double precision (cl_khr_fp64), which the on-device
+  /// early stopping needs to decide exactly as the host does.
+  public let hasDoublePrecision: Bool
 
   let id: cl_device_id
 
@@ -97,6 +100,8 @@ public struct OpenCLDevice: @unchecked Sendable {
     maximumAllocation = Double(try Self.deviceValue(api, id, CL_DEVICE_MAX_MEM_ALLOC_SIZE) as cl_ulong)
     localMemory = Double(try Self.deviceValue(api, id, CL_DEVICE_LOCAL_MEM_SIZE) as cl_ulong)
     maximumWorkGroupSize = try Self.deviceValue(api, id, CL_DEVICE_MAX_WORK_GROUP_SIZE) as Int
+    hasDoublePrecision = try Self.deviceString(api, id, CL_DEVICE_EXTENSIONS)
+      .split(separator: " ").contains("cl_khr_fp64")
   }
 
   private static func platformString(

@@ -32,18 +32,27 @@ final class OpenCLRuntime: @unchecked Sendable {
     case documentGradient = "document_gradient"
     case adamRows = "adam_rows"
     case reduceRows = "reduce_rows"
+    case fusedQueryRows = "fused_query_rows"
+    case fusedDocumentRows = "fused_document_rows"
+    /// Built only where the device has double precision.
+    case recordStep = "record_step"
   }
 
   /// Creates the context and queue and builds the kernels for `device`.
   ///
   /// Work-group shapes come from the device's limits: TILE × TILE ≤ the largest work-group,
-  /// at most 16; ROW_GROUP up to 64.
+  /// at most 16; ROW_GROUP up to 64 (two NVIDIA warps, one AMD wavefront). For tuning, the
+  /// environment variables LIMITFIT_TILE and LIMITFIT_ROW_GROUP set them (powers of two within
+  /// the device's limits).
   init(device: OpenCLDevice, library: OpenCLLibrary) throws {
     self.device = device
     let api = library.api
     self.api = api
-    tile = [16, 8, 4, 2, 1].first { $0 * $0 <= device.maximumWorkGroupSize } ?? 1
-    rowGroup = [64, 32, 16, 8, 4, 2, 1].first { $0 <= device.maximumWorkGroupSize } ?? 1
+    let largest = device.maximumWorkGroupSize
+    tile = try Self.override("LIMITFIT_TILE", limit: Int(Double(largest).squareRoot()))
+      ?? [16, 8, 4, 2, 1].first { $0 * $0 <= largest } ?? 1
+    rowGroup = try Self.override("LIMITFIT_ROW_GROUP", limit: largest)
+      ?? [64, 32, 16, 8, 4, 2, 1].first { $0 <= largest } ?? 1
 
     var status: cl_int = CL_SUCCESS
     var id: cl_device_id? = device.id
@@ -76,13 +85,25 @@ final class OpenCLRuntime: @unchecked Sendable {
       throw OpenCLError.build(device: device.summary, log: buildLog())
     }
     try check(status, "clBuildProgram")
-    for kernel in Kernel.allCases {
+    for kernel in Kernel.allCases where kernel != .recordStep || device.hasDoublePrecision {
       guard let created = api.CreateKernel.loaded(program, kernel.rawValue, &status) else {
         throw OpenCLError.call("clCreateKernel(\(kernel.rawValue))", status)
       }
       kernels[kernel] = created
     }
   }
+
+  /// A work-group size from the environment variable `name`, if set.
+  private static func override(_ name: String, limit: Int) throws -> Int? {
+    guard let text = ProcessInfo.processInfo.environment[name] else { return nil }
+    guard let value = Int(text), value > 0, value & (value - 1) == 0, value <= limit else {
+      throw LimitFitError("\(name)=\(text): expected a power of two from 1 to \(limit) for this device")
+    }
+    return value
+  }
+
+  /// The `__local` bytes the fused step needs at dimension `d`.
+  func fusedLocalBytes(dimension d: Int) -> Int { 4 * (2 * d + 3 * rowGroup) }
 
   deinit {
     // Clean-up failures are not actionable; the codes are ignored.
@@ -108,7 +129,10 @@ final class OpenCLRuntime: @unchecked Sendable {
   enum Argument {
     case int(Int)
     case float(Float)
+    case double(Double)
     case buffer(cl_mem)
+    /// A `__local` array of this many bytes.
+    case local(bytes: Int)
   }
 
   /// Enqueues `kernel` over `global` work-items in work-groups of `local` (sizes per dimension;
@@ -126,9 +150,14 @@ final class OpenCLRuntime: @unchecked Sendable {
       case .float(let value):
         var value = value
         status = api.SetKernelArg.loaded(handle, cl_uint(index), MemoryLayout<Float>.size, &value)
+      case .double(let value):
+        var value = value
+        status = api.SetKernelArg.loaded(handle, cl_uint(index), MemoryLayout<Double>.size, &value)
       case .buffer(let memory):
         var memory: cl_mem? = memory
         status = api.SetKernelArg.loaded(handle, cl_uint(index), MemoryLayout<cl_mem>.size, &memory)
+      case .local(let bytes):
+        status = api.SetKernelArg.loaded(handle, cl_uint(index), bytes, nil)
       }
       try check(status, "clSetKernelArg(\(kernel.rawValue), \(index))")
     }
