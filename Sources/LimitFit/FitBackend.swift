@@ -12,6 +12,9 @@ public protocol FitBackend: Sendable {
   func checkCapacity(for size: ProblemSize) throws
   /// The bytes one fit of `size` allocates (device memory for a device), for InfoNCE.
   func bytesNeeded(for size: ProblemSize) -> Double
+  /// Whether fits of `size` are better run several at once than one after another: true where
+  /// one fit cannot keep the device busy.
+  func runsFitsConcurrently(of size: ProblemSize) -> Bool
   /// Prepares one fit of `qrels` from `start`.
   func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters) throws
     -> any FitSession

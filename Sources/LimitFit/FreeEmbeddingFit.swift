@@ -11,6 +11,8 @@ public struct FreeEmbeddingFit: Sendable {
   public let k: Int?
   /// The content digest of any other matrix; recorded in the result.
   public let qrelsDigest: String?
+  /// m, n, d and the relevant pairs.
+  public let size: ProblemSize
 
   /// The all-subsets problem: every k-subset of `documents` documents is a query.
   ///
@@ -27,7 +29,7 @@ public struct FreeEmbeddingFit: Sendable {
       _ = try CyclicWitness(documents: documents, dimension: dimension)
     }
     self.init(
-      qrels: Qrels.allSubsets(documents: documents, k: k), dimension: dimension,
+      qrels: Qrels.allSubsets(documents: documents, k: k), size: size,
       hyperparameters: hyperparameters, k: k, qrelsDigest: nil)
   }
 
@@ -39,19 +41,20 @@ public struct FreeEmbeddingFit: Sendable {
     qrels: LabeledQrels, dimension: Int, hyperparameters: Hyperparameters,
     checkingCapacityOf backend: any FitBackend
   ) throws {
-    try Self.check(
-      ProblemSize(qrels: qrels.qrels, dimension: dimension), hyperparameters, backend)
+    let size = try ProblemSize(qrels: qrels.qrels, dimension: dimension)
+    try Self.check(size, hyperparameters, backend)
     guard hyperparameters.initialization == .random else {
       throw LimitFitError("--init witness is a construction for the all-pairs problem, not for \(qrels.source)")
     }
     self.init(
-      qrels: qrels.qrels, dimension: dimension, hyperparameters: hyperparameters, k: nil,
+      qrels: qrels.qrels, size: size, hyperparameters: hyperparameters, k: nil,
       qrelsDigest: qrels.digest)
   }
 
-  private init(qrels: Qrels, dimension: Int, hyperparameters: Hyperparameters, k: Int?, qrelsDigest: String?) {
+  private init(qrels: Qrels, size: ProblemSize, hyperparameters: Hyperparameters, k: Int?, qrelsDigest: String?) {
     self.qrels = qrels
-    self.dimension = dimension
+    self.size = size
+    dimension = size.dimension
     self.hyperparameters = hyperparameters
     self.k = k
     self.qrelsDigest = qrelsDigest

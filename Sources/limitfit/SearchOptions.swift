@@ -67,6 +67,25 @@ struct SearchRunner {
     return (result, embeddings)
   }
 
+  /// A batch of fits, as `run(_:label:)` does each, all at once where `concurrently`.
+  func run(_ fits: [FreeEmbeddingFit], labels: [String], concurrently: Bool) throws
+    -> [(result: FitResult, reused: Bool)]
+  {
+    let terminal = terminal
+    let path = store.path
+    var progress: (@Sendable (Int, FitProgress) -> Void)?
+    if let terminal {
+      progress = { index, progress in terminal.show(progress: progress, prefix: labels[index] + ": ") }
+    }
+    return try store.run(
+      fits, on: backend, concurrently: concurrently, progress: progress,
+      finished: { index, result, fromFile in
+        terminal?.log(
+          "\(labels[index]): \(result.solved ? "solved" : "not solved")"
+            + (fromFile ? " (from \(path))" : String(format: " in %.2f s", result.wallSeconds)))
+      })
+  }
+
   /// The critical-n search in `dimension` dimensions from `start` (default: the paper's
   /// cubic); its summary is appended to the results file.
   func search(dimension: Int, start: Int? = nil, options: SearchOptions) throws
@@ -76,16 +95,21 @@ struct SearchRunner {
     let began = clock.now
     let search = try CriticalNSearch(dimension: dimension, k: options.k, seeds: options.seedList, start: start)
     var reused = 0
-    let result = try search.run { documents, seed in
-      var settings = options.optimiser.hyperparameters
-      settings.seed = seed
-      let fit = try FreeEmbeddingFit(
-        documents: documents, k: options.k, dimension: dimension, hyperparameters: settings,
-        checkingCapacityOf: backend)
-      let (result, embeddings) = try run(fit, label: "d = \(dimension), n = \(documents), seed \(seed)")
-      reused += embeddings == nil ? 1 : 0
-      return result
-    }
+    let result = try search.run(fits: { requests in
+      let fits = try requests.map { request in
+        var settings = options.optimiser.hyperparameters
+        settings.seed = request.seed
+        return try FreeEmbeddingFit(
+          documents: request.documents, k: options.k, dimension: dimension,
+          hyperparameters: settings, checkingCapacityOf: backend)
+      }
+      let labels = requests.map { "d = \(dimension), n = \($0.documents), seed \($0.seed)" }
+      let concurrently = fits.count > 1
+        && fits.allSatisfy { backend.runsFitsConcurrently(of: $0.size) }
+      let results = try run(fits, labels: labels, concurrently: concurrently)
+      reused += results.filter(\.reused).count
+      return results.map(\.result)
+    })
     let summary = CriticalNSummary(
       result, hyperparameters: options.optimiser.hyperparameters,
       wallSeconds: (clock.now - began).seconds, backend: backend)

@@ -8,14 +8,18 @@ func printToStandardError(_ line: String) {
 
 /// A live status line on standard error, redrawn in place; exists only when standard error
 /// is a terminal, so pipes and CI logs stay quiet.
-final class ProgressLine {
+final class ProgressLine: @unchecked Sendable {
   private var width = 0
+  /// Fits running at once report from their own threads.
+  private let lock = NSLock()
 
   init?() {
     guard isatty(STDERR_FILENO) != 0 else { return nil }
   }
 
   func show(progress: FitProgress, prefix: String = "") {
+    lock.lock()
+    defer { lock.unlock() }
     let text = prefix + String(
       format: "iteration %d  loss %.5f  accuracy %.4f  solved %d/%d  %.0f it/s",
       progress.iteration, progress.evaluation.loss, progress.evaluation.accuracy,
@@ -28,11 +32,19 @@ final class ProgressLine {
 
   /// Writes `line` above the status line, where it stays.
   func log(_ line: String) {
-    clear()
+    lock.lock()
+    defer { lock.unlock() }
+    clearLine()
     printToStandardError(line)
   }
 
   func clear() {
+    lock.lock()
+    defer { lock.unlock() }
+    clearLine()
+  }
+
+  private func clearLine() {
     guard width > 0 else { return }
     FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: width) + "\r").utf8))
     width = 0

@@ -86,6 +86,59 @@ func fakeResult(documents: Int, seed: UInt64, solved: Bool, dimension: Int = 6) 
   }
 }
 
+@Suite struct BatchTests {
+  @Test func theSweepAndTheSeedsComeInBatches() throws {
+    var batches: [[CriticalNSearch.FitRequest]] = []
+    let search = try CriticalNSearch(dimension: 6, k: 2, seeds: [1, 2], start: 20)
+    let result = try search.run(fits: { requests in
+      batches.append(requests)
+      return requests.map { fakeResult(documents: $0.documents, seed: $0.seed, solved: $0.documents <= 18) }
+    })
+    #expect(result.criticalN == 18)
+    // Gallop and bisection: one n per batch, with both seeds.
+    for batch in batches.dropLast() {
+      #expect(batch.count == 2 && batch[0].documents == batch[1].documents && batch.map(\.seed) == [1, 2])
+    }
+    // The sweep 14 … 23: the sizes not fitted yet, in one batch.
+    let sweep = try #require(batches.last)
+    let fittedBefore = Set(batches.dropLast().map { $0[0].documents })
+    #expect(Set(sweep.map(\.documents)) == Set(14...23).subtracting(fittedBefore))
+    #expect(sweep.count == 2 * Set(sweep.map(\.documents)).count)
+  }
+
+  @Test func fitsRunAtOnceGiveWhatTheyGiveOneByOne() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var settings = Hyperparameters()
+    settings.patience = 200
+    let backend = CPUBackend()
+    let fits = try (4...9).map {
+      try FreeEmbeddingFit(documents: $0, k: 2, dimension: 3, hyperparameters: settings, checkingCapacityOf: backend)
+    }
+    #expect(fits.allSatisfy { backend.runsFitsConcurrently(of: $0.size) })
+    func stripped(_ result: FitResult) -> FitResult {
+      var result = result
+      result.wallSeconds = 0
+      result.iterationsPerSecond = 0
+      return result
+    }
+    let stores = try ["together", "alone"].map {
+      try ResultsStore(path: folder.appendingPathComponent("\($0).jsonl").path) { Issue.record("warning: \($0)") }
+    }
+    let together = try stores[0].run(fits, on: backend, concurrently: true)
+    let alone = try stores[1].run(fits, on: backend, concurrently: false)
+    #expect(together.map { stripped($0.result) } == alone.map { stripped($0.result) })
+    #expect(together.allSatisfy { !$0.reused })
+    #expect(together.map(\.result.documents) == Array(4...9))
+    // A second run finds every result in the file.
+    let again = try stores[0].run(fits, on: backend, concurrently: true)
+    #expect(again.allSatisfy { $0.reused })
+    #expect(again.map(\.result) == together.map(\.result))
+    let reopened = try ResultsStore(path: stores[0].path) { Issue.record("warning: \($0)") }
+    #expect(reopened.fits.count == 6)
+  }
+}
+
 @Suite struct ResultsStoreTests {
   func temporaryFile() throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)

@@ -26,6 +26,13 @@ public struct CPUBackend: FitBackend {
       on: "the cpu backend")
   }
 
+  /// Below about 2 million products per score matrix a fit's step takes microseconds, and its
+  /// threads spend much of them waiting for each other: separate fits on separate cores do
+  /// more.
+  public func runsFitsConcurrently(of size: ProblemSize) -> Bool {
+    Double(size.queries) * Double(size.documents) * Double(size.dimension) < 2e6
+  }
+
   public func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters)
     throws -> any FitSession
   {

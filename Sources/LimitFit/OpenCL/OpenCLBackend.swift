@@ -112,6 +112,9 @@ public struct OpenCLBackend: FitBackend {
     try size.requireMemory(bytesNeeded(for: size), available: device.globalMemory, on: device.name)
   }
 
+  /// One queue orders every kernel on the device: fits run one after another.
+  public func runsFitsConcurrently(of size: ProblemSize) -> Bool { false }
+
   public func bytesNeeded(for size: ProblemSize) -> Double {
     let m = Double(size.queries)
     let n = Double(size.documents)

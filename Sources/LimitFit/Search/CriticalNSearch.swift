@@ -47,19 +47,45 @@ public struct CriticalNSearch: Sendable {
     self.start = start
   }
 
-  /// Runs the search.
+  /// One fit the search asks for.
+  public struct FitRequest: Hashable, Sendable {
+    public var documents: Int
+    public var seed: UInt64
+  }
+
+  /// Runs the search, one fit at a time.
   ///
   /// - Parameter fit: fits n documents with one seed; called at most once per (n, seed).
   /// - Returns: the critical-n and every outcome behind it.
   public func run(fit: (_ documents: Int, _ seed: UInt64) throws -> FitResult) throws -> CriticalNResult {
+    try run(fits: { requests in try requests.map { try fit($0.documents, $0.seed) } })
+  }
+
+  /// Runs the search, asking for fits in batches that do not depend on each other: the seeds
+  /// of one n, and the whole sweep. A batch's fits may run at once; the answer is the same as
+  /// one at a time, since no fit depends on another of its batch.
+  ///
+  /// - Parameter fits: fits each request and returns the results in request order; every
+  ///   (n, seed) is asked for at most once.
+  public func run(fits: (_ batch: [FitRequest]) throws -> [FitResult]) throws -> CriticalNResult {
     var outcomes: [Int: SizeOutcome] = [:]
     var path: [Int] = []
+    /// Fits every n of `sizes` not fitted yet, with every seed, in one batch.
+    func fit(_ sizes: [Int]) throws {
+      let new = sizes.filter { outcomes[$0] == nil }
+      let requests = new.flatMap { n in seeds.map { FitRequest(documents: n, seed: $0) } }
+      guard !requests.isEmpty else { return }
+      let results = try fits(requests)
+      precondition(results.count == requests.count, "\(results.count) results for \(requests.count) fits")
+      for (index, n) in new.enumerated() {
+        outcomes[n] = SizeOutcome(
+          documents: n, fits: Array(results[(index * seeds.count)..<((index + 1) * seeds.count)]))
+        path.append(n)
+      }
+    }
     func solved(_ n: Int) throws -> Bool {
-      if let known = outcomes[n] { return known.solved }
-      let outcome = SizeOutcome(documents: n, fits: try seeds.map { try fit(n, $0) })
-      outcomes[n] = outcome
-      path.append(n)
-      return outcome.solved
+      try fit([n])
+      return outcomes[n]!.solved
     }
 
     // 1. Gallop: start, start ± 1, ± 2, ± 4, … until the outcome changes.
@@ -94,9 +120,7 @@ public struct CriticalNSearch: Sendable {
 
     // 3. The sweep around the answer, for the plot.
     if let critical = lastSuccess {
-      for n in (critical + sweep.lowerBound)...(critical + sweep.upperBound) where n > k {
-        _ = try solved(n)
-      }
+      try fit(((critical + sweep.lowerBound)...(critical + sweep.upperBound)).filter { $0 > k })
     }
     return CriticalNResult(
       dimension: dimension, k: k, seeds: seeds, start: start, criticalN: lastSuccess,

@@ -38,7 +38,9 @@ public enum StoredRecord: Codable, Sendable {
 ///
 /// Reading skips a truncated or corrupt line with a warning that names it; a run that reuses
 /// the file finds its finished fits by their `FitKey` instead of computing them again.
-public final class ResultsStore {
+///
+/// Fits running at once may share a store: a lock orders its reads and appends.
+public final class ResultsStore: @unchecked Sendable {
   /// The file's path.
   public let path: String
   /// Every record read or appended, in file order, with its line number.
@@ -46,6 +48,7 @@ public final class ResultsStore {
   private var fitsByKey: [FitKey: FitResult] = [:]
   private var lineCount = 0
   private var needsNewline = false
+  private let lock = NSLock()
 
   /// Opens `path`, reading the records it holds; a missing file (and its folder) is created
   /// at the first append.
@@ -80,7 +83,7 @@ public final class ResultsStore {
   }
 
   /// The stored fit with this key, if any.
-  public func fit(for key: FitKey) -> FitResult? { fitsByKey[key] }
+  public func fit(for key: FitKey) -> FitResult? { lock.withLock { fitsByKey[key] } }
 
   /// Every stored fit.
   public var fits: [FitResult] {
@@ -94,6 +97,8 @@ public final class ResultsStore {
 
   /// Appends `record` as one line and flushes it to disk.
   public func append(_ record: StoredRecord) throws {
+    lock.lock()
+    defer { lock.unlock() }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     var line = try encoder.encode(record)
@@ -133,5 +138,49 @@ extension ResultsStore {
     let (result, embeddings) = try fit.run(on: backend, progress: progress)
     try append(.fit(result))
     return (result, embeddings)
+  }
+
+  /// The stored results of `fits`, or the fits run on `backend` — all at once where
+  /// `concurrently`, each on its own thread, else one after another — in the order given, each
+  /// with whether it came from the file. Each new result is appended as soon as its fit ends;
+  /// the results are the same either way.
+  ///
+  /// - Parameters:
+  ///   - progress: receives the index of the fit that reports, and its progress.
+  ///   - finished: receives the index of each fit as it ends, its result and whether it came
+  ///     from the file.
+  public func run(
+    _ fits: [FreeEmbeddingFit], on backend: any FitBackend, concurrently: Bool,
+    progress: (@Sendable (Int, FitProgress) -> Void)? = nil,
+    finished: @escaping @Sendable (Int, FitResult, _ reused: Bool) -> Void = { _, _, _ in }
+  ) throws -> [(result: FitResult, reused: Bool)] {
+    let results = BatchResults(count: fits.count)
+    let body = { @Sendable (index: Int) in
+      results[index] = Result {
+        let (result, embeddings) = try self.run(
+          fits[index], on: backend, progress: progress.map { report in { report(index, $0) } })
+        finished(index, result, embeddings == nil)
+        return (result, embeddings == nil)
+      }
+    }
+    if concurrently {
+      DispatchQueue.concurrentPerform(iterations: fits.count, execute: body)
+    } else {
+      for index in fits.indices { body(index) }
+    }
+    return try results.values.map { try $0!.get() }
+  }
+}
+
+/// One slot per fit of a batch, each written by one thread.
+private final class BatchResults: @unchecked Sendable {
+  private(set) var values: [Result<(result: FitResult, reused: Bool), any Error>?]
+  private let lock = NSLock()
+
+  init(count: Int) { values = Array(repeating: nil, count: count) }
+
+  subscript(index: Int) -> Result<(result: FitResult, reused: Bool), any Error>? {
+    get { lock.withLock { values[index] } }
+    set { lock.withLock { values[index] = newValue } }
   }
 }
