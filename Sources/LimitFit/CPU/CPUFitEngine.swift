@@ -97,14 +97,16 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
       for c in 0..<d { transposed[c * n + j] = documents[j * d + c] }
     }
     documentsTransposed = SharedBuffer(transposed)
-    queryGradient = SharedBuffer(repeating: 0, count: m * d)
-    documentGradientTotal = SharedBuffer(repeating: 0, count: n * d)
-    queryMoments = (SharedBuffer(repeating: 0, count: m * d), SharedBuffer(repeating: 0, count: m * d))
-    documentMoments = (SharedBuffer(repeating: 0, count: n * d), SharedBuffer(repeating: 0, count: n * d))
+    // Zeros from calloc: the m × d buffers take memory when first written, in the first step,
+    // after the caller's copy of the start is gone.
+    queryGradient = .zeros(count: m * d)
+    documentGradientTotal = .zeros(count: n * d)
+    queryMoments = (.zeros(count: m * d), .zeros(count: m * d))
+    documentMoments = (.zeros(count: n * d), .zeros(count: n * d))
 
     partitions = Self.split(m, into: Self.maximumPartitions)
     documentChunks = Self.split(n, into: Self.maximumPartitions)
-    partialDocumentGradients = SharedBuffer(repeating: 0, count: partitions.count * n * d)
+    partialDocumentGradients = .zeros(count: partitions.count * n * d)
     blockScratch = SharedBuffer(
       repeating: 0, count: partitions.count * BlockScratch.count(documents: n, dimension: d))
     documentNorms = SharedBuffer(repeating: 0, count: n)

@@ -1,3 +1,4 @@
+import Foundation
 import RealModule
 
 /// The floating-point types the CPU backend computes in: Float for fits, Double for the
@@ -42,31 +43,45 @@ extension Double: FitScalar {
 }
 
 /// Memory the CPU engine owns, shared by worker threads that write disjoint parts of it.
+///
+/// Allocated with malloc or calloc and released with free, so that zeroed buffers can come from
+/// calloc: a large one then takes memory only as its pages are first written.
 struct SharedBuffer<T>: @unchecked Sendable {
   let base: UnsafeMutablePointer<T>
   let count: Int
 
+  private init(raw: UnsafeMutableRawPointer?, count: Int) {
+    guard let raw else { fatalError("out of memory allocating \(count) × \(MemoryLayout<T>.stride) bytes") }
+    base = raw.bindMemory(to: T.self, capacity: max(count, 1))
+    self.count = count
+  }
+
   /// Allocates `count` elements, each set to `value`.
   init(repeating value: T, count: Int) {
-    base = .allocate(capacity: max(count, 1))
+    self.init(raw: malloc(max(count, 1) * MemoryLayout<T>.stride), count: count)
     base.initialize(repeating: value, count: count)
-    self.count = count
   }
 
   /// Allocates a copy of `elements`.
   init(_ elements: [T]) {
-    base = .allocate(capacity: max(elements.count, 1))
+    self.init(raw: malloc(max(elements.count, 1) * MemoryLayout<T>.stride), count: elements.count)
     _ = UnsafeMutableBufferPointer(start: base, count: elements.count).initialize(from: elements)
-    count = elements.count
   }
 
   func deallocate() {
     base.deinitialize(count: count)
-    base.deallocate()
+    free(base)
   }
 
   subscript(index: Int) -> T {
     get { base[index] }
     nonmutating set { base[index] = newValue }
+  }
+}
+
+extension SharedBuffer where T: FitScalar {
+  /// Allocates `count` zeros.
+  static func zeros(count: Int) -> SharedBuffer {
+    SharedBuffer(raw: calloc(max(count, 1), MemoryLayout<T>.stride), count: count)
   }
 }
