@@ -8,7 +8,9 @@ import Dispatch
 /// has, four queries at a time (`QueryBlock`): scores, loss, verdicts and gradients of a block
 /// are done before the next, so no m × n matrix exists and memory grows with (m + n)·d. Each
 /// partition adds its part of ∇D into a buffer of its own, and the buffers are summed in
-/// partition order. The partitions do not depend on the machine, so a fit gives the same
+/// partition order, in `update` (in the same pass as D's Adam step) or when ∇D is asked for.
+/// Per step that is two hand-offs to the worker threads: one for `evaluate`, one for `update`.
+/// The partitions do not depend on the machine, so a fit gives the same
 /// result bit for bit wherever it runs. Everything is allocated once, in `init`.
 ///
 /// Sendable because worker threads only read shared state and write disjoint parts of it.
