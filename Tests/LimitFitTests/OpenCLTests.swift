@@ -161,6 +161,27 @@ struct OpenCLTests {
     #expect(onDevice.embeddings == onHost.embeddings, "\(name): the parameters of the stopping step")
   }
 
+  @Test func fitsOnTheDeviceAtOnceGiveWhatTheyGiveOneByOne() throws {
+    let backend = try TestDevice.backend.get()
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var settings = Hyperparameters()
+    settings.patience = 100
+    let fits = try (3...8).map {
+      try FreeEmbeddingFit(documents: $0, k: 2, dimension: 3, hyperparameters: settings, checkingCapacityOf: backend)
+    }
+    let runs = try [true, false].map { concurrently in
+      let store = try ResultsStore(path: folder.appendingPathComponent("\(concurrently).jsonl").path) { Issue.record("\($0)") }
+      return try store.run(fits, on: backend, concurrently: concurrently).map { run in
+        var result = run.result
+        result.wallSeconds = 0
+        result.iterationsPerSecond = 0
+        return result
+      }
+    }
+    #expect(runs[0] == runs[1])
+  }
+
   @Test func theSigmoidLossReadsEveryStep() throws {
     let backend = try TestDevice.backend.get()
     var settings = Hyperparameters()

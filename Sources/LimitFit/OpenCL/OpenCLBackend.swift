@@ -112,8 +112,13 @@ public struct OpenCLBackend: FitBackend {
     try size.requireMemory(bytesNeeded(for: size), available: device.globalMemory, on: device.name)
   }
 
-  /// One queue orders every kernel on the device: fits run one after another.
-  public func runsFitsConcurrently(of size: ProblemSize) -> Bool { false }
+  /// On a GPU, below about 8 million products per score matrix (the curve below d ≈ 20) a fit's
+  /// kernels occupy a fraction of the device and its steps wait on launches: fits run at once,
+  /// each from its own thread into its own queue. On CPU devices, one after another.
+  public func runsFitsConcurrently(of size: ProblemSize) -> Bool {
+    runtime.device.kind == .gpu
+      && Double(size.queries) * Double(size.documents) * Double(size.dimension) < 8e6
+  }
 
   public func bytesNeeded(for size: ProblemSize) -> Double {
     let m = Double(size.queries)
@@ -146,9 +151,11 @@ public enum OpenCLStep: String, Sendable {
   case blocked
 }
 
-/// One fit on an OpenCL device; every matrix stays on the device.
+/// One fit on an OpenCL device; every matrix stays on the device. Its commands go through a
+/// queue of its own, so that fits on other threads run beside it.
 final class OpenCLSession: FitSession {
   private let runtime: OpenCLRuntime
+  private let queue: CommandQueue
   let queryCount: Int
   let documentCount: Int
   let dimension: Int
@@ -207,6 +214,8 @@ final class OpenCLSession: FitSession {
     let n = qrels.documentCount
     let d = start.dimension
     self.runtime = runtime
+    let queue = try runtime.makeQueue()
+    self.queue = queue
     queryCount = m
     documentCount = n
     dimension = d
@@ -224,26 +233,26 @@ final class OpenCLSession: FitSession {
     precondition(blockRows > 0 || loss == .infonce, "the fused step computes InfoNCE only")
     blocks = blockRows == 0 ? [] : stride(from: 0, to: m, by: blockRows).map { $0..<min($0 + blockRows, m) }
 
-    queries = try runtime.makeBuffer(Float.self, count: m * d)
-    documents = try runtime.makeBuffer(Float.self, count: n * d)
-    queryGradient = try runtime.makeBuffer(Float.self, count: m * d)
-    documentGradient = try runtime.makeBuffer(Float.self, count: n * d)
-    queryMoments = (try runtime.makeBuffer(Float.self, count: m * d), try runtime.makeBuffer(Float.self, count: m * d))
-    documentMoments = (try runtime.makeBuffer(Float.self, count: n * d), try runtime.makeBuffer(Float.self, count: n * d))
-    scores = try runtime.makeBuffer(Float.self, count: blockRows * n)
-    offsets = try runtime.makeBuffer(UInt32.self, count: m + 1)
-    relevantDocuments = try runtime.makeBuffer(Int32.self, count: qrels.relevantPairCount)
-    rowLoss = try runtime.makeBuffer(Float.self, count: m)
-    rowSolved = try runtime.makeBuffer(Int32.self, count: m)
-    rowFound = try runtime.makeBuffer(Int32.self, count: m)
-    rowBiasGradient = try runtime.makeBuffer(Float.self, count: m)
-    rowLogSumExp = try runtime.makeBuffer(Float.self, count: blockRows == 0 ? m : 0)
-    totals = try runtime.makeBuffer(UInt32.self, count: 4)
+    queries = try runtime.makeBuffer(Float.self, count: m * d, on: queue)
+    documents = try runtime.makeBuffer(Float.self, count: n * d, on: queue)
+    queryGradient = try runtime.makeBuffer(Float.self, count: m * d, on: queue)
+    documentGradient = try runtime.makeBuffer(Float.self, count: n * d, on: queue)
+    queryMoments = (try runtime.makeBuffer(Float.self, count: m * d, on: queue), try runtime.makeBuffer(Float.self, count: m * d, on: queue))
+    documentMoments = (try runtime.makeBuffer(Float.self, count: n * d, on: queue), try runtime.makeBuffer(Float.self, count: n * d, on: queue))
+    scores = try runtime.makeBuffer(Float.self, count: blockRows * n, on: queue)
+    offsets = try runtime.makeBuffer(UInt32.self, count: m + 1, on: queue)
+    relevantDocuments = try runtime.makeBuffer(Int32.self, count: qrels.relevantPairCount, on: queue)
+    rowLoss = try runtime.makeBuffer(Float.self, count: m, on: queue)
+    rowSolved = try runtime.makeBuffer(Int32.self, count: m, on: queue)
+    rowFound = try runtime.makeBuffer(Int32.self, count: m, on: queue)
+    rowBiasGradient = try runtime.makeBuffer(Float.self, count: m, on: queue)
+    rowLogSumExp = try runtime.makeBuffer(Float.self, count: blockRows == 0 ? m : 0, on: queue)
+    totals = try runtime.makeBuffer(UInt32.self, count: 4, on: queue)
     rules = hyperparameters
     self.stepsPerRead = runtime.device.hasDoublePrecision && loss != .sigmoid ? max(stepsPerRead, 1) : 1
-    control = try runtime.makeBuffer(Int32.self, count: 3)
-    bestLoss = try runtime.makeBuffer(Double.self, count: 1)
-    history = try runtime.makeBuffer(UInt32.self, count: 3 * self.stepsPerRead)
+    control = try runtime.makeBuffer(Int32.self, count: 3, on: queue)
+    bestLoss = try runtime.makeBuffer(Double.self, count: 1, on: queue)
+    history = try runtime.makeBuffer(UInt32.self, count: 3 * self.stepsPerRead, on: queue)
     try control.write([0, 0, 0])
     try bestLoss.write([.infinity])
 
@@ -278,10 +287,16 @@ final class OpenCLSession: FitSession {
 
   // MARK: Kernels, one block at a time
 
+  private func launch(
+    _ kernel: OpenCLRuntime.Kernel, global: [Int], local: [Int], _ arguments: [OpenCLRuntime.Argument]
+  ) throws {
+    try runtime.launch(kernel, on: queue, global: global, local: local, arguments)
+  }
+
   /// S = Q_block Dᵀ / τ into `scores`.
   func computeScores(_ block: Range<Int>) throws {
     let tile = runtime.tile
-    try runtime.launch(
+    try launch(
       .scores, global: [documentCount, block.count], local: [tile, tile],
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
        .float(inverseTemperature), .buffer(queries.memory), .buffer(documents.memory),
@@ -296,7 +311,7 @@ final class OpenCLSession: FitSession {
     case .sigmoid: 1
     case .hinge: 2
     }
-    try runtime.launch(
+    try launch(
       .rowLosses, global: [block.count * group], local: [group],
       [.int(documentCount), .int(block.lowerBound), .int(kind), .float(1 / Float(lossTerms)),
        .float(biasState[0]), .float(margin), .buffer(offsets.memory),
@@ -307,12 +322,12 @@ final class OpenCLSession: FitSession {
   /// ∇Q for the block's queries, and the block's share of ∇D (added to the earlier blocks').
   func computeGradients(_ block: Range<Int>) throws {
     let tile = runtime.tile
-    try runtime.launch(
+    try launch(
       .queryGradient, global: [dimension, block.count], local: [tile, tile],
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
        .float(inverseTemperature), .buffer(scores.memory), .buffer(documents.memory),
        .buffer(queryGradient.memory)])
-    try runtime.launch(
+    try launch(
       .documentGradient, global: [dimension, documentCount], local: [tile, tile],
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
        .float(inverseTemperature), .int(block.lowerBound == 0 ? 0 : 1), .buffer(scores.memory),
@@ -324,14 +339,14 @@ final class OpenCLSession: FitSession {
     let group = runtime.rowGroup
     let inverseTerms = 1 / Float(lossTerms)
     let rowsOfD = OpenCLRuntime.Argument.local(bytes: 4 * dimension)
-    try runtime.launch(
+    try launch(
       .fusedQueryRows, global: [queryCount * group], local: [group],
       [.int(documentCount), .int(dimension), .float(inverseTemperature), .float(inverseTerms),
        .buffer(offsets.memory), .buffer(relevantDocuments.memory), .buffer(queries.memory),
        .buffer(documents.memory), .buffer(queryGradient.memory), .buffer(rowLogSumExp.memory),
        .buffer(rowLoss.memory), .buffer(rowSolved.memory), .buffer(rowFound.memory), rowsOfD,
        rowsOfD])
-    try runtime.launch(
+    try launch(
       .fusedDocumentRows, global: [documentCount * group], local: [group],
       [.int(queryCount), .int(dimension), .float(inverseTemperature), .float(inverseTerms),
        .buffer(offsets.memory), .buffer(relevantDocuments.memory), .buffer(queries.memory),
@@ -342,7 +357,7 @@ final class OpenCLSession: FitSession {
   /// The step's loss, solved count and found count (and the bias gradient) into `totals`.
   private func enqueueReduction() throws {
     let group = runtime.rowGroup
-    try runtime.launch(
+    try launch(
       .reduceRows, global: [group], local: [group],
       [.int(queryCount), .buffer(rowLoss.memory), .buffer(rowSolved.memory),
        .buffer(rowFound.memory), .buffer(rowBiasGradient.memory), .buffer(totals.memory)])
@@ -385,7 +400,7 @@ final class OpenCLSession: FitSession {
       (queryCount, queries, queryGradient, queryMoments),
       (documentCount, documents, documentGradient, documentMoments),
     ] {
-      try runtime.launch(
+      try launch(
         .adamRows, global: [rows], local: [runtime.rowGroup],
         [.int(rows), .int(dimension), .float(learningRate), .float(firstCorrection),
          .float(secondCorrection), .buffer(parameters.memory), .buffer(gradient.memory),
@@ -424,7 +439,7 @@ extension OpenCLSession: MultiStepSession {
     for slot in 0..<count {
       try enqueueLossAndGradients()
       try enqueueReduction()
-      try runtime.launch(
+      try launch(
         .recordStep, global: [1], local: [1],
         [.int(queryCount), .int(lossTerms), .int(rules.patience), .double(rules.minDelta),
          .int(rules.stopWhenSolved ? 1 : 0), .int(rules.maxIterations), .int(slot),

@@ -2,11 +2,12 @@ import COpenCL
 import Foundation
 import Kernels
 
-/// A device ready to run fits: its context, one in-order command queue, and the kernels,
-/// built once and shared by every fit on the device.
+/// A device ready to run fits: its context and the kernels, built once and shared by every fit
+/// on the device. Each fit has a command queue of its own (`makeQueue()`), so that several fits
+/// can run on the device at once.
 ///
 /// Sendable: fits on several threads may share it; a lock makes setting a kernel's arguments
-/// and enqueueing it one step, and the queue orders the rest.
+/// and enqueueing it one step, and each fit's queue orders the rest.
 final class OpenCLRuntime: @unchecked Sendable {
   let device: OpenCLDevice
   let api: COpenCLFunctions
@@ -16,7 +17,6 @@ final class OpenCLRuntime: @unchecked Sendable {
   let rowGroup: Int
 
   private let context: cl_context
-  let queue: cl_command_queue
   private let program: cl_program
   private var kernels: [Kernel: cl_kernel] = [:]
   private let launchLock = NSLock()
@@ -38,7 +38,7 @@ final class OpenCLRuntime: @unchecked Sendable {
     case recordStep = "record_step"
   }
 
-  /// Creates the context and queue and builds the kernels for `device`.
+  /// Creates the context and builds the kernels for `device`.
   ///
   /// Work-group shapes come from the device's limits: TILE × TILE ≤ the largest work-group,
   /// at most 16; ROW_GROUP up to 64 (two NVIDIA warps, one AMD wavefront). For tuning, the
@@ -60,11 +60,6 @@ final class OpenCLRuntime: @unchecked Sendable {
       throw OpenCLError.call("clCreateContext", status)
     }
     self.context = context
-    guard let queue = api.CreateCommandQueue.loaded(context, device.id, 0, &status) else {
-      _ = api.ReleaseContext.loaded(context)
-      throw OpenCLError.call("clCreateCommandQueue", status)
-    }
-    self.queue = queue
 
     let source = KernelSources.program
     var program: cl_program?
@@ -73,7 +68,6 @@ final class OpenCLRuntime: @unchecked Sendable {
       program = api.CreateProgramWithSource.loaded(context, 1, &pointer, nil, &status)
     }
     guard let program else {
-      _ = api.ReleaseCommandQueue.loaded(queue)
       _ = api.ReleaseContext.loaded(context)
       throw OpenCLError.call("clCreateProgramWithSource", status)
     }
@@ -109,7 +103,6 @@ final class OpenCLRuntime: @unchecked Sendable {
     // Clean-up failures are not actionable; the codes are ignored.
     for kernel in kernels.values { _ = api.ReleaseKernel.loaded(kernel) }
     _ = api.ReleaseProgram.loaded(program)
-    _ = api.ReleaseCommandQueue.loaded(queue)
     _ = api.ReleaseContext.loaded(context)
   }
 
@@ -135,9 +128,20 @@ final class OpenCLRuntime: @unchecked Sendable {
     case local(bytes: Int)
   }
 
-  /// Enqueues `kernel` over `global` work-items in work-groups of `local` (sizes per dimension;
-  /// each global size is rounded up to a multiple of its local size).
-  func launch(_ kernel: Kernel, global: [Int], local: [Int], _ arguments: [Argument]) throws {
+  /// A new in-order command queue on the device.
+  func makeQueue() throws -> CommandQueue {
+    var status: cl_int = CL_SUCCESS
+    guard let queue = api.CreateCommandQueue.loaded(context, device.id, 0, &status) else {
+      throw OpenCLError.call("clCreateCommandQueue", status)
+    }
+    return CommandQueue(runtime: self, handle: queue)
+  }
+
+  /// Enqueues `kernel` on `queue` over `global` work-items in work-groups of `local` (sizes per
+  /// dimension; each global size is rounded up to a multiple of its local size).
+  func launch(
+    _ kernel: Kernel, on queue: CommandQueue, global: [Int], local: [Int], _ arguments: [Argument]
+  ) throws {
     guard let handle = kernels[kernel] else { preconditionFailure("kernel \(kernel) not built") }
     launchLock.lock()
     defer { launchLock.unlock() }
@@ -164,27 +168,38 @@ final class OpenCLRuntime: @unchecked Sendable {
     let rounded = zip(global, local).map { size, group in (size + group - 1) / group * group }
     guard rounded.allSatisfy({ $0 > 0 }) else { return }
     try check(
-      api.EnqueueNDRangeKernel.loaded(queue, handle, cl_uint(rounded.count), nil, rounded, local, 0, nil, nil),
+      api.EnqueueNDRangeKernel.loaded(queue.handle, handle, cl_uint(rounded.count), nil, rounded, local, 0, nil, nil),
       "clEnqueueNDRangeKernel(\(kernel.rawValue))")
   }
 
-  /// Waits for every enqueued command.
-  func finish() throws {
-    try check(api.Finish.loaded(queue), "clFinish")
-  }
-
-  /// Allocates a device buffer of `count` elements followed by a guard region.
-  func makeBuffer<Element: BitwiseCopyable>(_: Element.Type, count: Int) throws -> DeviceBuffer<Element> {
+  /// Allocates a device buffer of `count` elements followed by a guard region; its copies go
+  /// through `queue`.
+  func makeBuffer<Element: BitwiseCopyable>(_: Element.Type, count: Int, on queue: CommandQueue) throws
+    -> DeviceBuffer<Element>
+  {
     var status: cl_int = CL_SUCCESS
     let bytes = (count + DeviceBuffer<Element>.guardCount) * MemoryLayout<Element>.stride
     guard let memory = api.CreateBuffer.loaded(context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
     else {
       throw OpenCLError.call("clCreateBuffer(\(formatBytes(Double(bytes))))", status)
     }
-    let buffer = DeviceBuffer<Element>(runtime: self, memory: memory, count: count)
+    let buffer = DeviceBuffer<Element>(queue: queue, memory: memory, count: count)
     try buffer.writeGuard()
     return buffer
   }
+}
+
+/// An in-order command queue, released with the Swift object (after its commands finish).
+final class CommandQueue {
+  let runtime: OpenCLRuntime
+  let handle: cl_command_queue
+
+  fileprivate init(runtime: OpenCLRuntime, handle: cl_command_queue) {
+    self.runtime = runtime
+    self.handle = handle
+  }
+
+  deinit { _ = runtime.api.ReleaseCommandQueue.loaded(handle) }
 }
 
 /// A buffer on the device, released with the Swift object. Past its `count` elements lies a
@@ -196,15 +211,16 @@ final class DeviceBuffer<Element: BitwiseCopyable> {
 
   let memory: cl_mem
   let count: Int
-  private let runtime: OpenCLRuntime
+  private let queue: CommandQueue
+  private var api: COpenCLFunctions { queue.runtime.api }
 
-  fileprivate init(runtime: OpenCLRuntime, memory: cl_mem, count: Int) {
-    self.runtime = runtime
+  fileprivate init(queue: CommandQueue, memory: cl_mem, count: Int) {
+    self.queue = queue
     self.memory = memory
     self.count = count
   }
 
-  deinit { _ = runtime.api.ReleaseMemObject.loaded(memory) }
+  deinit { _ = api.ReleaseMemObject.loaded(memory) }
 
   /// Copies `elements` (exactly `count`) to the device; blocking.
   func write(_ elements: [Element]) throws {
@@ -212,8 +228,8 @@ final class DeviceBuffer<Element: BitwiseCopyable> {
     guard count > 0 else { return }
     try elements.withUnsafeBytes { bytes in
       try check(
-        runtime.api.EnqueueWriteBuffer.loaded(
-          runtime.queue, memory, cl_bool(CL_TRUE), 0, bytes.count, bytes.baseAddress, 0, nil, nil),
+        api.EnqueueWriteBuffer.loaded(
+          queue.handle, memory, cl_bool(CL_TRUE), 0, bytes.count, bytes.baseAddress, 0, nil, nil),
         "clEnqueueWriteBuffer")
     }
   }
@@ -224,8 +240,8 @@ final class DeviceBuffer<Element: BitwiseCopyable> {
     guard length > 0 else { return [] }
     return try [Element](unsafeUninitializedCapacity: length) { elements, initialized in
       try check(
-        runtime.api.EnqueueReadBuffer.loaded(
-          runtime.queue, memory, cl_bool(CL_TRUE), 0, length * MemoryLayout<Element>.stride,
+        api.EnqueueReadBuffer.loaded(
+          queue.handle, memory, cl_bool(CL_TRUE), 0, length * MemoryLayout<Element>.stride,
           elements.baseAddress, 0, nil, nil),
         "clEnqueueReadBuffer")
       initialized = length
@@ -235,8 +251,8 @@ final class DeviceBuffer<Element: BitwiseCopyable> {
   fileprivate func writeGuard() throws {
     let bytes = [UInt8](repeating: Self.canary, count: Self.guardCount * MemoryLayout<Element>.stride)
     try check(
-      runtime.api.EnqueueWriteBuffer.loaded(
-        runtime.queue, memory, cl_bool(CL_TRUE), count * MemoryLayout<Element>.stride, bytes.count,
+      api.EnqueueWriteBuffer.loaded(
+        queue.handle, memory, cl_bool(CL_TRUE), count * MemoryLayout<Element>.stride, bytes.count,
         bytes, 0, nil, nil),
       "clEnqueueWriteBuffer")
   }
@@ -245,8 +261,8 @@ final class DeviceBuffer<Element: BitwiseCopyable> {
   func guardIsIntact() throws -> Bool {
     var bytes = [UInt8](repeating: 0, count: Self.guardCount * MemoryLayout<Element>.stride)
     try check(
-      runtime.api.EnqueueReadBuffer.loaded(
-        runtime.queue, memory, cl_bool(CL_TRUE), count * MemoryLayout<Element>.stride, bytes.count,
+      api.EnqueueReadBuffer.loaded(
+        queue.handle, memory, cl_bool(CL_TRUE), count * MemoryLayout<Element>.stride, bytes.count,
         &bytes, 0, nil, nil),
       "clEnqueueReadBuffer")
     return bytes.allSatisfy { $0 == Self.canary }
