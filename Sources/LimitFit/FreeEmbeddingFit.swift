@@ -3,8 +3,6 @@
 public struct FreeEmbeddingFit: Sendable {
   /// The relevance matrix to represent.
   public let qrels: Qrels
-  /// The embedding dimension d.
-  public let dimension: Int
   /// The optimiser's settings, the seed and the stopping rules.
   public let hyperparameters: Hyperparameters
   /// k, when the matrix is the all-k-subsets problem; recorded in the result.
@@ -13,6 +11,8 @@ public struct FreeEmbeddingFit: Sendable {
   public let qrelsDigest: String?
   /// m, n, d and the relevant pairs.
   public let size: ProblemSize
+  /// The embedding dimension d.
+  public var dimension: Int { size.dimension }
 
   /// The all-subsets problem: every k-subset of `documents` documents is a query.
   ///
@@ -54,7 +54,6 @@ public struct FreeEmbeddingFit: Sendable {
   private init(qrels: Qrels, size: ProblemSize, hyperparameters: Hyperparameters, k: Int?, qrelsDigest: String?) {
     self.qrels = qrels
     self.size = size
-    dimension = size.dimension
     self.hyperparameters = hyperparameters
     self.k = k
     self.qrelsDigest = qrelsDigest
