@@ -61,10 +61,14 @@ struct SearchRunner {
   func run(_ fit: FreeEmbeddingFit, label: String) throws -> (result: FitResult, embeddings: Embeddings?) {
     let (result, embeddings) = try store.run(
       fit, on: backend, progress: terminal.map { line in { line.show(progress: $0, prefix: label + ": ") } })
-    terminal?.log(
-      "\(label): \(result.solved ? "solved" : "not solved")"
-        + (embeddings == nil ? " (from \(store.path))" : String(format: " in %.2f s", result.wallSeconds)))
+    terminal?.log(Self.summary(label, result, fromFile: embeddings == nil, path: store.path))
     return (result, embeddings)
+  }
+
+  /// The line logged for a finished fit.
+  private static func summary(_ label: String, _ result: FitResult, fromFile: Bool, path: String) -> String {
+    "\(label): \(result.solved ? "solved" : "not solved")"
+      + (fromFile ? " (from \(path))" : String(format: " in %.2f s", result.wallSeconds))
   }
 
   /// A batch of fits, as `run(_:label:)` does each, all at once where `concurrently`.
@@ -80,9 +84,7 @@ struct SearchRunner {
     return try store.run(
       fits, on: backend, concurrently: concurrently, progress: progress,
       finished: { index, result, fromFile in
-        terminal?.log(
-          "\(labels[index]): \(result.solved ? "solved" : "not solved")"
-            + (fromFile ? " (from \(path))" : String(format: " in %.2f s", result.wallSeconds)))
+        terminal?.log(Self.summary(labels[index], result, fromFile: fromFile, path: path))
       })
   }
 

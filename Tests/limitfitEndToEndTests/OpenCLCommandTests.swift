@@ -59,6 +59,19 @@ struct OpenCLCommandTests {
     }
   }
 
+  @Test(arguments: [
+    ("LIMITFIT_STEPS_PER_READ", "0", "a number of steps from 1 to 4096"),
+    ("LIMITFIT_OPENCL_STEP", "tiled", "fused or blocked"),
+    ("LIMITFIT_TILE", "3", "a power of two from 1 to "),
+    ("LIMITFIT_ROW_GROUP", "1000000", "a power of two from 1 to "),
+  ])
+  func aBadTuningVariableIsOneLine(name: String, value: String, expected: String) throws {
+    let run = try limitfit(["fit", "--docs", "3", "--dim", "2", "--backend", "opencl"], environment: [name: value])
+    #expect(run.status != 0)
+    #expect(run.standardError.hasPrefix("Error: \(name)=\(value): expected \(expected)"), "\(run.standardError)")
+    #expect(run.standardError.split(separator: "\n").count == 1)
+  }
+
   @Test func aBadDeviceVariableIsOneLine() throws {
     let run = try limitfit(["fit", "--docs", "3", "--dim", "2", "--backend", "opencl"], environment: ["LIMITFIT_DEVICE": "gpu"])
     #expect(run.status != 0)

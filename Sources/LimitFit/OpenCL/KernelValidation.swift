@@ -113,17 +113,30 @@ public struct KernelValidation {
   private func checkFusedStep(on problem: Problem, _ record: (ValidationCheck) -> Void) throws {
     let (reference, device) = try sessions(for: problem)
     let rows = (0..<problem.qrels.queryCount).map { reference.row(of: $0) }
-    let expected = reference.evaluate()
-    let observed = try device.evaluate()
     let name = "\(problem.name) (fused)"
+    try checkStep(
+      rows: rows, expected: reference.evaluate(), observed: device.evaluate(), reference: reference,
+      device: device, name: name, record)
+    record(try guardCheck(device, name))
+  }
+
+  /// A step's results on the device against the reference's: the row results, the reduction
+  /// (and the sigmoid bias's gradient) and both gradients.
+  private func checkStep(
+    rows: [(scores: [Float], scoreGradient: [Float], verdict: RowVerdict<Float>, loss: Float)],
+    expected: StepEvaluation, observed: StepEvaluation, reference: CPUFitEngine<Float>,
+    device: OpenCLSession, name: String, _ record: (ValidationCheck) -> Void
+  ) throws {
     record(ValidationCheck("row loss, \(name)", observed: try device.rowLoss.read(), expected: rows.map(\.loss), tolerance: Tolerance.rowLoss))
     record(ValidationCheck("solved flags, \(name)", observed: try device.rowSolved.read().map(Int.init), expected: rows.map { $0.verdict.solved ? 1 : 0 }))
     record(ValidationCheck("top-k hits, \(name)", observed: try device.rowFound.read().map(Int.init), expected: rows.map(\.verdict.relevantFound)))
     record(ValidationCheck("reduction: loss, \(name)", observed: [observed.loss], expected: [expected.loss], tolerance: Tolerance.rowLoss))
+    if device.loss == .sigmoid {
+      record(ValidationCheck("reduction: bias gradient, \(name)", observed: [device.biasState[1]], expected: [reference.biasState[1]], tolerance: Tolerance.gradients))
+    }
     record(ValidationCheck("reduction: solved, found, \(name)", observed: [observed.solvedQueries, observed.relevantFound], expected: [expected.solvedQueries, expected.relevantFound]))
     record(ValidationCheck("∇Q = G·D/τ, \(name)", observed: try device.queryGradient.read(), expected: reference.queryMatrixGradient(), tolerance: Tolerance.gradients))
     record(ValidationCheck("∇D = Gᵀ·Q/τ, \(name)", observed: try device.documentGradient.read(), expected: reference.documentGradientMatrix(), tolerance: Tolerance.gradients))
-    record(try guardCheck(device, name))
   }
 
   /// Whether every buffer of `device` still has its guard region intact.
@@ -175,19 +188,9 @@ public struct KernelValidation {
     let name = "\(problem.name) (\(device.blocks.count) blocks)"
     record(ValidationCheck("scores S = QDᵀ/τ, \(name)", observed: scores.observed, expected: scores.expected, tolerance: Tolerance.scores))
     record(ValidationCheck("loss ∂L/∂S, \(name)", observed: scoreGradients.observed, expected: scoreGradients.expected, tolerance: Tolerance.scoreGradient))
-    record(ValidationCheck("row loss, \(name)", observed: try device.rowLoss.read(), expected: rows.map(\.loss), tolerance: Tolerance.rowLoss))
-    record(ValidationCheck("solved flags, \(name)", observed: try device.rowSolved.read().map(Int.init), expected: rows.map { $0.verdict.solved ? 1 : 0 }))
-    record(ValidationCheck("top-k hits, \(name)", observed: try device.rowFound.read().map(Int.init), expected: rows.map(\.verdict.relevantFound)))
-
-    let expected = reference.evaluate()
-    let observed = try device.reduceRows()
-    record(ValidationCheck("reduction: loss, \(name)", observed: [observed.loss], expected: [expected.loss], tolerance: Tolerance.rowLoss))
-    if problem.loss == .sigmoid {
-      record(ValidationCheck("reduction: bias gradient, \(name)", observed: [device.biasState[1]], expected: [reference.biasState[1]], tolerance: Tolerance.gradients))
-    }
-    record(ValidationCheck("reduction: solved, found, \(name)", observed: [observed.solvedQueries, observed.relevantFound], expected: [expected.solvedQueries, expected.relevantFound]))
-    record(ValidationCheck("∇Q = G·D/τ, \(name)", observed: try device.queryGradient.read(), expected: reference.queryMatrixGradient(), tolerance: Tolerance.gradients))
-    record(ValidationCheck("∇D = Gᵀ·Q/τ, \(name)", observed: try device.documentGradient.read(), expected: reference.documentGradientMatrix(), tolerance: Tolerance.gradients))
+    try checkStep(
+      rows: rows, expected: reference.evaluate(), observed: device.reduceRows(), reference: reference,
+      device: device, name: name, record)
 
     // Adam from identical gradients, so that the kernel alone is compared.
     try device.queryGradient.write(reference.queryMatrixGradient())

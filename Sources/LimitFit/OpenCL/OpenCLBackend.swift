@@ -37,29 +37,15 @@ public struct OpenCLBackend: FitBackend {
     stepsPerRead: Int? = nil
   ) throws {
     runtime = try OpenCLRuntime(device: device, library: OpenCLLibrary.shared())
-    let environment = ProcessInfo.processInfo.environment
-    if let stepsPerRead {
-      self.stepsPerRead = stepsPerRead
-    } else if let text = environment["LIMITFIT_STEPS_PER_READ"] {
-      guard let value = Int(text), (1...4096).contains(value) else {
-        throw LimitFitError("LIMITFIT_STEPS_PER_READ=\(text): expected a number of steps from 1 to 4096")
-      }
-      self.stepsPerRead = value
-    } else {
-      self.stepsPerRead = 32
-    }
     self.scoreBlockBytes = min(
       scoreBlockBytes ?? device.globalMemory / 4, device.maximumAllocation)
-    if let step {
-      preferredStep = step
-    } else if let text = environment["LIMITFIT_OPENCL_STEP"] {
-      guard let step = OpenCLStep(rawValue: text) else {
-        throw LimitFitError("LIMITFIT_OPENCL_STEP=\(text): expected fused or blocked")
+    self.stepsPerRead = try stepsPerRead
+      ?? OpenCLRuntime.setting("LIMITFIT_STEPS_PER_READ", expected: "a number of steps from 1 to 4096") {
+        Int($0).flatMap { (1...4096).contains($0) ? $0 : nil }
       }
-      preferredStep = step
-    } else {
-      preferredStep = nil
-    }
+      ?? 32
+    preferredStep = try step
+      ?? OpenCLRuntime.setting("LIMITFIT_OPENCL_STEP", expected: "fused or blocked", OpenCLStep.init(rawValue:))
   }
 
   /// The step a fit of `qrels` in `dimension` dimensions with `loss` takes: fused for InfoNCE

@@ -49,9 +49,9 @@ final class OpenCLRuntime: @unchecked Sendable {
     let api = library.api
     self.api = api
     let largest = device.maximumWorkGroupSize
-    tile = try Self.override("LIMITFIT_TILE", limit: Int(Double(largest).squareRoot()))
+    tile = try Self.powerOfTwo("LIMITFIT_TILE", limit: Int(Double(largest).squareRoot()))
       ?? [16, 8, 4, 2, 1].first { $0 * $0 <= largest } ?? 1
-    rowGroup = try Self.override("LIMITFIT_ROW_GROUP", limit: largest)
+    rowGroup = try Self.powerOfTwo("LIMITFIT_ROW_GROUP", limit: largest)
       ?? [64, 32, 16, 8, 4, 2, 1].first { $0 <= largest } ?? 1
 
     var status: cl_int = CL_SUCCESS
@@ -88,11 +88,19 @@ final class OpenCLRuntime: @unchecked Sendable {
   }
 
   /// A work-group size from the environment variable `name`, if set.
-  private static func override(_ name: String, limit: Int) throws -> Int? {
-    guard let text = ProcessInfo.processInfo.environment[name] else { return nil }
-    guard let value = Int(text), value > 0, value & (value - 1) == 0, value <= limit else {
-      throw LimitFitError("\(name)=\(text): expected a power of two from 1 to \(limit) for this device")
+  private static func powerOfTwo(_ name: String, limit: Int) throws -> Int? {
+    try setting(name, expected: "a power of two from 1 to \(limit) for this device") { text in
+      Int(text).flatMap { $0 > 0 && $0 & ($0 - 1) == 0 && $0 <= limit ? $0 : nil }
     }
+  }
+
+  /// The value of the tuning variable `name`, if set; a one-line error naming what was
+  /// `expected` where `parse` rejects it.
+  static func setting<Value>(_ name: String, expected: String, _ parse: (String) -> Value?) throws
+    -> Value?
+  {
+    guard let text = ProcessInfo.processInfo.environment[name] else { return nil }
+    guard let value = parse(text) else { throw LimitFitError("\(name)=\(text): expected \(expected)") }
     return value
   }
 
