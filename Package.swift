@@ -55,7 +55,7 @@ let package = Package(
     ),
     .testTarget(
       name: "limitfitEndToEndTests",
-      dependencies: ["limitfit"]
+      dependencies: ["limitfit", "LimitFit"]
     ),
   ]
 )

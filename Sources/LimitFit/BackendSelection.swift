@@ -24,12 +24,11 @@ public enum BackendSelection {
     devices.filter { $0.kind == .gpu }.max { $0.computeUnits < $1.computeUnits }
   }
 
-  /// The device index from `--device`, or else from LIMITFIT_DEVICE.
-  public static func deviceIndex(option: Int?) throws -> Int? {
-    if let option { return option }
-    guard let text = ProcessInfo.processInfo.environment[deviceVariable], !text.isEmpty else {
-      return nil
-    }
+  /// The device index that the text of LIMITFIT_DEVICE names; `nil` when unset or empty.
+  ///
+  /// - Throws: `LimitFitError` when it is not a non-negative integer.
+  public static func deviceIndex(environment text: String?) throws -> Int? {
+    guard let text, !text.isEmpty else { return nil }
     guard let index = Int(text), index >= 0 else {
       throw LimitFitError("\(deviceVariable)=\(text) is not a device index (0, 1, …)")
     }
@@ -39,21 +38,35 @@ public enum BackendSelection {
   /// Creates the backend for `request`.
   ///
   /// - Parameters:
-  ///   - deviceIndex: the OpenCL device to use (see `limitfit devices`); implies OpenCL.
-  ///   - notice: receives one line when `auto` falls back to the CPU backend.
+  ///   - deviceIndex: the OpenCL device asked for explicitly (see `limitfit devices`); implies
+  ///     OpenCL.
+  ///   - preferredDeviceIndex: the device of LIMITFIT_DEVICE: the OpenCL device whenever OpenCL
+  ///     runs; `auto` takes it only where it is a GPU, and keeps its own choice otherwise.
+  ///   - notice: receives one line when `auto` falls back to the CPU backend or passes over
+  ///     the preferred device.
   /// - Throws: `OpenCLError` when OpenCL was asked for (`opencl`, or a device index) and
   ///   cannot be used.
   public static func makeBackend(
-    _ request: BackendRequest, deviceIndex: Int? = nil, notice: (String) -> Void
+    _ request: BackendRequest, deviceIndex: Int? = nil, preferredDeviceIndex: Int? = nil,
+    notice: (String) -> Void
   ) throws -> any FitBackend {
     switch (request, deviceIndex) {
     case (.cpu, _):
       return CPUBackend()
     case (.opencl, _), (.auto, .some):
-      return try OpenCLBackend(device: device(at: deviceIndex))
+      return try OpenCLBackend(device: device(at: deviceIndex ?? preferredDeviceIndex))
     case (.auto, nil):
       do {
-        guard let gpu = automaticDevice(among: try OpenCLDevice.all()) else { return CPUBackend() }
+        let devices = try OpenCLDevice.all()
+        if let preferred = preferredDeviceIndex {
+          if devices.indices.contains(preferred), devices[preferred].kind == .gpu {
+            return try OpenCLBackend(device: devices[preferred])
+          }
+          let named = devices.indices.contains(preferred)
+            ? "\(devices[preferred].name), not a GPU" : "no device (there are \(devices.count))"
+          notice("limitfit: \(deviceVariable)=\(preferred) names \(named); auto keeps its own choice")
+        }
+        guard let gpu = automaticDevice(among: devices) else { return CPUBackend() }
         return try OpenCLBackend(device: gpu)
       } catch {
         notice("limitfit: \(error); using the cpu backend")

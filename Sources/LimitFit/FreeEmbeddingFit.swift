@@ -102,7 +102,7 @@ public struct FreeEmbeddingFit: Sendable {
     } else {
       while true {
         let evaluation = try session.evaluate()
-        if let stop = monitor.record(evaluation) {
+        if let stop = try monitor.record(evaluation) {
           reason = stop
           break
         }
@@ -136,7 +136,7 @@ extension FreeEmbeddingFit {
       let count = min(session.stepsPerRead, hyperparameters.maxIterations - monitor.iteration)
       let (evaluations, stopped) = try session.runSteps(count: count)
       for (index, evaluation) in evaluations.enumerated() {
-        let stop = monitor.record(evaluation)
+        let stop = try monitor.record(evaluation)
         let isLast = index == evaluations.count - 1
         guard (stop != nil) == (isLast && stopped), evaluations.count == count || stopped else {
           throw LimitFitError(
@@ -178,8 +178,16 @@ struct FitMonitor {
   }
 
   /// Records the next step's evaluation; returns why the fit stops there, if it does.
-  mutating func record(_ evaluation: StepEvaluation) -> StopReason? {
+  ///
+  /// - Throws: `LimitFitError` when the loss is not finite: the fit diverged, and neither its
+  ///   verdicts nor its embeddings mean anything.
+  mutating func record(_ evaluation: StepEvaluation) throws -> StopReason? {
     iteration += 1
+    guard evaluation.loss.isFinite else {
+      throw LimitFitError(
+        "the fit diverged: the loss is \(evaluation.loss) at iteration \(iteration) (learning rate "
+          + "\(hyperparameters.learningRate), temperature \(hyperparameters.temperature)): lower the learning rate or raise the temperature")
+    }
     last = evaluation
     stopping.record(evaluation.loss)
     if evaluation.isSolved && firstSolvedIteration == nil { firstSolvedIteration = iteration }

@@ -81,12 +81,14 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
   }
 
   /// Checks every value, throwing an error that names the first bad one.
+  ///
+  /// The fit runs in float32: the learning rate, the temperature, its inverse and the margin
+  /// must be positive and finite there too, not only as Doubles.
   public func validate() throws {
-    guard learningRate.isFinite && learningRate > 0 else {
-      throw LimitFitError("the learning rate (\(learningRate)) must be a positive finite number")
-    }
-    guard temperature.isFinite && temperature > 0 else {
-      throw LimitFitError("the temperature (\(temperature)) must be a positive finite number")
+    try Self.requirePositiveFloat(learningRate, "the learning rate")
+    try Self.requirePositiveFloat(temperature, "the temperature")
+    guard (1 / Float(temperature)).isFinite else {
+      throw LimitFitError("the temperature (\(temperature)) is too small: 1/τ overflows float32")
     }
     guard maxIterations >= 1 else {
       throw LimitFitError("the maximum number of iterations (\(maxIterations)) must be at least 1")
@@ -97,8 +99,18 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
     guard minDelta.isFinite && minDelta >= 0 else {
       throw LimitFitError("the minimum delta (\(minDelta)) must be a finite number ≥ 0")
     }
-    guard margin.isFinite && margin > 0 else {
-      throw LimitFitError("the margin (\(margin)) must be a positive finite number")
+    try Self.requirePositiveFloat(margin, "the margin")
+  }
+
+  /// Throws unless `value` is positive and finite, both as a Double and rounded to float32.
+  private static func requirePositiveFloat(_ value: Double, _ name: String) throws {
+    guard value.isFinite && value > 0 else {
+      throw LimitFitError("\(name) (\(value)) must be a positive finite number")
+    }
+    let rounded = Float(value)
+    guard rounded.isFinite && rounded > 0 else {
+      throw LimitFitError(
+        "\(name) (\(value)) \(rounded > 0 ? "overflows" : "rounds to zero in") float32, the precision fits run in")
     }
   }
 }

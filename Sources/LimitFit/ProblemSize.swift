@@ -18,8 +18,8 @@ public struct ProblemSize: Equatable, Sendable {
   ///
   /// - Throws: `LimitFitError` when n, k or d is out of range or C(n, k) overflows.
   public static func allSubsets(documents n: Int, k: Int, dimension d: Int) throws -> ProblemSize {
-    guard n >= 2 else {
-      throw LimitFitError("the number of documents (\(n)) must be at least 2")
+    guard (2...QrelsPattern.maximumDocuments).contains(n) else {
+      throw LimitFitError("the number of documents (\(n)) must be between 2 and \(QrelsPattern.maximumDocuments)")
     }
     guard (1...maximumK).contains(k) else {
       throw LimitFitError("k (\(k)) must be between 1 and \(maximumK)")
@@ -48,6 +48,21 @@ public struct ProblemSize: Equatable, Sendable {
     self.queries = queries
     self.relevantPairs = relevantPairs
     self.dimension = dimension
+    // Past this no machine has the memory, and the backends' element counts (a few times
+    // (m + n)·d) would no longer fit in an Int: refuse before any of them is computed.
+    let values = (Double(queries) + Double(documents)) * Double(dimension)
+    if values > Self.maximumValues {
+      try requireMemory(4 * values, available: SystemMemory.usableBytes(), on: "this machine")
+    }
+  }
+
+  /// The most values (m + n)·d a fit may have: 2⁴⁸, a petabyte of float32.
+  static let maximumValues = 0x1p48
+
+  /// The bytes the process holds on the host beside the backend: the program itself, the
+  /// relevance matrix and one host copy of the embeddings (the start, later the result).
+  public var hostBytes: Double {
+    SystemMemory.programBytes + qrelsBytes + 4 * (Double(queries) + Double(documents)) * Double(dimension)
   }
 
   /// The bytes of the sparse relevance matrix: the ids (Int32) and the row offsets (Int).
@@ -55,12 +70,12 @@ public struct ProblemSize: Equatable, Sendable {
     4 * Double(relevantPairs) + 8 * Double(queries + 1)
   }
 
-  /// Throws unless `bytes` fit in `available` bytes of memory.
+  /// Throws unless `bytes` fit in `available` bytes of memory; `place` names the memory.
   public func requireMemory(_ bytes: Double, available: Double, on place: String) throws {
     guard bytes <= available else {
       throw LimitFitError(
         "n = \(documents), d = \(dimension) with \(queries) queries needs "
-          + "\(formatBytes(bytes)) of memory; \(place) has \(formatBytes(available))")
+          + "\(formatBytes(bytes)) of memory; \(place) has \(formatBytes(available)) available")
     }
   }
 }

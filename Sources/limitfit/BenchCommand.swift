@@ -40,8 +40,8 @@ struct BenchCommand: ParsableCommand {
   var json = false
 
   func validate() throws {
-    guard seconds >= 0, seconds.isFinite else { throw LimitFitError("--seconds must be a non-negative number, not \(seconds)") }
-    guard repeats >= 1 else { throw LimitFitError("--repeats must be at least 1, not \(repeats)") }
+    guard (0...3600).contains(seconds) else { throw LimitFitError("--seconds must be between 0 and 3600, not \(seconds)") }
+    guard (1...1000).contains(repeats) else { throw LimitFitError("--repeats must be between 1 and 1000, not \(repeats)") }
     if backend.contains(.auto) { throw LimitFitError("--backend takes cpu or opencl here, not auto") }
   }
 
@@ -70,15 +70,14 @@ struct BenchCommand: ParsableCommand {
 
   /// The backends asked for, or the CPU and any OpenCL device.
   private func backends() throws -> [any FitBackend] {
-    let deviceIndex = try BackendSelection.deviceIndex(option: device)
     if backend.isEmpty {
       let devices = (try? OpenCLDevice.all()) ?? []
-      let openCL = try devices.isEmpty ? [] : [BackendSelection.makeBackend(.opencl, deviceIndex: deviceIndex, notice: printToStandardError)]
-      return [CPUBackend()] + openCL
+      return [CPUBackend()] + (devices.isEmpty ? [] : [try selectBackend(.opencl, device: device)])
     }
-    return try backend.map {
-      try BackendSelection.makeBackend($0, deviceIndex: deviceIndex, notice: printToStandardError)
+    if let device, !backend.contains(.opencl) {
+      throw LimitFitError("--device \(device) selects an OpenCL device; it does not apply to --backend cpu")
     }
+    return try backend.map { try selectBackend($0, device: $0 == .opencl ? device : nil) }
   }
 
   private func row(_ cells: String...) -> String {

@@ -34,6 +34,7 @@ struct CriticalNCommand: ParsableCommand {
     _ = try CriticalNSearch(dimension: dim, k: search.k, seeds: search.seedList, start: start)
     let store = try ResultsStore(path: results, warn: printToStandardError)
     let runner = SearchRunner(store: store, backend: try backend.makeBackend())
+    try runner.checkStart(dimension: dim, start: start, options: search)
     let (result, summary, reused) = try runner.search(dimension: dim, start: start, options: search)
     print(evidence(result, summary: summary, reused: reused))
   }

@@ -35,13 +35,16 @@ struct CurveCommand: ParsableCommand {
 
   func run() throws {
     try search.check()
-    let dimensions = try parseDimensions(dims)
+    let dimensions = try DimensionList(parsing: dims)
     let shard = try shard.map(Shard.init(parsing:)) ?? .whole
     let mine = shard.select(dimensions)
     let files = shard == .whole ? try output.files() : nil
 
     let store = try ResultsStore(path: results, warn: printToStandardError)
     let runner = SearchRunner(store: store, backend: try backend.makeBackend())
+    // The largest dimension's first fit is the largest the curve surely needs: refused now,
+    // not after hours of the smaller ones.
+    try runner.checkStart(dimension: dimensions.maximum, options: search)
     var summaries: [CriticalNSummary] = []
     for dimension in mine {
       let (result, summary, reused) = try runner.search(dimension: dimension, options: search)

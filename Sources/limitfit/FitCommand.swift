@@ -19,8 +19,8 @@ struct FitCommand: ParsableCommand {
   @Option(help: "The embedding dimension d.")
   var dim: Int
 
-  @Option(help: "The number of relevant documents per query (1 to \(ProblemSize.maximumK)).")
-  var k: Int = 2
+  @Option(help: "The number of relevant documents per query of the all-subsets problem (1 to \(ProblemSize.maximumK); default 2).")
+  var k: Int?
 
   @OptionGroup(title: "Relevance matrix (instead of all k-subsets)")
   var source: QrelsOptions
@@ -52,10 +52,13 @@ struct FitCommand: ParsableCommand {
     let labeled = try source.load(documents: docs)
     if labeled == nil {
       guard let docs else { throw LimitFitError("give --docs N (all k-subsets), --qrels FILE or --pattern NAME") }
-      _ = try ProblemSize.allSubsets(documents: docs, k: k, dimension: dim)
+      _ = try ProblemSize.allSubsets(documents: docs, k: k ?? 2, dimension: dim)
+    } else if let k {
+      throw LimitFitError("--k \(k) applies to the all-subsets problem; the relevance matrix sets its own relevant documents")
     }
     let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
     if let saveEmbeddings { try Certificate.checkWritable(saveEmbeddings, overwrite: overwrite) }
+    let k = k ?? 2
     let backend = try backend.makeBackend()
     let fit = try labeled.map {
       try FreeEmbeddingFit(qrels: $0, dimension: dim, hyperparameters: settings, checkingCapacityOf: backend)

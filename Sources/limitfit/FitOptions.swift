@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LimitFit
 
 /// The optimiser's settings, shared by every command that fits.
@@ -57,13 +58,23 @@ struct BackendOptions: ParsableArguments {
   @Option(help: "The OpenCL device (see 'limitfit devices'); default: $\(BackendSelection.deviceVariable), else auto's choice.")
   var device: Int?
 
-  /// The backend; a fallback notice goes to standard error.
+  /// The backend; a fallback notice goes to standard error. LIMITFIT_DEVICE is read only
+  /// where OpenCL may run.
   func makeBackend() throws -> any FitBackend {
-    if backend == .cpu, let device {
+    try selectBackend(backend, device: device)
+  }
+}
+
+/// The backend `request` names, on `device` or LIMITFIT_DEVICE's device.
+func selectBackend(_ request: BackendRequest, device: Int?) throws -> any FitBackend {
+  if request == .cpu {
+    if let device {
       throw LimitFitError("--device \(device) selects an OpenCL device; it does not apply to --backend cpu")
     }
-    return try BackendSelection.makeBackend(
-      backend, deviceIndex: BackendSelection.deviceIndex(option: device),
-      notice: printToStandardError)
+    return CPUBackend()
   }
+  let preferred = try BackendSelection.deviceIndex(
+    environment: ProcessInfo.processInfo.environment[BackendSelection.deviceVariable])
+  return try BackendSelection.makeBackend(
+    request, deviceIndex: device, preferredDeviceIndex: preferred, notice: printToStandardError)
 }

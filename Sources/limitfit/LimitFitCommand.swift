@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LimitFit
 
 @main
@@ -19,5 +20,21 @@ struct LimitFitCommand: ParsableCommand {
       DevicesCommand.self, ValidateCommand.self, BenchCommand.self,
     ]
   )
-}
 
+  /// Runs the command line. A failure prints one line on standard error, "Error: " and what
+  /// is wrong (not the usage, which --help shows), and exits non-zero; help and the version
+  /// print as usual.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      guard exitCode(for: error) != .success else { exit(withError: error) }
+      let message = fullMessage(for: error)
+      if let first = message.split(separator: "\n").first {
+        FileHandle.standardError.write(Data((first + "\n").utf8))
+      }
+      Foundation.exit(exitCode(for: error).rawValue)
+    }
+  }
+}

@@ -11,8 +11,8 @@ struct QrelsOptions: ParsableArguments {
   @Option(help: "A corpus.jsonl whose documents take part even when relevant to no query.")
   var corpus: String?
 
-  @Option(help: "The smallest score that makes a document relevant.")
-  var minScore: Double = 1
+  @Option(help: "The smallest score that makes a document relevant (default 1).")
+  var minScore: Double?
 
   @Option(help: "One of the paper's qrel patterns: dense, random, cycle or disjoint.")
   var pattern: QrelsPattern?
@@ -26,19 +26,26 @@ struct QrelsOptions: ParsableArguments {
   /// The matrix from `--qrels` (or `file`) or `--pattern`; `nil` when neither is given.
   ///
   /// - Parameter documents: the pattern's number of documents (`--docs`), if given.
+  /// - Throws: `LimitFitError` for options that do not apply to the source given.
   func load(file: String? = nil, documents: Int? = nil) throws -> LabeledQrels? {
     if file != nil && qrels != nil { throw LimitFitError("give the qrels file once: as an argument or with --qrels") }
     let path = file ?? qrels
+    if path == nil, corpus != nil { throw LimitFitError("--corpus adds documents to a qrels file; give one with --qrels") }
+    if path == nil, minScore != nil { throw LimitFitError("--min-score applies to a qrels file, not to a pattern") }
     switch (path, pattern) {
     case (.some, .some):
       throw LimitFitError("--qrels and --pattern are alternatives; give one")
     case (let path?, nil):
       guard queries == nil else { throw LimitFitError("--queries applies to --pattern, not to a qrels file") }
-      return try LabeledQrels.load(path: path, corpus: corpus, minimumScore: minScore)
+      guard documents == nil else {
+        throw LimitFitError("--docs applies to --pattern or the all-subsets problem, not to a qrels file (its documents are its own)")
+      }
+      return try LabeledQrels.load(path: path, corpus: corpus, minimumScore: minScore ?? 1)
     case (nil, let pattern?):
       guard let queries else { throw LimitFitError("--pattern \(pattern.rawValue) needs --queries") }
       return try pattern.qrels(queries: queries, documents: documents, seed: patternSeed)
     case (nil, nil):
+      guard queries == nil else { throw LimitFitError("--queries applies to --pattern") }
       return nil
     }
   }

@@ -29,6 +29,12 @@ struct QrelsStatsCommand: ParsableCommand {
       format: "relevant per query       %d to %d, mean %.3f", statistics.relevantPerQuery.minimum,
       statistics.relevantPerQuery.maximum, statistics.relevantPerQuery.mean))
     print(String(format: "graph density            %.4f", statistics.graphDensity))
-    print(String(format: "average query strength   %.4f", statistics.averageQueryStrength))
+    if let strength = statistics.averageQueryStrength {
+      print(String(format: "average query strength   %.4f", strength))
+    } else {
+      print(String(
+        format: "average query strength   not computed: it compares %.3g pairs of overlapping queries (at most %.3g)",
+        statistics.strengthComparisons, QrelsStatistics.maximumStrengthComparisons))
+    }
   }
 }

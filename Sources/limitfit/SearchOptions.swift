@@ -13,9 +13,14 @@ struct SeedOptions: ParsableArguments {
   /// The seeds every size is fitted with.
   var seedList: [UInt64] { (0..<seeds).map { optimiser.seed &+ UInt64($0) } }
 
+  /// The most seeds per size: each is a fit of every size the search tries.
+  static let maximumSeeds = 10_000
+
   /// Checks the values before any work starts.
   func check() throws {
-    guard seeds >= 1 else { throw LimitFitError("--seeds (\(seeds)) must be at least 1") }
+    guard (1...Self.maximumSeeds).contains(seeds) else {
+      throw LimitFitError("--seeds (\(seeds)) must be between 1 and \(Self.maximumSeeds)")
+    }
     try optimiser.hyperparameters.validate()
   }
 }
@@ -86,6 +91,15 @@ struct SearchRunner {
       finished: { index, result, fromFile in
         terminal?.log(Self.summary(labels[index], result, fromFile: fromFile, path: path))
       })
+  }
+
+  /// Throws unless the first fit of the search in `dimension` dimensions from `start` (default:
+  /// the paper's cubic) can run on the backend.
+  func checkStart(dimension: Int, start: Int? = nil, options: SearchOptions) throws {
+    let search = try CriticalNSearch(dimension: dimension, k: options.k, seeds: options.seedList, start: start)
+    _ = try FreeEmbeddingFit(
+      documents: search.start, k: options.k, dimension: dimension,
+      hyperparameters: options.optimiser.hyperparameters, checkingCapacityOf: backend)
   }
 
   /// The critical-n search in `dimension` dimensions from `start` (default: the paper's
@@ -164,15 +178,16 @@ struct CurveFiles {
     }
   }
 
+  /// Writes the three files together: on a failure (a full disk) none of them is changed.
   func write(_ curve: Curve) throws {
     do {
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-      let contents = [try curve.json(), Data(curve.csv.utf8), Data(curve.svg.utf8)]
-      for (name, data) in zip(Self.names, contents) {
-        try data.write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(name)), options: .atomic)
-      }
     } catch {
-      throw LimitFitError("--out \(folder): cannot write: \(error.localizedDescription)")
+      throw LimitFitError("--out \(folder): cannot create the folder: \(error.localizedDescription)")
     }
+    let contents = [try curve.json(), Data(curve.csv.utf8), Data(curve.svg.utf8)]
+    try FileOutput.write(zip(Self.names, contents).map { name, data in
+      ((folder as NSString).appendingPathComponent(name), data)
+    })
   }
 }

@@ -84,11 +84,7 @@ struct JSONOutput {
     if isStandardOutput {
       FileHandle.standardOutput.write(data)
     } else {
-      do {
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-      } catch {
-        throw LimitFitError("--json \(path): cannot write: \(error.localizedDescription)")
-      }
+      try FileOutput.write([(path, data)])
     }
   }
 }

@@ -24,8 +24,7 @@ struct ValidateCommand: ParsableCommand {
     guard backend == .opencl else {
       throw LimitFitError("validate checks the opencl backend against the cpu reference; --backend \(backend.rawValue) has nothing to check")
     }
-    let backend = try BackendSelection.makeBackend(
-      .opencl, deviceIndex: BackendSelection.deviceIndex(option: device), notice: printToStandardError)
+    let backend = try selectBackend(.opencl, device: device)
     guard let openCL = backend as? OpenCLBackend else {
       preconditionFailure("the opencl request made a \(backend.name) backend")
     }

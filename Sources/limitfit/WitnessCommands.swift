@@ -33,11 +33,18 @@ struct WitnessCommand: ParsableCommand {
   var overwrite = false
 
   func run() throws {
-    let witness = try CyclicWitness(documents: docs, dimension: dim, precision: precision)
-    guard binomial(docs, 2).map({ $0 <= 50_000_000 }) == true else {
-      throw LimitFitError("--docs \(docs): checking its \(binomial(docs, 2).map(String.init) ?? "too many") pairs is beyond this command (at most 10000 documents)")
+    guard (3...CyclicWitness.maximumCheckedDocuments).contains(docs) else {
+      throw LimitFitError("--docs (\(docs)) must be between 3 and \(CyclicWitness.maximumCheckedDocuments): the check costs O(n³)")
     }
-    if let saveEmbeddings { try Certificate.checkWritable(saveEmbeddings, overwrite: overwrite) }
+    let witness = try CyclicWitness(documents: docs, dimension: dim, precision: precision)
+    if let saveEmbeddings {
+      try Certificate.checkWritable(saveEmbeddings, overwrite: overwrite)
+      _ = try ProblemSize.allSubsets(documents: docs, k: 2, dimension: dim)
+      let available = SystemMemory.usableBytes()
+      guard witness.embeddingsBytes <= available else {
+        throw LimitFitError("--save-embeddings: n = \(docs), d = \(dim) needs \(formatBytes(witness.embeddingsBytes)) of memory; this machine has \(formatBytes(available)) available")
+      }
+    }
     let clock = ContinuousClock()
     let began = clock.now
     let verification = witness.verify()
@@ -49,7 +56,7 @@ struct WitnessCommand: ParsableCommand {
         + String(format: "; %.1f s", seconds))
     if let saveEmbeddings {
       try Certificate.write(
-        witness.embeddings(), of: .allSubsets(documents: docs, k: 2), fit: nil, to: saveEmbeddings,
+        try witness.embeddings(), of: .allSubsets(documents: docs, k: 2), fit: nil, to: saveEmbeddings,
         overwrite: overwrite)
     }
   }
@@ -87,10 +94,12 @@ struct WitnessLimitCommand: ParsableCommand {
   var overwrite = false
 
   func run() throws {
-    let dimensions = try parseDimensions(dims)
-    guard maxDocs >= 4 else { throw LimitFitError("--max-docs (\(maxDocs)) must be at least 4") }
-    if let low = dimensions.first, low < 4 {
-      throw LimitFitError("--dims \(dims): the witness needs d ≥ 4, not \(low)")
+    let dimensions = try DimensionList(parsing: dims)
+    guard (4...CyclicWitness.maximumCheckedDocuments).contains(maxDocs) else {
+      throw LimitFitError("--max-docs (\(maxDocs)) must be between 4 and \(CyclicWitness.maximumCheckedDocuments): the check costs O(n³)")
+    }
+    guard dimensions.minimum >= 4 else {
+      throw LimitFitError("--dims \(dims): the witness needs d ≥ 4, not \(dimensions.minimum)")
     }
     let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
     var optimiser: [Int: Int] = [:]

@@ -81,13 +81,13 @@ import Testing
   }
 
   @Test(arguments: [
-    (1, 2, 4, "the number of documents (1) must be at least 2"),
-    (-3, 2, 4, "the number of documents (-3) must be at least 2"),
+    (1, 2, 4, "the number of documents (1) must be between 2 and 2147483647"),
+    (-3, 2, 4, "the number of documents (-3) must be between 2 and 2147483647"),
     (10, 0, 4, "k (0) must be between 1 and 5"),
     (10, 6, 4, "k (6) must be between 1 and 5"),
     (4, 4, 4, "k (4) must be less than the number of documents (4)"),
     (10, 2, 0, "the dimension (0) must be at least 1"),
-    (1 << 40, 5, 4, "C(1099511627776, 5) queries is too many to count"),
+    (1 << 40, 5, 4, "the number of documents (1099511627776) must be between 2 and 2147483647"),
   ])
   func refusesBadSizes(documents: Int, k: Int, dimension: Int, message: String) {
     #expect(throws: LimitFitError(message)) {
@@ -101,7 +101,7 @@ import Testing
     #expect(needed > 1e12)
     #expect(throws: LimitFitError(
       "n = 100000, d = 64 with 4999950000 queries needs \(formatBytes(needed)) of memory; "
-        + "the machine has 16 GiB"
+        + "the machine has 16 GiB available"
     )) {
       try size.requireMemory(needed, available: 16 * 1024 * 1024 * 1024, on: "the machine")
     }

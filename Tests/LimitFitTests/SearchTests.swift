@@ -322,18 +322,18 @@ final class ElementCounter: NSObject, XMLParserDelegate {
 @Suite struct ShardTests {
   @Test(arguments: 1...6)
   func shardsCoverEveryDimensionExactlyOnce(count: Int) throws {
-    let dimensions = try parseDimensions("2...12,16,32")
+    let dimensions = Array(try DimensionList(parsing: "2...12,16,32"))
     var covered: [Int] = []
     for index in 0..<count { covered += try Shard(parsing: "\(index)/\(count)").select(dimensions) }
     #expect(covered.sorted() == dimensions)
   }
 
   @Test func parsesDimensions() throws {
-    #expect(try parseDimensions("2...5") == [2, 3, 4, 5])
-    #expect(try parseDimensions("8,2,4,4") == [2, 4, 8])
-    #expect(try parseDimensions("2...4,10") == [2, 3, 4, 10])
+    #expect(Array(try DimensionList(parsing: "2...5")) == [2, 3, 4, 5])
+    #expect(Array(try DimensionList(parsing: "8,2,4,4")) == [2, 4, 8])
+    #expect(Array(try DimensionList(parsing: "2...4,10")) == [2, 3, 4, 10])
     for bad in ["", "0...3", "5...2", "a", "2..4", "2...", "1,,2"] {
-      #expect(throws: LimitFitError.self, "\(bad)") { try parseDimensions(bad) }
+      #expect(throws: LimitFitError.self, "\(bad)") { try DimensionList(parsing: bad) }
     }
   }
 

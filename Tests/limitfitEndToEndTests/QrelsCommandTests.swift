@@ -64,7 +64,7 @@ let limitSmall = URL(fileURLWithPath: #filePath)
     (["fit", "--dim", "2", "--pattern", "dense"], "--pattern dense needs --queries"),
     (["fit", "--dim", "2", "--pattern", "dense", "--queries", "3", "--qrels", "x.jsonl"], "--qrels and --pattern are alternatives; give one"),
     (["min-dim", "--qrels", "/nonexistent/qrels.jsonl"], "/nonexistent/qrels.jsonl: cannot read"),
-    (["min-dim", "--pattern", "cycle", "--queries", "4", "--max-dim", "0"], "--max-dim (0) must be at least 1"),
+    (["min-dim", "--pattern", "cycle", "--queries", "4", "--max-dim", "0"], "the largest dimension (0) must be at least 1"),
     (["min-dim"], "give the relevance matrix with --qrels or --pattern"),
     (["verify", "/nonexistent", "--pattern", "cycle", "--queries", "4"], "/nonexistent: certificate.json is missing or unreadable"),
     (["qrels-stats", "--pattern", "disjoint", "--queries", "3", "--docs", "4"], "the disjoint pattern with 3 queries needs at least 6 documents, not 4"),
@@ -102,7 +102,7 @@ let limitSmall = URL(fileURLWithPath: #filePath)
     for (arguments, message) in [
       (["witness", "--docs", "10", "--dim", "3"], "the witness needs d ≥ 4"),
       (["witness-limit", "--dims", "2...5"], "--dims 2...5: the witness needs d ≥ 4, not 2"),
-      (["witness", "--docs", "2"], "the witness needs at least 3 documents, not 2"),
+      (["witness", "--docs", "2"], "--docs (2) must be between 3 and 10000: the check costs O(n³)"),
     ] {
       let run = try limitfit(arguments)
       #expect(run.status != 0)

@@ -20,10 +20,12 @@ public struct CPUBackend: FitBackend {
     CPUFitEngine<Float>.bytesNeeded(for: size, elementBytes: MemoryLayout<Float>.size)
   }
 
+  /// Refuses a fit whose engine and the driver's host copies (`ProblemSize.hostBytes`) do not
+  /// fit in the memory free now (`SystemMemory`).
   public func checkCapacity(for size: ProblemSize) throws {
     try size.requireMemory(
-      bytesNeeded(for: size), available: Double(ProcessInfo.processInfo.physicalMemory),
-      on: "the cpu backend")
+      bytesNeeded(for: size) + size.hostBytes, available: SystemMemory.usableBytes(),
+      on: "this machine")
   }
 
   /// Below about 2 million products per score matrix a fit's step takes microseconds, and its

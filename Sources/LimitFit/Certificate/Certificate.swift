@@ -40,12 +40,12 @@ public struct Certificate: Codable, Sendable {
     ]
     do {
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-      for (name, data) in contents {
-        try data.write(to: URL(fileURLWithPath: folder).appendingPathComponent(name), options: .atomic)
-      }
     } catch {
-      throw LimitFitError("--save-embeddings \(folder): cannot write: \(error.localizedDescription)")
+      throw LimitFitError("--save-embeddings \(folder): cannot create the folder: \(error.localizedDescription)")
     }
+    try FileOutput.write(contents.map { name, data in
+      (URL(fileURLWithPath: folder).appendingPathComponent(name).path, data)
+    })
   }
 
   /// Throws unless `folder` can take a certificate without replacing one (or `overwrite`).
@@ -74,8 +74,17 @@ public struct Certificate: Codable, Sendable {
     } catch {
       throw LimitFitError("\(folder)/\(files.metadata): not a limitfit certificate")
     }
+    guard certificate.dimension >= 1 else {
+      throw LimitFitError("\(folder)/\(files.metadata): the dimension (\(certificate.dimension)) must be at least 1")
+    }
     let queries = try NPY.decode(contents(files.queries), name: "\(folder)/\(files.queries)")
     let documents = try NPY.decode(contents(files.documents), name: "\(folder)/\(files.documents)")
+    for (name, matrix) in [(files.queries, queries), (files.documents, documents)] {
+      if let index = matrix.values.firstIndex(where: { !$0.isFinite }) {
+        throw LimitFitError(
+          "\(folder)/\(name): row \(index / max(matrix.columns, 1)) holds \(matrix.values[index]), not a finite number")
+      }
+    }
     guard queries.rows == certificate.queryIDs.count, documents.rows == certificate.documentIDs.count,
       queries.columns == certificate.dimension, documents.columns == certificate.dimension
     else {

@@ -32,10 +32,11 @@ public enum NPY {
     guard bytes.count >= 10, Array(bytes[0..<6]) == Array(magic[0..<6]) else {
       throw LimitFitError("\(name): not a .npy file")
     }
+    guard (1...3).contains(bytes[6]) else { throw LimitFitError("\(name): .npy format version \(bytes[6]) is not known") }
     let (headerStart, length): (Int, Int) = bytes[6] == 1
       ? (10, Int(bytes[8]) | Int(bytes[9]) << 8)
       : (12, Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24)
-    guard bytes.count >= headerStart + length else { throw LimitFitError("\(name): truncated header") }
+    guard bytes.count >= headerStart + length, bytes.count >= headerStart else { throw LimitFitError("\(name): truncated header") }
     let header = String(decoding: bytes[headerStart..<(headerStart + length)], as: UTF8.self)
     guard header.contains("'descr': '<f4'"), header.contains("'fortran_order': False") else {
       throw LimitFitError("\(name): expected little-endian float32 ('<f4') in C order")
@@ -47,8 +48,8 @@ public enum NPY {
     }
     guard shape.count == 2 else { throw LimitFitError("\(name): expected a 2-D matrix, shape (\(header[open.upperBound..<close]))") }
     let start = headerStart + length
-    let count = shape[0] * shape[1]
-    guard bytes.count == start + 4 * count else {
+    let (count, overflow) = shape[0].multipliedReportingOverflow(by: shape[1])
+    guard shape[0] >= 0, shape[1] >= 0, !overflow, count <= (bytes.count - start) / 4, bytes.count == start + 4 * count else {
       throw LimitFitError("\(name): \(bytes.count - start) bytes of data for a \(shape[0]) × \(shape[1]) float32 matrix")
     }
     let values = (0..<count).map { index in

@@ -427,8 +427,9 @@ extension OpenCLSession: MultiStepSession {
       try enqueueReduction()
       try launch(
         .recordStep, global: [1], local: [1],
-        [.int(queryCount), .int(lossTerms), .int(rules.patience), .double(rules.minDelta),
-         .int(rules.stopWhenSolved ? 1 : 0), .int(rules.maxIterations), .int(slot),
+        // Patience and the iteration limit past 2³¹ − 1 steps are never reached: clamped to int.
+        [.int(queryCount), .int(lossTerms), .int(min(rules.patience, Int(Int32.max))), .double(rules.minDelta),
+         .int(rules.stopWhenSolved ? 1 : 0), .int(min(rules.maxIterations, Int(Int32.max))), .int(slot),
          .buffer(totals.memory), .buffer(control.memory), .buffer(bestLoss.memory),
          .buffer(history.memory)])
       _ = try enqueueAdam(iteration: stepsRun + slot + 1)

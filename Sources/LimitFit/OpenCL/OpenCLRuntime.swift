@@ -157,7 +157,9 @@ final class OpenCLRuntime: @unchecked Sendable {
       let status: cl_int
       switch argument {
       case .int(let value):
-        var value = cl_int(value)
+        guard var value = cl_int(exactly: value) else {
+          throw OpenCLError.capacity("argument \(index) of \(kernel.rawValue) (\(value)) does not fit the kernel's 32-bit int")
+        }
         status = api.SetKernelArg.loaded(handle, cl_uint(index), MemoryLayout<cl_int>.size, &value)
       case .float(let value):
         var value = value

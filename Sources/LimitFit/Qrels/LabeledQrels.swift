@@ -42,7 +42,8 @@ public struct LabeledQrels: Sendable {
   public enum Format: String, Sendable {
     /// MTEB/BEIR qrels.jsonl: {"query-id", "corpus-id", "score"} per line.
     case jsonl
-    /// BEIR qrels/*.tsv: a header line, then query-id, corpus-id and score, tab-separated.
+    /// BEIR qrels/*.tsv: query-id, corpus-id and score, tab-separated, under a header that
+    /// names the columns (in any order); without a header, in that order.
     case tsv
     /// TREC qrels: topic, iteration, document id and relevance, separated by white space.
     case trec
@@ -77,9 +78,14 @@ public struct LabeledQrels: Sendable {
     var seen = Set<[Int]>()
     var duplicates = 0
     let format = Format(path: path)
-    for (line, text) in try lines(of: path) {
-      if format == .tsv && line == 1 { continue }  // the header
-      let (query, document, score) = try parse(text, format: format, at: path, line: line)
+    let fileLines = try lines(of: path)
+    var columns = TSVColumns.standard
+    for (index, (line, text)) in fileLines.enumerated() {
+      if format == .tsv && index == 0, let header = try TSVColumns(header: text, at: path, line: line) {
+        columns = header
+        continue
+      }
+      let (query, document, score) = try parse(text, format: format, columns: columns, at: path, line: line)
       let row = queries.add(query)
       let column = documents.add(document)
       if row == relevant.count { relevant.append([]) }
@@ -128,9 +134,47 @@ public struct LabeledQrels: Sendable {
       .compactMap { index, line in line.allSatisfy(\.isWhitespace) ? nil : (index + 1, line) }
   }
 
-  private static func parse(_ text: Substring, format: Format, at path: String, line: Int) throws
-    -> (query: String, document: String, score: Double)
-  {
+  /// Where a .tsv file's three fields are.
+  private struct TSVColumns {
+    var query = 0, document = 1, score = 2
+
+    /// Query, document and score, in that order: a file without a header.
+    static let standard = TSVColumns()
+
+    private init() {}
+
+    /// The names each column may have: BEIR's, ir_datasets' and TREC's words.
+    private static let names = (
+      query: ["query-id", "query_id", "qid", "query", "topic"],
+      document: ["corpus-id", "corpus_id", "doc-id", "doc_id", "docid", "docno", "document"],
+      score: ["score", "relevance", "label", "rel"])
+
+    /// The columns a header line names; `nil` when the line is data (its third field is a
+    /// number), so that a file without a header loses no line.
+    ///
+    /// - Throws: `LimitFitError` for a first line that is neither.
+    init?(header text: Substring, at path: String, line: Int) throws {
+      let fields = text.split(separator: "\t", omittingEmptySubsequences: false)
+        .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+      if fields.count == 3, Double(fields[2]) != nil { return nil }
+      func column(_ accepted: [String]) -> Int? {
+        let matches = fields.indices.filter { accepted.contains(fields[$0]) }
+        return matches.count == 1 ? matches[0] : nil
+      }
+      guard fields.count == 3, let query = column(Self.names.query),
+        let document = column(Self.names.document), let score = column(Self.names.score)
+      else {
+        throw LimitFitError(
+          "\(path):\(line): expected a header naming query-id, corpus-id and score, or a first judgement "
+            + "(three tab-separated fields, the last a number), found \"\(text.prefix(80))\"")
+      }
+      (self.query, self.document, self.score) = (query, document, score)
+    }
+  }
+
+  private static func parse(
+    _ text: Substring, format: Format, columns: TSVColumns = .standard, at path: String, line: Int
+  ) throws -> (query: String, document: String, score: Double) {
     switch format {
     case .jsonl:
       let judgement = try decode(JSONJudgement.self, from: text, at: path, line: line)
@@ -140,7 +184,9 @@ public struct LabeledQrels: Sendable {
       guard fields.count == 3 else {
         throw LimitFitError("\(path):\(line): expected 3 tab-separated fields (query-id, corpus-id, score), found \(fields.count)")
       }
-      return (String(fields[0]), String(fields[1]), try number(fields[2], at: path, line: line))
+      return (
+        String(fields[columns.query]), String(fields[columns.document]),
+        try number(fields[columns.score], at: path, line: line))
     case .trec:
       let fields = text.split(whereSeparator: \.isWhitespace)
       guard fields.count == 4 else {

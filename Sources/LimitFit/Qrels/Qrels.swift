@@ -35,8 +35,9 @@ public struct Qrels: Equatable, Sendable {
   /// - Throws: `LimitFitError` when a query has no relevant document, an id is out of range,
   ///   or an id repeats within a query.
   public init(relevant: [[Int]], documentCount: Int) throws {
-    guard documentCount >= 1 else {
-      throw LimitFitError("the number of documents (\(documentCount)) must be at least 1")
+    guard (1...QrelsPattern.maximumDocuments).contains(documentCount) else {
+      throw LimitFitError(
+        "the number of documents (\(documentCount)) must be between 1 and \(QrelsPattern.maximumDocuments)")
     }
     guard !relevant.isEmpty else { throw LimitFitError("the relevance matrix has no queries") }
     var offsets = [0]
@@ -61,7 +62,8 @@ public struct Qrels: Equatable, Sendable {
     self.relevantDocuments = documents
   }
 
-  private init(documentCount: Int, offsets: [Int], relevantDocuments: [Int32]) {
+  /// A matrix from rows known to be valid: ascending, distinct ids in range, none empty.
+  init(documentCount: Int, offsets: [Int], relevantDocuments: [Int32]) {
     self.documentCount = documentCount
     self.offsets = offsets
     self.relevantDocuments = relevantDocuments

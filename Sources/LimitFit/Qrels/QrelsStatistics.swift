@@ -9,8 +9,15 @@ public struct QrelsStatistics: Sendable {
   /// relevant to a common query; V is every document.
   public var graphDensity: Double
   /// The mean over queries of the summed Jaccard similarity of their relevant set with every
-  /// other query's.
-  public var averageQueryStrength: Double
+  /// other query's; `nil` when that would compare more than `maximumStrengthComparisons`
+  /// pairs of overlapping queries.
+  public var averageQueryStrength: Double?
+  /// The pairs of overlapping queries the average query strength compares: Σ_j q_j², q_j the
+  /// queries relevant to document j.
+  public var strengthComparisons: Double
+
+  /// The most comparisons the average query strength may take (tens of seconds).
+  public static let maximumStrengthComparisons = 1e10
 
   /// Computes the statistics.
   ///
@@ -25,16 +32,25 @@ public struct QrelsStatistics: Sendable {
     relevantPerQuery = (sizes.min() ?? 0, Double(qrels.relevantPairCount) / Double(max(m, 1)), sizes.max() ?? 0)
 
     var queriesOf = [[Int]](repeating: [], count: n)
-    var edges = Set<Int>()
+    // Every edge a · n + b (a < b, so no overflow: n < 2³¹), then sorted to count distinct ones.
+    var edges: [Int] = []
     for query in 0..<m {
       let relevant = qrels.relevant(to: query).map(Int.init)
       for (position, a) in relevant.enumerated() {
         queriesOf[a].append(query)
-        for b in relevant[(position + 1)...] { edges.insert(a * n + b) }
+        for b in relevant[(position + 1)...] { edges.append(a * n + b) }
       }
     }
+    edges.sort()
+    let distinctEdges = edges.indices.filter { $0 == 0 || edges[$0] != edges[$0 - 1] }.count
+    edges = []
     relevantDocuments = queriesOf.filter { !$0.isEmpty }.count
-    graphDensity = n > 1 ? 2 * Double(edges.count) / (Double(n) * Double(n - 1)) : 0
+    graphDensity = n > 1 ? 2 * Double(distinctEdges) / (Double(n) * Double(n - 1)) : 0
+    strengthComparisons = queriesOf.reduce(0) { $0 + Double($1.count) * Double($1.count) }
+    guard strengthComparisons <= Self.maximumStrengthComparisons else {
+      averageQueryStrength = nil
+      return
+    }
 
     // For each query, count the documents it shares with every overlapping query.
     var strength = 0.0

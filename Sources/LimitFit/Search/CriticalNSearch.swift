@@ -29,15 +29,25 @@ public struct CriticalNSearch: Sendable {
   /// Offsets around the answer fitted for the plot.
   public var sweep: ClosedRange<Int> = -4...5
 
-  /// The default start: the paper's cubic at d, rounded, at least k + 1.
-  public static func defaultStart(dimension: Int, k: Int) -> Int {
-    max(k + 1, Int(paperCubic(Double(dimension)).rounded()))
+  /// The default start: the paper's cubic at d, rounded, at least k + 1; `nil` when that is
+  /// more than any fit can hold (`QrelsPattern.maximumDocuments`).
+  public static func defaultStart(dimension: Int, k: Int) -> Int? {
+    let cubic = paperCubic(Double(dimension)).rounded()
+    guard cubic <= Double(QrelsPattern.maximumDocuments) else { return nil }
+    return max(k + 1, Int(cubic))
   }
 
   /// Creates the search; `start` defaults to `defaultStart(dimension:k:)`.
+  ///
+  /// - Throws: `LimitFitError` without seeds, for a start of k or less, or where the paper's
+  ///   cubic starts beyond what a fit can hold.
   public init(dimension: Int, k: Int, seeds: [UInt64], start: Int? = nil) throws {
     guard !seeds.isEmpty else { throw LimitFitError("the search needs at least one seed") }
-    let start = start ?? Self.defaultStart(dimension: dimension, k: k)
+    guard let start = start ?? Self.defaultStart(dimension: dimension, k: k) else {
+      throw LimitFitError(
+        "d = \(dimension): the paper's cubic starts the search at n = "
+          + String(format: "%.3g", paperCubic(Double(dimension))) + ", more documents than a fit can hold; give a start")
+    }
     guard start > k else {
       throw LimitFitError("the start (\(start)) must be more than k (\(k))")
     }
@@ -95,7 +105,10 @@ public struct CriticalNSearch: Sendable {
       lastSuccess = start
       var step = 1
       while firstFailure == nil {
-        if try solved(start + step) { lastSuccess = start + step } else { firstFailure = start + step }
+        // A size past Int.max cannot be fitted: the backends refuse sizes long before it.
+        let (n, overflow) = start.addingReportingOverflow(step)
+        guard !overflow else { throw LimitFitError("the search passed n = \(start) + \(step / 2) still solving") }
+        if try solved(n) { lastSuccess = n } else { firstFailure = n }
         step *= 2
       }
     } else {
@@ -120,7 +133,8 @@ public struct CriticalNSearch: Sendable {
 
     // 3. The sweep around the answer, for the plot.
     if let critical = lastSuccess {
-      try fit(((critical + sweep.lowerBound)...(critical + sweep.upperBound)).filter { $0 > k })
+      let upper = critical.addingReportingOverflow(sweep.upperBound)
+      try fit(((critical + sweep.lowerBound)...(upper.overflow ? Int.max : upper.partialValue)).filter { $0 > k })
     }
     return CriticalNResult(
       dimension: dimension, k: k, seeds: seeds, start: start, criticalN: lastSuccess,

@@ -9,7 +9,7 @@ public struct MinimumDimensionSearch: Sendable {
 
   public init(maximumDimension: Int, seeds: [UInt64]) throws {
     guard maximumDimension >= 1 else {
-      throw LimitFitError("--max-dim (\(maximumDimension)) must be at least 1")
+      throw LimitFitError("the largest dimension (\(maximumDimension)) must be at least 1")
     }
     guard !seeds.isEmpty else { throw LimitFitError("the search needs at least one seed") }
     self.maximumDimension = maximumDimension
@@ -53,7 +53,7 @@ public struct MinimumDimensionSearch: Sendable {
       } else {
         lastFailure = d
         guard d < maximumDimension else { break }
-        d = min(2 * d, maximumDimension)
+        d = d > maximumDimension / 2 ? maximumDimension : 2 * d
       }
     }
     if var high = firstSuccess {

@@ -54,14 +54,20 @@ public final class ResultsStore: @unchecked Sendable {
   /// at the first append.
   ///
   /// - Parameter warn: receives one line for each line of the file that cannot be read.
+  /// - Throws: `LimitFitError` when `path` exists but is not a regular file, or cannot be read.
   public init(path: String, warn: (String) -> Void) throws {
     self.path = path
-    guard FileManager.default.fileExists(atPath: path) else { return }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+    let type = (try? FileManager.default.attributesOfItem(atPath: path)[.type]) as? FileAttributeType
+    guard type == .typeRegular else {
+      throw LimitFitError("results file \(path): not a regular file (\(isDirectory.boolValue ? "a folder" : "a device, pipe or socket"))")
+    }
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-      throw LimitFitError("--results \(path): cannot read: \(error.localizedDescription)")
+      throw LimitFitError("results file \(path): cannot read: \(error.localizedDescription)")
     }
     let decoder = JSONDecoder()
     let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
@@ -115,12 +121,12 @@ public final class ResultsStore: @unchecked Sendable {
     try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
     guard descriptor >= 0 else {
-      throw LimitFitError("--results \(path): cannot open for appending: \(String(cString: strerror(errno)))")
+      throw LimitFitError("results file \(path): cannot open for appending: \(String(cString: strerror(errno)))")
     }
     defer { close(descriptor) }
-    let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-    guard written == bytes.count, fsync(descriptor) == 0 else {
-      throw LimitFitError("--results \(path): cannot write: \(String(cString: strerror(errno)))")
+    try FileOutput.writeAll(bytes, to: descriptor, path: "results file \(path)")
+    guard fsync(descriptor) == 0 else {
+      throw LimitFitError("results file \(path): cannot write: \(String(cString: strerror(errno)))")
     }
   }
 }

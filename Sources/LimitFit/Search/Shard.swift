@@ -25,25 +25,58 @@ public struct Shard: Equatable, Sendable {
     self.init(index: index, count: count)
   }
 
-  /// This shard's items.
-  public func select<Element>(_ items: [Element]) -> [Element] {
-    items.enumerated().filter { $0.offset % count == index }.map(\.element)
+  /// This shard's items, lazily: every `count`-th from the `index`-th.
+  public func select<Items: Sequence>(_ items: Items) -> [Items.Element] where Items: Collection {
+    Array(items.enumerated().lazy.filter { $0.offset % count == index }.map(\.element))
+  }
+
+  /// This shard's dimensions, without listing the others.
+  public func select(_ dimensions: DimensionList) -> LazyMapSequence<
+    LazyFilterSequence<EnumeratedSequence<DimensionList>>, Int
+  > {
+    dimensions.enumerated().lazy.filter { $0.offset % count == index }.map(\.element)
   }
 }
 
-/// Parses dimensions written as a range ("2...12"), a list ("2,4,8") or both ("2...8,12,16"),
-/// into ascending distinct values ≥ 1.
-public func parseDimensions(_ text: String) throws -> [Int] {
-  let problem = LimitFitError(
-    "--dims \(text): expected a range like 2...12, a list like 2,4,8, or both, of dimensions ≥ 1")
-  var dimensions = Set<Int>()
-  for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-    let bounds = part.split(separator: "...", omittingEmptySubsequences: false)
-      .map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard (1...2).contains(bounds.count), let low = bounds.first ?? nil, let high = bounds.last ?? nil,
-      1 <= low, low <= high
-    else { throw problem }
-    dimensions.formUnion(low...high)
+/// Dimensions written as a range ("2...12"), a list ("2,4,8") or both ("2...8,12,16"):
+/// ascending and distinct, held as ranges, so that "2...999999999999" costs no memory.
+public struct DimensionList: Sequence, Equatable, Sendable {
+  /// Disjoint ranges, ascending, none adjacent to the next.
+  public let ranges: [ClosedRange<Int>]
+
+  /// Parses `text`.
+  ///
+  /// - Throws: `LimitFitError` unless every part is a number ≥ 1 or a range `low...high`
+  ///   with 1 ≤ low ≤ high.
+  public init(parsing text: String) throws {
+    let problem = LimitFitError(
+      "dimensions \"\(text)\": expected a range like 2...12, a list like 2,4,8, or both, of dimensions ≥ 1")
+    var parts: [ClosedRange<Int>] = []
+    for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+      let bounds = part.split(separator: "...", omittingEmptySubsequences: false)
+        .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      guard (1...2).contains(bounds.count), let low = bounds.first ?? nil, let high = bounds.last ?? nil,
+        1 <= low, low <= high
+      else { throw problem }
+      parts.append(low...high)
+    }
+    var merged: [ClosedRange<Int>] = []
+    for range in parts.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+      if let last = merged.last, range.lowerBound <= last.upperBound || range.lowerBound - 1 == last.upperBound {
+        merged[merged.count - 1] = last.lowerBound...Swift.max(last.upperBound, range.upperBound)
+      } else {
+        merged.append(range)
+      }
+    }
+    ranges = merged
   }
-  return dimensions.sorted()
+
+  /// The largest dimension.
+  public var maximum: Int { ranges[ranges.count - 1].upperBound }
+  /// The smallest dimension.
+  public var minimum: Int { ranges[0].lowerBound }
+
+  public func makeIterator() -> FlattenSequence<[ClosedRange<Int>]>.Iterator {
+    ranges.joined().makeIterator()
+  }
 }

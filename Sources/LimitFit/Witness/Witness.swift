@@ -38,11 +38,17 @@ public struct CyclicWitness: Sendable {
   /// The four non-zero coordinates of every document, coordinate by coordinate (4 × n).
   let documentColumns: [[Double]]
 
+  /// The most documents whose construction is checked (`verify`, `limit`): the check costs
+  /// O(n³), about an hour on two cores at this size.
+  public static let maximumCheckedDocuments = 10_000
+
   /// Builds the construction.
   ///
-  /// - Throws: `LimitFitError` when n < 3 or d < 4.
+  /// - Throws: `LimitFitError` when n is outside 3…`QrelsPattern.maximumDocuments` or d < 4.
   public init(documents n: Int, dimension d: Int = 4, precision: Precision = .float64) throws {
-    guard n >= 3 else { throw LimitFitError("the witness needs at least 3 documents, not \(n)") }
+    guard (3...QrelsPattern.maximumDocuments).contains(n) else {
+      throw LimitFitError("the witness needs 3 to \(QrelsPattern.maximumDocuments) documents, not \(n)")
+    }
     guard d >= 4 else {
       throw LimitFitError("the witness needs d ≥ 4 (in d = \(d) no construction solves every pair of more than \(d + 1) documents)")
     }
@@ -130,8 +136,21 @@ public struct CyclicWitness: Sendable {
     return verification
   }
 
+  /// The bytes of `embeddings()`: C(n, 2) + n rows of d floats.
+  public var embeddingsBytes: Double {
+    4 * (Double(documents) * Double(documents - 1) / 2 + Double(documents)) * Double(dimension)
+  }
+
   /// The construction as embeddings (Float), queries in the lexicographic order of the pairs.
-  public func embeddings() -> Embeddings {
+  ///
+  /// - Throws: `LimitFitError` when they do not fit in the memory free now.
+  public func embeddings() throws -> Embeddings {
+    let available = SystemMemory.usableBytes()
+    guard embeddingsBytes <= available else {
+      throw LimitFitError(
+        "the witness's embeddings for n = \(documents), d = \(dimension) need \(formatBytes(embeddingsBytes)) "
+          + "of memory; this machine has \(formatBytes(available)) available")
+    }
     let n = documents
     let d = dimension
     var queries = [Float](repeating: 0, count: n * (n - 1) / 2 * d)
@@ -153,9 +172,15 @@ public struct CyclicWitness: Sendable {
   /// doubling from n = 4 until a failure, then a binary search (DESIGN.md §2's procedure).
   ///
   /// - Returns: the limit, and whether it is only the cap (every n tried was solved).
+  ///
+  /// - Throws: `LimitFitError` when `maximumDocuments` is outside 4…`maximumCheckedDocuments`.
   public static func limit(dimension: Int, precision: Precision, maximumDocuments: Int) throws
     -> (documents: Int, capped: Bool)
   {
+    guard (4...maximumCheckedDocuments).contains(maximumDocuments) else {
+      throw LimitFitError(
+        "the largest n checked (\(maximumDocuments)) must be between 4 and \(maximumCheckedDocuments): the check costs O(n³)")
+    }
     func solved(_ n: Int) throws -> Bool {
       try CyclicWitness(documents: n, dimension: dimension, precision: precision)
         .verify(stoppingAtFirstFailure: true).solved

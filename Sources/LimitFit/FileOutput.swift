@@ -1,0 +1,57 @@
+import Foundation
+
+/// Writing files so that a failure — a full disk, a missing permission — says what happened and
+/// leaves nothing half-written.
+public enum FileOutput {
+  /// Writes every file under a temporary name beside it, flushed to disk, then renames them all
+  /// into place: if any write fails, no file is changed and the temporary files are removed.
+  ///
+  /// - Throws: `LimitFitError` naming the file and the system's reason, or when a path names
+  ///   something other than a regular file (a device, a folder), which is never replaced.
+  public static func write(_ files: [(path: String, data: Data)]) throws {
+    for (path, _) in files {
+      var status = stat()
+      if lstat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
+        throw LimitFitError("\(path): not a regular file; it is never replaced")
+      }
+    }
+    var written: [(temporary: String, path: String)] = []
+    do {
+      for (path, data) in files {
+        let temporary = (path as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).\(UUID().uuidString).tmp"
+        written.append((temporary, path))
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else { throw failure(path) }
+        defer { close(descriptor) }
+        try writeAll(data, to: descriptor, path: path)
+        guard fsync(descriptor) == 0 else { throw failure(path) }
+      }
+      for (temporary, path) in written {
+        guard rename(temporary, path) == 0 else { throw failure(path) }
+      }
+    } catch {
+      for (temporary, _) in written { unlink(temporary) }
+      throw error
+    }
+  }
+
+  /// Writes all of `bytes` to `descriptor`, continuing after short writes.
+  ///
+  /// - Throws: `LimitFitError` naming `path` and the system's reason.
+  static func writeAll(_ bytes: Data, to descriptor: Int32, path: String) throws {
+    try bytes.withUnsafeBytes { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let count = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { throw failure(path) }
+        offset += count
+      }
+    }
+  }
+
+  /// The error for the call that just failed on `path`, from errno.
+  private static func failure(_ path: String) -> LimitFitError {
+    LimitFitError("\(path): cannot write: \(String(cString: strerror(errno)))")
+  }
+}

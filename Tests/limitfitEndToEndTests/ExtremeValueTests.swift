@@ -1,0 +1,239 @@
+import Foundation
+import LimitFit
+import Testing
+
+/// Runs the built `limitfit` under a 60-second limit and an 8 GiB address-space limit, so that a
+/// hang or a runaway allocation ends the run instead of the machine.
+func limitfitGuarded(_ arguments: [String], environment: [String: String] = [:], seconds: Int = 60)
+  throws -> (status: Int32, standardOutput: String, standardError: String)
+{
+  let executable = Bundle.main.bundleURL.appendingPathComponent("limitfit").path
+  return try run(
+    "/usr/bin/prlimit", ["--as=\(8 << 30)", "--", "timeout", "--kill-after=5", "\(seconds)", executable] + arguments,
+    environment: environment)
+}
+
+/// Runs `executable`; returns its exit status and output.
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:])
+  throws -> (status: Int32, standardOutput: String, standardError: String)
+{
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  let output = Pipe()
+  let errors = Pipe()
+  process.standardOutput = output
+  process.standardError = errors
+  try process.run()
+  let outputData = output.fileHandleForReading.readDataToEndOfFile()
+  let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+    String(decoding: errorData, as: UTF8.self))
+}
+
+/// Checks that a run ended as a tool should: an answer (exit 0, or 1 with a verdict of "not
+/// solved"), or one line "Error: …" and a non-zero exit — never a signal, a trap, a time-out.
+func expectCleanEnd(
+  _ run: (status: Int32, standardOutput: String, standardError: String), _ label: String,
+  sourceLocation: SourceLocation = #_sourceLocation
+) {
+  let errorLines = run.standardError.split(separator: "\n").filter { $0.hasPrefix("Error: ") }
+  let crashed = ["Fatal error", "Backtrace", "Stack dump", "Illegal instruction", "Segmentation"]
+    .contains { run.standardError.contains($0) }
+  let verdict = run.status == 1 && errorLines.isEmpty && run.standardOutput.contains("not solved")
+  let clean = !crashed
+    && (run.status == 0 || verdict || ([1, 64].contains(run.status) && errorLines.count == 1))
+  #expect(clean, "\(label): exit \(run.status)\n\(run.standardError.suffix(600))", sourceLocation: sourceLocation)
+}
+
+/// Every subcommand, every numeric option, every extreme value.
+@Suite struct ExtremeValueTests {
+  static let extremes = ["0", "-1", "9223372036854775807", "1e308", "nan", "inf", "1e-300"]
+
+  /// Files the commands read, made once: a results file with two searches, a certificate.
+  static let fixtures: (folder: String, results: String, certificate: String) = {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("limitfit-extremes-\(UUID().uuidString)").path
+    try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let results = folder + "/fits.jsonl"
+    let certificate = folder + "/certificate"
+    let curve = try! limitfit(["curve", "--dims", "2...3", "--results", results, "--out", folder + "/curve"])
+    let fit = try! limitfit(["fit", "--docs", "3", "--dim", "2", "--save-embeddings", certificate])
+    precondition(curve.status == 0 && fit.status == 0, "fixtures: \(curve.standardError) \(fit.standardError)")
+    return (folder, results, certificate)
+  }()
+
+  static let optimiser = ["--seed", "--lr", "--temperature", "--patience", "--min-delta", "--max-iterations", "--margin"]
+
+  /// A quick valid invocation of each command, and the numeric options to vary in it.
+  static var commands: [(arguments: [String], options: [String])] {
+    let qrels = "\(limitSmall)/qrels.jsonl"
+    return [
+      (["fit", "--docs", "3", "--dim", "2", "--max-iterations", "300"], ["--docs", "--dim", "--k", "--device"] + optimiser),
+      (["fit", "--pattern", "cycle", "--queries", "5", "--dim", "2", "--max-iterations", "300"], ["--queries", "--docs", "--pattern-seed"]),
+      (["fit", "--qrels", qrels, "--dim", "2", "--max-iterations", "20"], ["--min-score"]),
+      (["critical-n", "--dim", "2", "--backend", "cpu"], ["--dim", "--start", "--k", "--seeds"] + optimiser),
+      (["curve", "--dims", "2...3", "--backend", "cpu"], ["--dims", "--k", "--seeds"]),
+      (["report"], ["--k", "--seeds", "--seed", "--lr"]),
+      (["min-dim", "--pattern", "cycle", "--queries", "5", "--max-dim", "4", "--backend", "cpu"],
+       ["--max-dim", "--queries", "--docs", "--seeds", "--patience", "--max-iterations"]),
+      (["qrels-stats", "--pattern", "cycle", "--queries", "5"], ["--queries", "--docs", "--pattern-seed"]),
+      (["qrels-stats", qrels], ["--min-score"]),
+      (["verify", fixtures.certificate, "--pattern", "dense", "--queries", "3"], ["--queries", "--docs"]),
+      (["witness", "--docs", "5"], ["--docs", "--dim"]),
+      (["witness-limit", "--dims", "4", "--max-docs", "8", "--precision", "float16"], ["--dims", "--max-docs"]),
+      (["bench", "--backend", "cpu", "--docs", "4", "--dim", "2", "--seconds", "0", "--repeats", "1"],
+       ["--docs", "--dim", "--k", "--seconds", "--repeats", "--device"]),
+      // validate --device 0 is a full validation on PoCL: a correct answer, but a slow one.
+      (["validate"], ["--device"]),
+    ]
+  }
+
+  /// One case per command and option: `arguments` with `option` set to each extreme value.
+  static var cases: [(arguments: [String], option: String)] {
+    commands.flatMap { command in command.options.map { (command.arguments, $0) } }
+  }
+
+  /// `arguments` with `option=value` in place of any value it had; every run writes its own
+  /// results and output files.
+  static func arguments(_ base: [String], _ option: String, _ value: String, id: String) -> [String] {
+    var arguments: [String] = []
+    var index = 0
+    while index < base.count {
+      if base[index] == option { index += 2 } else { arguments.append(base[index]); index += 1 }
+    }
+    arguments.append("\(option)=\(value)")
+    switch base[0] {
+    case "critical-n", "curve", "min-dim": arguments += ["--results", "\(fixtures.folder)/\(id).jsonl"]
+    case "witness-limit": arguments += ["--results", "\(fixtures.folder)/none.jsonl"]
+    case "report": arguments += ["--results", fixtures.results]
+    default: break
+    }
+    if ["curve", "report"].contains(base[0]) { arguments += ["--out", "\(fixtures.folder)/\(id)"] }
+    return arguments
+  }
+
+  @Test(arguments: cases.indices)
+  func everyExtremeValue(_ index: Int) throws {
+    let (base, option) = Self.cases[index]
+    for value in Self.extremes where !(base[0] == "validate" && value == "0") {
+      let arguments = Self.arguments(base, option, value, id: UUID().uuidString)
+      expectCleanEnd(try limitfitGuarded(arguments), arguments.joined(separator: " "))
+    }
+  }
+
+  @Test(arguments: ["LIMITFIT_DEVICE", "LIMITFIT_STEPS_PER_READ", "LIMITFIT_TILE", "LIMITFIT_ROW_GROUP", "LIMITFIT_OPENCL_STEP"])
+  func everyExtremeEnvironmentValue(_ variable: String) throws {
+    for value in Self.extremes + ["", "abc"] {
+      let run = try limitfitGuarded(
+        ["fit", "--docs", "3", "--dim", "2", "--backend", "opencl"], environment: [variable: value])
+      expectCleanEnd(run, "\(variable)=\(value)")
+    }
+  }
+}
+
+/// The cases of the hostile review, each with its own answer.
+@Suite struct HostileInputTests {
+  static let intMax = "9223372036854775807"
+
+  @Test(arguments: [
+    (["qrels-stats", "--pattern", "random", "--queries", intMax, "--docs", "10"], "the random pattern with \(intMax) queries and 10 documents needs"),
+    (["fit", "--pattern", "cycle", "--queries", intMax, "--docs", "3", "--dim", "2"], "the cycle pattern with \(intMax) queries and 3 documents needs"),
+    (["witness", "--docs", intMax], "--docs (\(intMax)) must be between 3 and 10000"),
+    (["witness", "--docs", "4000000000"], "--docs (4000000000) must be between 3 and 10000"),
+    (["fit", "--docs", "3", "--dim", intMax], "n = 3, d = \(intMax) with 3 queries needs"),
+    (["bench", "--backend", "cpu", "--dim", intMax], "n = 256, d = \(intMax) with 32640 queries needs"),
+    (["critical-n", "--dim", "20000000", "--backend", "cpu"], "d = 20000000: the paper's cubic starts the search at n = 2.96e+19"),
+    (["curve", "--dims", "2...20000000", "--backend", "cpu"], "d = 20000000: the paper's cubic starts the search at n = 2.96e+19"),
+    (["critical-n", "--k", "1", "--start", "9223372036854775806", "--dim", "2", "--backend", "cpu"], "the number of documents (9223372036854775806) must be between 2 and 2147483647"),
+    (["qrels-stats", "--pattern", "dense", "--queries", intMax], "the dense pattern with \(intMax) queries needs more than 2147483647 documents"),
+    (["qrels-stats", "--pattern", "disjoint", "--queries", intMax], "the disjoint pattern with \(intMax) queries needs more than 2147483647 documents"),
+    (["fit", "--docs", "3", "--dim", "100000000", "--backend", "cpu"], "n = 3, d = 100000000 with 3 queries needs 23.5 GiB of memory"),
+    (["curve", "--dims", "2...999999999999", "--backend", "cpu"], "d = 999999999999: the paper's cubic starts the search at n = 3.7e+33"),
+    (["critical-n", "--dim", "2", "--seeds", "1000000000"], "--seeds (1000000000) must be between 1 and 10000"),
+    (["fit", "--docs", "3", "--dim", "2", "--lr", "1e308"], "the learning rate (1e+308) overflows float32"),
+    (["fit", "--docs", "3", "--dim", "2", "--temperature", "1e-300"], "the temperature (1e-300) rounds to zero in float32"),
+    (["fit", "--docs", "3", "--dim", "2", "--margin", "1e39"], "the margin (1e+39) overflows float32"),
+    (["fit", "--docs", "4", "--dim", "2", "--lr", "3e38", "--backend", "cpu"], "the fit diverged: the loss is"),
+    (["fit", "--docs", "3", "--dim", "2", "--qrels", "x.tsv"], "--docs applies to --pattern or the all-subsets problem, not to a qrels file"),
+    (["fit", "--dim", "2", "--pattern", "cycle", "--queries", "4", "--k", "3"], "--k 3 applies to the all-subsets problem"),
+    (["fit", "--docs", "3", "--dim", "2", "--corpus", "corpus.jsonl"], "--corpus adds documents to a qrels file; give one with --qrels"),
+    (["fit", "--docs", "3", "--dim", "2", "--min-score", "2"], "--min-score applies to a qrels file, not to a pattern"),
+    (["bench", "--backend", "cpu", "--device", "0"], "--device 0 selects an OpenCL device; it does not apply to --backend cpu"),
+    (["bench", "--seconds", "1e308"], "--seconds must be between 0 and 3600, not 1e+308"),
+    (["critical-n", "--dim", "2", "--results", "/dev/full"], "results file /dev/full: not a regular file"),
+    (["fit", "--docs", "3", "--dim", "2", "--json", "/dev/full", "--overwrite"], "/dev/full: not a regular file; it is never replaced"),
+  ])
+  func refusedWithOneLine(_ arguments: [String], _ message: String) throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+    var arguments = arguments
+    if ["critical-n", "curve"].contains(arguments[0]) && !arguments.contains("--results") {
+      arguments += ["--results", folder + "/fits.jsonl"]
+    }
+    if arguments[0] == "curve" { arguments += ["--out", folder] }
+    let run = try limitfitGuarded(arguments)
+    #expect(run.status == 1)
+    #expect(run.standardError.hasPrefix("Error: " + message), "\(run.standardError)")
+    #expect(run.standardError.split(separator: "\n").count == 1, "\(run.standardError)")
+    #expect(!FileManager.default.fileExists(atPath: folder + "/curve.json"))
+  }
+
+  @Test func theCPUBackendIgnoresTheDeviceVariable() throws {
+    let run = try limitfit(["fit", "--docs", "3", "--dim", "2", "--backend", "cpu"], environment: ["LIMITFIT_DEVICE": "abc"])
+    #expect(run.status == 0 && run.standardError.isEmpty, "\(run.standardError)")
+  }
+
+  @Test func autoKeepsItsChoiceOverACPUDevice() throws {
+    // On a machine whose only OpenCL device is a CPU (PoCL), auto stays on the cpu backend.
+    let devices = try limitfit(["devices"])
+    guard devices.standardOutput.contains("type CPU"), !devices.standardOutput.contains("type GPU") else { return }
+    let run = try limitfit(["fit", "--docs", "3", "--dim", "2", "--json", "-"], environment: ["LIMITFIT_DEVICE": "0"])
+    #expect(run.status == 0)
+    #expect(run.standardOutput.contains("\"backend\" : \"cpu\""))
+    #expect(run.standardError.hasPrefix("limitfit: LIMITFIT_DEVICE=0 names "), "\(run.standardError)")
+    #expect(run.standardError.contains("not a GPU; auto keeps its own choice"))
+  }
+
+  @Test func aNaNCertificateIsRefusedByVerify() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+    #expect(try limitfit(["fit", "--docs", "3", "--dim", "2", "--save-embeddings", folder]).status == 0)
+    var data = try Data(contentsOf: URL(fileURLWithPath: folder + "/documents.npy"))
+    // The last value of the last row becomes a quiet NaN.
+    data.replaceSubrange((data.count - 4)..<data.count, with: [0x00, 0x00, 0xC0, 0x7F])
+    try data.write(to: URL(fileURLWithPath: folder + "/documents.npy"))
+    let run = try limitfit(["verify", folder, "--pattern", "dense", "--queries", "3"])
+    #expect(run.status == 1)
+    #expect(run.standardError == "Error: \(folder)/documents.npy: row 2 holds nan, not a finite number\n")
+  }
+}
+
+/// The memory estimate against the measured peak of a real run.
+@Suite struct MemoryEstimateTests {
+  /// The peak resident memory of one run of `limitfit`, from wait4.
+  func peakResidentBytes(_ arguments: [String]) throws -> Double {
+    let executable = Bundle.main.bundleURL.appendingPathComponent("limitfit").path
+    var pid: pid_t = 0
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    try #require(posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0)
+    var status: Int32 = 0
+    var usage = rusage()
+    try #require(wait4(pid, &status, 0, &usage) == pid)
+    #expect(status == 0)
+    return Double(usage.ru_maxrss) * 1024
+  }
+
+  @Test func theCPUEstimateIsWithinFivePercentOfThePeak() throws {
+    // n = 3, d = 4·10⁶: about 1 GB, in a few seconds.
+    let peak = try peakResidentBytes(["fit", "--docs", "3", "--dim", "4000000", "--backend", "cpu", "--max-iterations", "2"])
+    let size = try ProblemSize.allSubsets(documents: 3, k: 2, dimension: 4_000_000)
+    let estimate = CPUBackend().bytesNeeded(for: size) + size.hostBytes
+    #expect(abs(estimate / peak - 1) < 0.05, "estimate \(estimate), peak \(peak)")
+  }
+}
