@@ -16,6 +16,8 @@ case "$sanitizer" in address|thread) ;; *) echo "sanitize: address or thread, no
 bash tools/install-deps.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# The tests skip their memory measurements and address-space limits under a sanitizer.
+export LIMITFIT_SANITIZER="$sanitizer"
 # PoCL's own runtime is not instrumented: its allocations are not ours to report.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"

@@ -6,22 +6,7 @@ import Testing
 func limitfit(_ arguments: [String], environment: [String: String] = [:])
   throws -> (status: Int32, standardOutput: String, standardError: String)
 {
-  let executable = Bundle.main.bundleURL.appendingPathComponent("limitfit")
-  let process = Process()
-  process.executableURL = executable
-  process.arguments = arguments
-  process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-  let output = Pipe()
-  let errors = Pipe()
-  process.standardOutput = output
-  process.standardError = errors
-  try process.run()
-  // Read both pipes before waiting, so that a full pipe cannot block the child.
-  let outputData = output.fileHandleForReading.readDataToEndOfFile()
-  let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: outputData, as: UTF8.self),
-    String(decoding: errorData, as: UTF8.self))
+  try run(Bundle.main.bundleURL.appendingPathComponent("limitfit").path, arguments, environment: environment)
 }
 
 @Suite struct FitCommandTests {
