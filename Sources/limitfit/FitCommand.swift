@@ -57,7 +57,15 @@ struct FitCommand: ParsableCommand {
       throw LimitFitError("--k \(k) applies to the all-subsets problem; the relevance matrix sets its own relevant documents")
     }
     let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
-    if let saveEmbeddings { try Certificate.checkWritable(saveEmbeddings, overwrite: overwrite) }
+    if let saveEmbeddings {
+      try Certificate.checkWritable(saveEmbeddings, overwrite: overwrite)
+      if let json, json != "-",
+        URL(fileURLWithPath: json).deletingLastPathComponent().standardizedFileURL.path
+          == URL(fileURLWithPath: saveEmbeddings).standardizedFileURL.path
+      {
+        throw LimitFitError("--json \(json) is inside --save-embeddings \(saveEmbeddings); give the result its own file")
+      }
+    }
     let k = k ?? 2
     let backend = try backend.makeBackend()
     let fit = try labeled.map {

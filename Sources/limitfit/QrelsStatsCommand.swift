@@ -28,7 +28,13 @@ struct QrelsStatsCommand: ParsableCommand {
     print(String(
       format: "relevant per query       %d to %d, mean %.3f", statistics.relevantPerQuery.minimum,
       statistics.relevantPerQuery.maximum, statistics.relevantPerQuery.mean))
-    print(String(format: "graph density            %.4f", statistics.graphDensity))
+    if let density = statistics.graphDensity {
+      print(String(format: "graph density            %.4f", density))
+    } else {
+      print(String(
+        format: "graph density            not computed: it lists %.3g pairs of documents (at most %.3g)",
+        statistics.densityPairs, QrelsStatistics.maximumDensityPairs))
+    }
     if let strength = statistics.averageQueryStrength {
       print(String(format: "average query strength   %.4f", strength))
     } else {

@@ -232,6 +232,27 @@ import Testing
     #expect(labeled.qrels.relevantPairCount == 2 && labeled.documentIDs == ["d1", "d2"])
   }
 
+  @Test(arguments: ["nan", "inf", "1e999", "-inf"])
+  func scoresThatAreNotFiniteAreErrors(_ score: String) throws {
+    for (name, text) in [("qrels.tsv", "q1\td1\t\(score)\n"), ("qrels.txt", "q1 0 d1 \(score)\n")] {
+      let path = try writeFile(name, text)
+      #expect(throws: LimitFitError("\(path):1: score \"\(score)\" is not a number")) { try LabeledQrels.load(path: path) }
+    }
+  }
+
+  @Test func emptyIdsAreErrors() throws {
+    let path = try writeFile("qrels.tsv", "q1\td1\t1\n\t\t1\n")
+    #expect(throws: LimitFitError("\(path):2: an empty query id")) { try LabeledQrels.load(path: path) }
+  }
+
+  @Test func oneQueryOfManyDocumentsStaysCheap() throws {
+    // 30000 relevant documents of one query: 4.5·10⁸ pairs for the density, which is skipped.
+    let qrels = try Qrels(relevant: [Array(0..<30_000)], documentCount: 30_000)
+    let statistics = QrelsStatistics(qrels)
+    #expect(statistics.graphDensity == nil && statistics.densityPairs == 30_000 * 29_999 / 2)
+    #expect(statistics.averageQueryStrength == 0)
+  }
+
   @Test func anUnknownHeaderIsAnError() throws {
     let path = try writeFile("qrels.tsv", "a\tb\tc\nq1\td1\t1\n")
     #expect(throws: LimitFitError.self) { try LabeledQrels.load(path: path) }
@@ -281,6 +302,18 @@ import Testing
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
     try Certificate.write(embeddings, of: qrels, fit: nil, to: folder, overwrite: false)
     #expect(throws: LimitFitError("\(folder)/documents.npy: row 1 holds nan, not a finite number")) {
+      try Verification(certificate: folder, qrels: qrels)
+    }
+  }
+
+  @Test func duplicateIdsAreRefused() throws {
+    let qrels = LabeledQrels.allSubsets(documents: 3, k: 2)
+    var twice = qrels
+    twice.documentIDs = ["d0", "d1", "d1"]
+    let embeddings = Embeddings(dimension: 2, queries: [Float](repeating: 0.5, count: 6), documents: [Float](repeating: 0.5, count: 6))
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+    try Certificate.write(embeddings, of: twice, fit: nil, to: folder, overwrite: false)
+    #expect(throws: LimitFitError("\(folder)/certificate.json: a document id is listed twice")) {
       try Verification(certificate: folder, qrels: qrels)
     }
   }

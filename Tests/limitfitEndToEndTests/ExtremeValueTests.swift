@@ -172,6 +172,7 @@ func expectCleanEnd(
     (["bench", "--seconds", "1e308"], "--seconds must be between 0 and 3600, not 1e+308"),
     (["critical-n", "--dim", "2", "--results", "/dev/full"], "results file /dev/full: not a regular file"),
     (["fit", "--docs", "3", "--dim", "2", "--json", "/dev/full", "--overwrite"], "/dev/full: not a regular file; it is never replaced"),
+    (["fit", "--docs", "3", "--dim", "2", "--save-embeddings", "/tmp", "--json", "/tmp/certificate.json"], "--json /tmp/certificate.json is inside --save-embeddings /tmp"),
   ])
   func refusedWithOneLine(_ arguments: [String], _ message: String) throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path

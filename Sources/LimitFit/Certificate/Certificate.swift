@@ -74,6 +74,10 @@ public struct Certificate: Codable, Sendable {
     } catch {
       throw LimitFitError("\(folder)/\(files.metadata): not a limitfit certificate")
     }
+    for (kind, ids) in [("query", certificate.queryIDs), ("document", certificate.documentIDs)]
+    where Set(ids).count != ids.count {
+      throw LimitFitError("\(folder)/\(files.metadata): a \(kind) id is listed twice")
+    }
     guard certificate.dimension >= 1 else {
       throw LimitFitError("\(folder)/\(files.metadata): the dimension (\(certificate.dimension)) must be at least 1")
     }
@@ -145,7 +149,7 @@ public struct Verification: Sendable {
       for document in relevant { isRelevant[document] = false }
       let margin = worstRelevant - bestIrrelevant
       if margin > 0 { solvedQueries += 1 }
-      if margin < minimumMargin {
+      if margin < minimumMargin || query == 0 {
         minimumMargin = margin
         worstQuery = id
       }

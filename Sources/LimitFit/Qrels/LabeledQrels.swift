@@ -86,6 +86,9 @@ public struct LabeledQrels: Sendable {
         continue
       }
       let (query, document, score) = try parse(text, format: format, columns: columns, at: path, line: line)
+      guard !query.isEmpty, !document.isEmpty else {
+        throw LimitFitError("\(path):\(line): an empty \(query.isEmpty ? "query" : "document") id")
+      }
       let row = queries.add(query)
       let column = documents.add(document)
       if row == relevant.count { relevant.append([]) }
@@ -197,7 +200,7 @@ public struct LabeledQrels: Sendable {
   }
 
   private static func number(_ text: Substring, at path: String, line: Int) throws -> Double {
-    guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
+    guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
       throw LimitFitError("\(path):\(line): score \"\(text)\" is not a number")
     }
     return value

@@ -7,7 +7,13 @@ public struct QrelsStatistics: Sendable {
   public var relevantPerQuery: (minimum: Int, mean: Double, maximum: Int)
   /// 2|E| / (|V|(|V| − 1)) over the document graph: an edge joins two documents that are
   /// relevant to a common query; V is every document.
-  public var graphDensity: Double
+  public var graphDensity: Double?
+  /// The pairs of documents relevant to a common query that the graph density lists:
+  /// Σ_i |R_i|(|R_i| − 1)/2; past `maximumDensityPairs` the density is not computed.
+  public var densityPairs: Double
+
+  /// The most pairs the graph density may list (8 bytes each).
+  public static let maximumDensityPairs = 2e8
   /// The mean over queries of the summed Jaccard similarity of their relevant set with every
   /// other query's; `nil` when that would compare more than `maximumStrengthComparisons`
   /// pairs of overlapping queries.
@@ -32,20 +38,22 @@ public struct QrelsStatistics: Sendable {
     relevantPerQuery = (sizes.min() ?? 0, Double(qrels.relevantPairCount) / Double(max(m, 1)), sizes.max() ?? 0)
 
     var queriesOf = [[Int]](repeating: [], count: n)
+    densityPairs = sizes.reduce(0) { $0 + Double($1) * Double($1 - 1) / 2 }
+    let listsEdges = densityPairs <= Self.maximumDensityPairs
     // Every edge a · n + b (a < b, so no overflow: n < 2³¹), then sorted to count distinct ones.
     var edges: [Int] = []
     for query in 0..<m {
       let relevant = qrels.relevant(to: query).map(Int.init)
       for (position, a) in relevant.enumerated() {
         queriesOf[a].append(query)
-        for b in relevant[(position + 1)...] { edges.append(a * n + b) }
+        if listsEdges { for b in relevant[(position + 1)...] { edges.append(a * n + b) } }
       }
     }
     edges.sort()
     let distinctEdges = edges.indices.filter { $0 == 0 || edges[$0] != edges[$0 - 1] }.count
     edges = []
     relevantDocuments = queriesOf.filter { !$0.isEmpty }.count
-    graphDensity = n > 1 ? 2 * Double(distinctEdges) / (Double(n) * Double(n - 1)) : 0
+    graphDensity = !listsEdges ? nil : n > 1 ? 2 * Double(distinctEdges) / (Double(n) * Double(n - 1)) : 0
     strengthComparisons = queriesOf.reduce(0) { $0 + Double($1.count) * Double($1.count) }
     guard strengthComparisons <= Self.maximumStrengthComparisons else {
       averageQueryStrength = nil

@@ -59,8 +59,8 @@ public final class ResultsStore: @unchecked Sendable {
     self.path = path
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
-    let type = (try? FileManager.default.attributesOfItem(atPath: path)[.type]) as? FileAttributeType
-    guard type == .typeRegular else {
+    var status = stat()
+    guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
       throw LimitFitError("results file \(path): not a regular file (\(isDirectory.boolValue ? "a folder" : "a device, pipe or socket"))")
     }
     let data: Data
