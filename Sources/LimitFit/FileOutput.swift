@@ -35,6 +35,37 @@ public enum FileOutput {
     }
   }
 
+  /// Throws unless `write` could later put a file at `path`: the path is not empty, nothing but
+  /// a regular file stands there, and the nearest folder that exists above it is a folder.
+  /// Called before any work, so that a bad output path never wastes a run.
+  public static func checkWritable(_ path: String, describedAs name: String) throws {
+    guard !path.isEmpty else { throw LimitFitError("\(name): an empty path") }
+    var status = stat()
+    if lstat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
+      throw LimitFitError("\(name) \(path): not a regular file; it is never replaced")
+    }
+    try checkFolder((path as NSString).deletingLastPathComponent, describedAs: name)
+  }
+
+  /// Throws unless `folder` is a folder, or could be created: the nearest path above it that
+  /// exists is a folder.
+  public static func checkFolder(_ folder: String, describedAs name: String) throws {
+    guard !folder.isEmpty else { return }  // the current folder
+    var ancestor = URL(fileURLWithPath: folder).standardizedFileURL
+    while true {
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else {
+          throw LimitFitError("\(name) \(folder): \(ancestor.path) is a file, not a folder")
+        }
+        return
+      }
+      let parent = ancestor.deletingLastPathComponent()
+      if parent.path == ancestor.path { return }
+      ancestor = parent
+    }
+  }
+
   /// Writes all of `bytes` to `descriptor`, continuing after short writes.
   ///
   /// - Throws: `LimitFitError` naming `path` and the system's reason.

@@ -28,19 +28,17 @@ struct QrelsStatsCommand: ParsableCommand {
     print(String(
       format: "relevant per query       %d to %d, mean %.3f", statistics.relevantPerQuery.minimum,
       statistics.relevantPerQuery.maximum, statistics.relevantPerQuery.mean))
-    if let density = statistics.graphDensity {
-      print(String(format: "graph density            %.4f", density))
-    } else {
-      print(String(
-        format: "graph density            not computed: it lists %.3g pairs of documents (at most %.3g)",
-        statistics.densityPairs, QrelsStatistics.maximumDensityPairs))
-    }
-    if let strength = statistics.averageQueryStrength {
-      print(String(format: "average query strength   %.4f", strength))
-    } else {
-      print(String(
-        format: "average query strength   not computed: it compares %.3g pairs of overlapping queries (at most %.3g)",
-        statistics.strengthComparisons, QrelsStatistics.maximumStrengthComparisons))
-    }
+    print("graph density            " + metric(
+      statistics.graphDensity, work: statistics.densityPairs, limit: QrelsStatistics.maximumDensityPairs,
+      of: "lists", "pairs of documents"))
+    print("average query strength   " + metric(
+      statistics.averageQueryStrength, work: statistics.strengthComparisons,
+      limit: QrelsStatistics.maximumStrengthComparisons, of: "compares", "pairs of overlapping queries"))
+  }
+
+  /// A metric's value, or why it was not computed: the work it takes beyond its limit.
+  private func metric(_ value: Double?, work: Double, limit: Double, of verb: String, _ what: String) -> String {
+    value.map { String(format: "%.4f", $0) }
+      ?? String(format: "not computed: it %@ %.3g %@ (at most %.3g)", verb, work, what, limit)
   }
 }

@@ -21,6 +21,9 @@ struct SeedOptions: ParsableArguments {
     guard (1...Self.maximumSeeds).contains(seeds) else {
       throw LimitFitError("--seeds (\(seeds)) must be between 1 and \(Self.maximumSeeds)")
     }
+    guard optimiser.seed <= UInt64.max - UInt64(seeds - 1) else {
+      throw LimitFitError("--seed \(optimiser.seed) with --seeds \(seeds) runs past the largest seed, \(UInt64.max)")
+    }
     try optimiser.hyperparameters.validate()
   }
 }
@@ -166,6 +169,11 @@ struct CurveFiles {
 
   init(folder: String, overwrite: Bool) throws {
     self.folder = folder
+    guard !folder.isEmpty else { throw LimitFitError("--out: an empty path") }
+    try FileOutput.checkFolder(folder, describedAs: "--out")
+    for name in Self.names {
+      try FileOutput.checkWritable((folder as NSString).appendingPathComponent(name), describedAs: "--out")
+    }
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
       throw LimitFitError("--out \(folder) is a file, not a folder")

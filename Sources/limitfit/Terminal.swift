@@ -61,6 +61,7 @@ struct JSONOutput {
   init(path: String, overwrite: Bool) throws {
     self.path = path
     guard path != "-" else { return }
+    try FileOutput.checkWritable(path, describedAs: "--json")
     let url = URL(fileURLWithPath: path)
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {

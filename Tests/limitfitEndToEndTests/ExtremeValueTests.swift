@@ -171,8 +171,14 @@ func expectCleanEnd(
     (["bench", "--backend", "cpu", "--device", "0"], "--device 0 selects an OpenCL device; it does not apply to --backend cpu"),
     (["bench", "--seconds", "1e308"], "--seconds must be between 0 and 3600, not 1e+308"),
     (["critical-n", "--dim", "2", "--results", "/dev/full"], "results file /dev/full: not a regular file"),
-    (["fit", "--docs", "3", "--dim", "2", "--json", "/dev/full", "--overwrite"], "/dev/full: not a regular file; it is never replaced"),
+    (["fit", "--docs", "3", "--dim", "2", "--json", "/dev/full", "--overwrite"], "--json /dev/full: not a regular file; it is never replaced"),
     (["fit", "--docs", "3", "--dim", "2", "--save-embeddings", "/tmp", "--json", "/tmp/certificate.json"], "--json /tmp/certificate.json is inside --save-embeddings /tmp"),
+    (["critical-n", "--dim", "2", "--seeds", "3", "--seed", "18446744073709551614"], "--seed 18446744073709551614 with --seeds 3 runs past the largest seed"),
+    (["critical-n", "--dim", "2", "--results", "/etc/passwd"], "results file /etc/passwd: not a limitfit results file"),
+    (["curve", "--dims", "2", "--out", ""], "--out: an empty path"),
+    (["curve", "--dims", "2", "--out", "/etc/passwd/curve"], "--out /etc/passwd/curve: /etc/passwd is a file, not a folder"),
+    (["fit", "--docs", "3", "--dim", "2", "--json", ""], "--json: an empty path"),
+    (["min-dim", "--pattern", "cycle", "--queries", "4", "--save-embeddings", "/etc/passwd"], "--save-embeddings /etc/passwd: /etc/passwd is a file, not a folder"),
   ])
   func refusedWithOneLine(_ arguments: [String], _ message: String) throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
@@ -180,7 +186,7 @@ func expectCleanEnd(
     if ["critical-n", "curve"].contains(arguments[0]) && !arguments.contains("--results") {
       arguments += ["--results", folder + "/fits.jsonl"]
     }
-    if arguments[0] == "curve" { arguments += ["--out", folder] }
+    if arguments[0] == "curve" && !arguments.contains("--out") { arguments += ["--out", folder] }
     let run = try limitfitGuarded(arguments)
     #expect(run.status == 1)
     #expect(run.standardError.hasPrefix("Error: " + message), "\(run.standardError)")

@@ -50,10 +50,14 @@ public struct Certificate: Codable, Sendable {
 
   /// Throws unless `folder` can take a certificate without replacing one (or `overwrite`).
   public static func checkWritable(_ folder: String, overwrite: Bool) throws {
-    guard !overwrite else { return }
-    for name in [files.queries, files.documents, files.metadata]
-    where FileManager.default.fileExists(atPath: URL(fileURLWithPath: folder).appendingPathComponent(name).path) {
-      throw LimitFitError("--save-embeddings \(folder): \(name) exists; pass --overwrite to replace it")
+    guard !folder.isEmpty else { throw LimitFitError("--save-embeddings: an empty path") }
+    try FileOutput.checkFolder(folder, describedAs: "--save-embeddings")
+    for name in [files.queries, files.documents, files.metadata] {
+      let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
+      try FileOutput.checkWritable(path, describedAs: "--save-embeddings")
+      if !overwrite && FileManager.default.fileExists(atPath: path) {
+        throw LimitFitError("--save-embeddings \(folder): \(name) exists; pass --overwrite to replace it")
+      }
     }
   }
 

@@ -69,6 +69,11 @@ public final class ResultsStore: @unchecked Sendable {
     } catch {
       throw LimitFitError("results file \(path): cannot read: \(error.localizedDescription)")
     }
+    // Every record is a JSON object: a file that starts otherwise is someone else's, not to be
+    // appended to.
+    guard data.first(where: { !Set(" \t\r\n".utf8).contains($0) }).map({ $0 == UInt8(ascii: "{") }) ?? true else {
+      throw LimitFitError("results file \(path): not a limitfit results file (JSON Lines of fit and search records)")
+    }
     let decoder = JSONDecoder()
     let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
     for (index, line) in lines.enumerated() where !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) {
