@@ -1,5 +1,5 @@
 // The two gradient products of one block of queries, tiled through local memory, from the
-// block's score gradient G (rows × n, written by softmax_rows):
+// block's score gradient G (rows × n, written by row_losses in losses.cl):
 //   query_gradient:     ∇Q[row0 + r][c] = Σ_j G[r][j] · D[j][c] / τ
 //   document_gradient:  ∇D[j][c] (+)= Σ_r G[r][j] · Q[row0 + r][c] / τ
 // The document gradient adds each block to the previous ones (accumulate ≠ 0) in block

@@ -25,13 +25,13 @@ struct VerifyCommand: ParsableCommand {
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")
     }
-    let verification = try Verification(certificate: folder, qrels: labeled)
+    let (verification, dimension) = try Certificate.verify(folder, against: labeled)
     let verdict = verification.solved ? "solved" : "not solved"
     print(
       "\(verdict): \(verification.solvedQueries) of \(verification.queries) queries have a positive margin in "
-        + "d = \(verification.dimension); minimum margin \(verification.minimumMargin) (query \"\(verification.worstQuery)\")")
+        + "d = \(dimension); minimum margin \(verification.minimumMargin) (query \"\(labeled.queryIDs[verification.worstQuery])\")")
     if verification.solved {
-      print(proofLine(dimension: verification.dimension))
+      print(proofLine(dimension: dimension))
     } else {
       throw ExitCode.failure
     }

@@ -50,9 +50,9 @@ struct WitnessCommand: ParsableCommand {
     let verification = witness.verify()
     let seconds = (clock.now - began).seconds
     print(
-      "\(verification.solved ? "solved" : "not solved"): \(verification.solvedPairs) of \(verification.pairs) pairs "
+      "\(verification.solved ? "solved" : "not solved"): \(verification.solvedQueries) of \(verification.queries) pairs "
         + "of n = \(docs) documents in d = \(dim) (\(precision.rawValue) vectors, scores in double precision); "
-        + "minimum margin \(verification.minimumMargin) at pair (\(verification.worstPair.0), \(verification.worstPair.1))"
+        + "minimum margin \(verification.minimumMargin) at pair \(witness.pair(ofQuery: verification.worstQuery))"
         + String(format: "; %.1f s", seconds))
     if let saveEmbeddings {
       try Certificate.write(

@@ -28,7 +28,7 @@ import Testing
   }
 
   @Test func pairsFollowTheClosedFormRank() {
-    // DESIGN.md §6: query i(a, b) = a·n − a(a+1)/2 + (b − a − 1).
+    // docs/MATHEMATICS.md §1: query i(a, b) = a·n − a(a+1)/2 + (b − a − 1).
     let n = 9
     for (index, pair) in KSubsets(n: n, k: 2).enumerated() {
       let (a, b) = (pair[0], pair[1])

@@ -302,7 +302,7 @@ import Testing
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
     try Certificate.write(embeddings, of: qrels, fit: nil, to: folder, overwrite: false)
     #expect(throws: LimitFitError("\(folder)/documents.npy: row 1 holds nan, not a finite number")) {
-      try Verification(certificate: folder, qrels: qrels)
+      try Certificate.verify(folder, against: qrels).verification
     }
   }
 
@@ -314,7 +314,7 @@ import Testing
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
     try Certificate.write(embeddings, of: twice, fit: nil, to: folder, overwrite: false)
     #expect(throws: LimitFitError("\(folder)/certificate.json: a document id is listed twice")) {
-      try Verification(certificate: folder, qrels: qrels)
+      try Certificate.verify(folder, against: qrels).verification
     }
   }
 

@@ -15,7 +15,7 @@ func runFit(
 }
 
 @Suite struct KnownGeometryTests {
-  // Every top-2 pair must be an edge of the documents' convex hull (DESIGN.md §2).
+  // Every top-2 pair must be an edge of the documents' convex hull (docs/MATHEMATICS.md §2).
 
   @Test func aTriangleSolvesThreeDocumentsInTheNPlane() throws {
     let (result, _) = try runFit(documents: 3, dimension: 2)

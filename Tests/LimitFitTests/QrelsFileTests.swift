@@ -226,7 +226,7 @@ let limitSmall = URL(fileURLWithPath: #filePath)
 
   @Test func verifiesASolvedCertificate() throws {
     let (folder, qrels) = try solvedCertificate()
-    let verification = try Verification(certificate: folder, qrels: qrels)
+    let verification = try Certificate.verify(folder, against: qrels).verification
     #expect(verification.solved)
     #expect(verification.solvedQueries == 6 && verification.minimumMargin > 0)
     #expect(throws: LimitFitError("--save-embeddings \(folder): queries.npy exists; pass --overwrite to replace it")) {
@@ -241,7 +241,7 @@ let limitSmall = URL(fileURLWithPath: #filePath)
     // Move document 0 onto document 3: queries relevant to 0 and not 3 now tie or lose.
     for c in 0..<columns { values[c] = values[3 * columns + c] }
     try NPY.encode(values, rows: rows, columns: columns).write(to: URL(fileURLWithPath: path))
-    let verification = try Verification(certificate: folder, qrels: qrels)
+    let verification = try Certificate.verify(folder, against: qrels).verification
     #expect(!verification.solved)
     #expect(verification.minimumMargin <= 0)
     #expect(verification.solvedQueries < 6)
@@ -251,7 +251,7 @@ let limitSmall = URL(fileURLWithPath: #filePath)
     let (folder, _) = try solvedCertificate()
     let other = try QrelsPattern.dense.qrels(queries: 7)  // a fifth document, d4
     #expect(throws: LimitFitError("\(folder): no embedding for document \"d4\"")) {
-      try Verification(certificate: folder, qrels: other)
+      try Certificate.verify(folder, against: other)
     }
   }
 }

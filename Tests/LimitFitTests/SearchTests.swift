@@ -345,3 +345,45 @@ final class ElementCounter: NSObject, XMLParserDelegate {
     }
   }
 }
+
+@Suite struct GallopTests {
+  /// The boundary of "n ≤ edge" from `known` through `probes`, and the points asked, in order.
+  func boundary(edge: Int, from known: Int, through probes: [Int]) -> (result: (Int, Int?), asked: [Int]) {
+    var asked: [Int] = []
+    let result = Gallop.boundary(from: known, through: probes) { n in
+      asked.append(n)
+      return n <= edge
+    }
+    return ((result.holding, result.failing), asked)
+  }
+
+  @Test func gallopsUpThenBisects() {
+    let (result, asked) = boundary(edge: 13, from: 8, through: [9, 10, 12, 16, 24])
+    #expect(result == (13, 14))
+    #expect(asked == [9, 10, 12, 16, 14, 13])
+  }
+
+  @Test func bisectsDownwardsWhenTheProbesGoDown() {
+    // "n > 5" holds above the edge; probing down from 20 finds it between 12 and 4.
+    var asked: [Int] = []
+    let result = Gallop.boundary(from: 20, through: [19, 18, 16, 12, 4]) { n in
+      asked.append(n)
+      return n > 5
+    }
+    #expect(result.holding == 6 && result.failing == 5)
+    #expect(asked == [19, 18, 16, 12, 4, 8, 6, 5])
+  }
+
+  @Test func holdingEverywhereHasNoFailure() {
+    let (result, asked) = boundary(edge: 100, from: 0, through: [1, 2, 4])
+    #expect(result == (4, nil) && asked == [1, 2, 4])
+    #expect(boundary(edge: 100, from: 0, through: []).result == (0, nil))
+  }
+
+  @Test func doublingsEndAtTheLast() {
+    #expect(Array(Gallop.doublings(from: 1, to: 20)) == [1, 2, 4, 8, 16, 20])
+    #expect(Array(Gallop.doublings(from: 4, to: 4)) == [4])
+    #expect(Array(Gallop.doublings(from: 1, to: Int.max)).last == Int.max)
+    #expect(Array(Gallop.doublings(from: 1, to: Int.max)).count == 64)
+  }
+}

@@ -7,8 +7,8 @@ import Testing
     var margins: [Double] = []
     for n in [3, 10, 60, 400] {
       let verification = try CyclicWitness(documents: n).verify()
-      #expect(verification.solved, "n = \(n): \(verification.solvedPairs) of \(verification.pairs)")
-      #expect(verification.pairs == n * (n - 1) / 2)
+      #expect(verification.solved, "n = \(n): \(verification.solvedQueries) of \(verification.queries)")
+      #expect(verification.queries == n * (n - 1) / 2)
       margins.append(verification.minimumMargin)
     }
     #expect(zip(margins, margins.dropFirst()).allSatisfy { $0 > $1 }, "\(margins)")
@@ -31,7 +31,7 @@ import Testing
   @Test func paddingLeavesTheVerdictUnchanged() throws {
     let four = try CyclicWitness(documents: 30, dimension: 4, precision: .float16).verify()
     let seven = try CyclicWitness(documents: 30, dimension: 7, precision: .float16).verify()
-    #expect(four.solvedPairs == seven.solvedPairs && four.minimumMargin == seven.minimumMargin)
+    #expect(four.solvedQueries == seven.solvedQueries && four.minimumMargin == seven.minimumMargin)
   }
 
   @Test func itsEmbeddingsPassTheCertificateCheck() throws {
@@ -41,7 +41,7 @@ import Testing
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
     let qrels = LabeledQrels.allSubsets(documents: 9, k: 2)
     try Certificate.write(embeddings, of: qrels, fit: nil, to: folder, overwrite: false)
-    let verification = try Verification(certificate: folder, qrels: qrels)
+    let verification = try Certificate.verify(folder, against: qrels).verification
     #expect(verification.solved)
   }
 
@@ -58,5 +58,11 @@ import Testing
     #expect(Precision.float16.round(x) == 1 + 0x1p-9)  // spacing 2^-10 near 1
     #expect(Precision.float32.round(0.1) == Double(Float(0.1)))
     #expect(Precision.float64.round(0.1) == 0.1)
+  }
+
+  @Test func queriesAreThePairsInLexicographicOrder() throws {
+    let witness = try CyclicWitness(documents: 7)
+    let pairs = KSubsets(n: 7, k: 2).map { ($0[0], $0[1]) }
+    for (index, pair) in pairs.enumerated() { #expect(witness.pair(ofQuery: index) == pair) }
   }
 }

@@ -1,6 +1,6 @@
 import Dispatch
 
-/// One fit on the CPU, exactly DESIGN.md §1, in the precision `T`.
+/// One fit on the CPU, exactly docs/MATHEMATICS.md §1, in the precision `T`.
 ///
 /// Layout: Q is m × d row-major (a query's vector is contiguous); D is stored transposed,
 /// d × n, so that every loop over documents runs along contiguous memory. Queries are split

@@ -104,24 +104,17 @@ public struct Certificate: Codable, Sendable {
   }
 }
 
-/// What `verify` found: every score recomputed in double precision.
-public struct Verification: Sendable {
-  public var queries: Int
-  /// Queries whose worst relevant score is strictly above their best irrelevant one.
-  public var solvedQueries: Int
-  /// The smallest margin, worst relevant minus best irrelevant score (cosine units: Q Dᵀ).
-  public var minimumMargin: Double
-  /// The query with that margin.
-  public var worstQuery: String
-  public var dimension: Int
-
-  /// Solved only when every margin is positive.
-  public var solved: Bool { solvedQueries == queries && minimumMargin > 0 }
-
-  /// Checks the certificate in `folder` against `qrels`: every query of `qrels` must have a
-  /// row, and every document a row; every certificate document takes part as a candidate.
-  public init(certificate folder: String, qrels: LabeledQrels) throws {
-    let (certificate, embeddings) = try Certificate.read(from: folder)
+extension Certificate {
+  /// Checks the certificate in `folder` against `qrels`, every score in double precision:
+  /// every query of `qrels` must have a row, and every document a row; every certificate
+  /// document takes part as a candidate.
+  ///
+  /// - Returns: the verification, its worst query counted among `qrels`'s queries, and the
+  ///   certificate's dimension.
+  public static func verify(_ folder: String, against qrels: LabeledQrels) throws
+    -> (verification: Verification, dimension: Int)
+  {
+    let (certificate, embeddings) = try read(from: folder)
     let d = certificate.dimension
     let queryRows = Dictionary(certificate.queryIDs.enumerated().map { ($1, $0) }) { first, _ in first }
     let documentRows = Dictionary(certificate.documentIDs.enumerated().map { ($1, $0) }) { first, _ in first }
@@ -129,11 +122,7 @@ public struct Verification: Sendable {
       guard let row = documentRows[id] else { throw LimitFitError("\(folder): no embedding for document \"\(id)\"") }
       return row
     }
-    queries = qrels.qrels.queryCount
-    dimension = d
-    solvedQueries = 0
-    minimumMargin = .infinity
-    worstQuery = ""
+    var verification = Verification()
     let n = certificate.documentIDs.count
     var scores = [Double](repeating: 0, count: n)
     var isRelevant = [Bool](repeating: false, count: n)
@@ -151,12 +140,8 @@ public struct Verification: Sendable {
       let worstRelevant = relevant.map { scores[$0] }.min() ?? .infinity
       let bestIrrelevant = (0..<n).filter { !isRelevant[$0] }.map { scores[$0] }.max() ?? -.infinity
       for document in relevant { isRelevant[document] = false }
-      let margin = worstRelevant - bestIrrelevant
-      if margin > 0 { solvedQueries += 1 }
-      if margin < minimumMargin || query == 0 {
-        minimumMargin = margin
-        worstQuery = id
-      }
+      verification.record(margin: worstRelevant - bestIrrelevant, of: query)
     }
+    return (verification, d)
   }
 }

@@ -30,8 +30,8 @@ public enum OpenCLError: Error, CustomStringConvertible, Equatable, Sendable {
       return "the OpenCL kernels did not build on \(device): \(log)"
     case .noDevice(let index, let count):
       return count == 0
-        ? "--device \(index): there is no OpenCL device"
-        : "--device \(index) does not exist: the devices are 0 to \(count - 1) (see limitfit devices)"
+        ? "OpenCL device \(index): there is no OpenCL device"
+        : "OpenCL device \(index) does not exist: the devices are 0 to \(count - 1) (see limitfit devices)"
     case .capacity(let message):
       return message
     }

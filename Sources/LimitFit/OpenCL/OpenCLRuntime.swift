@@ -20,6 +20,13 @@ final class OpenCLRuntime: @unchecked Sendable {
   private let program: cl_program
   private var kernels: [Kernel: cl_kernel] = [:]
   private let launchLock = NSLock()
+  /// The bytes of the device buffers alive now, guard regions included.
+  var allocatedBytes: Int { allocationLock.withLock { allocated } }
+  private var allocated = 0
+  private let allocationLock = NSLock()
+
+  /// Counts `bytes` more (or fewer, when negative) of live device buffers.
+  fileprivate func account(_ bytes: Int) { allocationLock.withLock { allocated += bytes } }
 
   /// The most relevant documents per query the hinge kernel takes (local memory per row).
   static let maximumHingeRelevant = 64
@@ -194,6 +201,7 @@ final class OpenCLRuntime: @unchecked Sendable {
       throw OpenCLError.call("clCreateBuffer(\(formatBytes(Double(bytes))))", status)
     }
     let buffer = DeviceBuffer<Element>(queue: queue, memory: memory, count: count)
+    account(bytes)
     try buffer.writeGuard()
     return buffer
   }
@@ -230,7 +238,10 @@ final class DeviceBuffer<Element: BitwiseCopyable> {
     self.count = count
   }
 
-  deinit { _ = api.ReleaseMemObject.loaded(memory) }
+  deinit {
+    _ = api.ReleaseMemObject.loaded(memory)
+    queue.runtime.account(-(count + Self.guardCount) * MemoryLayout<Element>.stride)
+  }
 
   /// Copies `elements` (exactly `count`) to the device; blocking.
   func write(_ elements: [Element]) throws {

@@ -14,7 +14,7 @@ public struct SizeOutcome: Codable, Equatable, Sendable {
 }
 
 /// The paper's search for the largest n whose every k-subset query a d-dimensional fit solves
-/// (DESIGN.md §2): gallop from a start, binary search between the last success and the first
+/// (docs/MATHEMATICS.md §2): gallop from a start, binary search between the last success and the first
 /// failure, then sweep n − 4 … n + 5 around the answer, because near the edge the outcome is
 /// random rather than monotone in n.
 public struct CriticalNSearch: Sendable {
@@ -98,37 +98,31 @@ public struct CriticalNSearch: Sendable {
       return outcomes[n]!.solved
     }
 
-    // 1. Gallop: start, start ± 1, ± 2, ± 4, … until the outcome changes.
-    var lastSuccess: Int?
-    var firstFailure: Int?
+    // 1 and 2. Gallop from the start by ± 1, 2, 4, … until the outcome changes, then bisect.
+    let lastSuccess: Int?
     if try solved(start) {
-      lastSuccess = start
-      var step = 1
-      while firstFailure == nil {
-        // A size past Int.max cannot be fitted: the backends refuse sizes long before it.
+      // start + 1, + 2, + 4, …; past Int.max no size can be fitted (the backends refuse sizes
+      // long before), so the sequence ends there.
+      let upwards = sequence(state: 1) { step -> Int? in
         let (n, overflow) = start.addingReportingOverflow(step)
-        guard !overflow else { throw LimitFitError("the search passed n = \(start) + \(step / 2) still solving") }
-        if try solved(n) { lastSuccess = n } else { firstFailure = n }
-        step *= 2
+        let (next, doubled) = step.multipliedReportingOverflow(by: 2)
+        step = doubled ? Int.max : next
+        return overflow ? nil : n
       }
+      let (last, failing) = try Gallop.boundary(from: start, through: upwards, solved)
+      guard failing != nil else { throw LimitFitError("the search passed n = \(last) still solving") }
+      lastSuccess = last
     } else {
-      firstFailure = start
-      var step = 1
-      // Down to n = k + 1, the smallest problem; if even that fails, nothing is solved.
-      while lastSuccess == nil && firstFailure != k + 1 {
-        let n = max(start - step, k + 1)
-        if try solved(n) { lastSuccess = n } else { firstFailure = n }
-        step *= 2
+      // start − 1, − 2, − 4, … down to n = k + 1, the smallest problem, which ends it; if even
+      // that fails, nothing is solved.
+      let smallest = k + 1
+      let downwards = sequence(state: start > smallest ? 1 : 0) { step -> Int? in
+        guard step > 0 else { return nil }
+        let n = max(start - step, smallest)
+        step = n == smallest ? 0 : 2 * step
+        return n
       }
-    }
-
-    // 2. Binary search between the last success and the first failure.
-    if var low = lastSuccess, var high = firstFailure {
-      while high - low > 1 {
-        let middle = low + (high - low) / 2
-        if try solved(middle) { low = middle } else { high = middle }
-      }
-      lastSuccess = low
+      lastSuccess = try Gallop.boundary(from: start, through: downwards) { try !solved($0) }.failing
     }
 
     // 3. The sweep around the answer, for the plot.

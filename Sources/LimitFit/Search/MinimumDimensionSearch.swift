@@ -44,26 +44,10 @@ public struct MinimumDimensionSearch: Sendable {
       return outcomes[d]?.solved ?? false
     }
 
-    var lastFailure = 0
-    var firstSuccess: Int?
-    var d = 1
-    while firstSuccess == nil {
-      if try solved(d) {
-        firstSuccess = d
-      } else {
-        lastFailure = d
-        guard d < maximumDimension else { break }
-        d = d > maximumDimension / 2 ? maximumDimension : 2 * d
-      }
-    }
-    if var high = firstSuccess {
-      var low = lastFailure
-      while high - low > 1 {
-        let middle = low + (high - low) / 2
-        if try solved(middle) { high = middle } else { low = middle }
-      }
-      firstSuccess = high
-    }
+    // Unsolved up to some d, solved from there on: the boundary of "not solved", doubling
+    // from d = 1 (d = 0 is taken as unsolved, never fitted), then bisecting.
+    let firstSuccess = try Gallop.boundary(
+      from: 0, through: Gallop.doublings(from: 1, to: maximumDimension)) { try !solved($0) }.failing
     return (firstSuccess, outcomes.values.sorted { $0.dimension < $1.dimension })
   }
 }

@@ -71,20 +71,19 @@ public struct CyclicWitness: Sendable {
     return exact.map { precision.round($0 / norm) }
   }
 
-  /// What checking every pair found.
-  public struct Verification: Sendable {
-    /// C(n, 2).
-    public var pairs: Int
-    /// Pairs whose two documents score strictly above every other.
-    public var solvedPairs: Int
-    /// The smallest margin: the pair's worse score minus the best other score.
-    public var minimumMargin: Double
-    /// The pair with that margin.
-    public var worstPair: (Int, Int)
-    public var solved: Bool { solvedPairs == pairs }
+  /// The pair {a, b}, a < b, of query `index` in the lexicographic order of the pairs.
+  public func pair(ofQuery index: Int) -> (Int, Int) {
+    var a = 0
+    var first = 0  // the index of the pair (a, a + 1)
+    while first + (documents - a - 1) <= index {
+      first += documents - a - 1
+      a += 1
+    }
+    return (a, a + 1 + index - first)
   }
 
-  /// Checks every pair in double precision, one block of queries at a time (no m × n matrix).
+  /// Checks every pair in double precision, one block of queries at a time (no m × n matrix);
+  /// the queries are the pairs in lexicographic order (`pair(ofQuery:)`).
   ///
   /// - Parameter stoppingAtFirstFailure: return as soon as a pair is not solved (the counts
   ///   are then partial).
@@ -92,9 +91,7 @@ public struct CyclicWitness: Sendable {
   public func verify(stoppingAtFirstFailure: Bool = false) -> Verification {
     let n = documents
     let blocks = CPUFitEngine<Double>.split(n, into: 64)
-    let results = SharedBuffer<Verification>(
-      repeating: Verification(pairs: 0, solvedPairs: 0, minimumMargin: .infinity, worstPair: (0, 1)),
-      count: blocks.count)
+    let results = SharedBuffer<Verification>(repeating: Verification(), count: blocks.count)
     defer { results.deallocate() }
     // Each block of first documents a is one task, with a row of scores of its own.
     DispatchQueue.concurrentPerform(iterations: blocks.count) { block in
@@ -114,25 +111,14 @@ public struct CyclicWitness: Sendable {
             maximum(s, count: a), maximum(s + a + 1, count: b - a - 1),
             maximum(s + b + 1, count: n - b - 1))
           let margin = min(s[a], s[b]) - bestOther
-          if margin > 0 { result.solvedPairs += 1 }
-          if margin < result.minimumMargin {
-            result.minimumMargin = margin
-            result.worstPair = (a, b)
-          }
+          result.record(margin: margin, of: a * n - a * (a + 1) / 2 + (b - a - 1))
           if margin <= 0 && stoppingAtFirstFailure { break pairs }
         }
       }
       results[block] = result
     }
-    var verification = Verification(pairs: n * (n - 1) / 2, solvedPairs: 0, minimumMargin: .infinity, worstPair: (0, 1))
-    for block in blocks.indices {
-      let result = results[block]
-      verification.solvedPairs += result.solvedPairs
-      if result.minimumMargin < verification.minimumMargin {
-        verification.minimumMargin = result.minimumMargin
-        verification.worstPair = result.worstPair
-      }
-    }
+    var verification = Verification()
+    for block in blocks.indices { verification.merge(results[block]) }
     return verification
   }
 
@@ -169,7 +155,7 @@ public struct CyclicWitness: Sendable {
   }
 
   /// The largest n ≤ `maximumDocuments` at which every pair is still solved in `precision`:
-  /// doubling from n = 4 until a failure, then a binary search (DESIGN.md §2's procedure).
+  /// doubling from n = 4 until a failure, then a binary search (`Gallop`).
   ///
   /// - Returns: the limit, and whether it is only the cap (every n tried was solved).
   ///
@@ -185,23 +171,9 @@ public struct CyclicWitness: Sendable {
       try CyclicWitness(documents: n, dimension: dimension, precision: precision)
         .verify(stoppingAtFirstFailure: true).solved
     }
-    var low = 3
-    var high: Int?
-    var n = 4
-    while high == nil {
-      if try solved(n) {
-        low = n
-        guard n < maximumDocuments else { return (n, true) }
-        n = min(2 * n, maximumDocuments)
-      } else {
-        high = n
-      }
-    }
-    guard var high else { return (low, true) }
-    while high - low > 1 {
-      let middle = (low + high) / 2
-      if try solved(middle) { low = middle } else { high = middle }
-    }
-    return (low, false)
+    // n = 3 is solved by construction; then doubling from 4, and bisecting.
+    let (limit, failing) = try Gallop.boundary(
+      from: 3, through: Gallop.doublings(from: 4, to: maximumDocuments), solved)
+    return (limit, failing == nil)
   }
 }

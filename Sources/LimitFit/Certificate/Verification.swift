@@ -1,0 +1,43 @@
+/// What checking embeddings against a relevance matrix found, every score in double precision:
+/// each query's margin, its worst relevant score minus its best irrelevant one.
+///
+/// `Certificate.verify` checks saved embeddings against any matrix; `CyclicWitness.verify` checks
+/// the construction against every pair of its documents.
+public struct Verification: Equatable, Sendable {
+  /// The queries checked.
+  public var queries = 0
+  /// Queries whose worst relevant score is strictly above their best irrelevant one.
+  public var solvedQueries = 0
+  /// The smallest margin (cosine units: Q Dᵀ); +∞ before any query.
+  public var minimumMargin = Double.infinity
+  /// The query with that margin, by its position among the queries checked.
+  public var worstQuery = 0
+
+  /// Solved only when every margin is positive.
+  public var solved: Bool { solvedQueries == queries && minimumMargin > 0 }
+
+  /// Nothing checked yet.
+  public init() {}
+
+  /// Counts one more query, `query`, whose margin is `margin`; the first query with the
+  /// smallest margin stays the worst.
+  mutating func record(margin: Double, of query: Int) {
+    if margin > 0 { solvedQueries += 1 }
+    if margin < minimumMargin || queries == 0 {
+      minimumMargin = margin
+      worstQuery = query
+    }
+    queries += 1
+  }
+
+  /// Adds the queries `other` checked, which come after these.
+  mutating func merge(_ other: Verification) {
+    guard other.queries > 0 else { return }
+    if other.minimumMargin < minimumMargin || queries == 0 {
+      minimumMargin = other.minimumMargin
+      worstQuery = other.worstQuery
+    }
+    queries += other.queries
+    solvedQueries += other.solvedQueries
+  }
+}
