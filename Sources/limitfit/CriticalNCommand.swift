@@ -32,10 +32,9 @@ struct CriticalNCommand: ParsableCommand {
     try search.check()
     _ = try ProblemSize.allSubsets(documents: search.k + 1, k: search.k, dimension: dim)
     _ = try CriticalNSearch(dimension: dim, k: search.k, seeds: search.seedList, start: start)
-    let store = try ResultsStore(path: results, warn: printToStandardError)
-    let runner = SearchRunner(store: store, backend: try backend.makeBackend())
-    try runner.checkStart(dimension: dim, start: start, options: search)
-    let (result, summary, reused) = try runner.search(dimension: dim, start: start, options: search)
+    let runner = try FitRunner(results: results, backend: try backend.makeBackend())
+    try search.checkStart(on: runner, dimension: dim, start: start)
+    let (result, summary, reused) = try search.criticalN(on: runner, dimension: dim, start: start)
     print(evidence(result, summary: summary, reused: reused))
   }
 }

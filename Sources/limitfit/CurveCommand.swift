@@ -40,14 +40,13 @@ struct CurveCommand: ParsableCommand {
     let mine = shard.select(dimensions)
     let files = shard == .whole ? try output.files() : nil
 
-    let store = try ResultsStore(path: results, warn: printToStandardError)
-    let runner = SearchRunner(store: store, backend: try backend.makeBackend())
+    let runner = try FitRunner(results: results, backend: try backend.makeBackend())
     // The largest dimension's first fit is the largest the curve surely needs: refused now,
     // not after hours of the smaller ones.
-    try runner.checkStart(dimension: dimensions.maximum, options: search)
+    try search.checkStart(on: runner, dimension: dimensions.maximum)
     var summaries: [CriticalNSummary] = []
     for dimension in mine {
-      let (result, summary, reused) = try runner.search(dimension: dimension, options: search)
+      let (result, summary, reused) = try search.criticalN(on: runner, dimension: dimension)
       summaries.append(summary)
       print(String(
         format: "d = %d: critical-n = %@ (%d n fitted, %d fits reused, %.1f s)", dimension,

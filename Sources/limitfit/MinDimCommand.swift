@@ -43,7 +43,7 @@ struct MinDimCommand: ParsableCommand {
   func run() throws {
     try seeding.check()
     let optimiser = seeding.optimiser
-    let search = try MinimumDimensionSearch(maximumDimension: maxDim, seeds: seeding.seedList)
+    _ = try MinimumDimensionSearch(maximumDimension: maxDim, seeds: seeding.seedList)
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")
     }
@@ -53,21 +53,10 @@ struct MinDimCommand: ParsableCommand {
 
     let clock = ContinuousClock()
     let began = clock.now
-    let runner = SearchRunner(
-      store: try ResultsStore(path: results, warn: printToStandardError), backend: try backend.makeBackend())
-    var certificates: [Int: (FitResult, Embeddings)] = [:]
-    func makeFit(dimension: Int, seed: UInt64) throws -> FreeEmbeddingFit {
-      var settings = optimiser.hyperparameters
-      settings.seed = seed
-      return try FreeEmbeddingFit(
-        qrels: labeled, dimension: dimension, hyperparameters: settings, checkingCapacityOf: runner.backend)
-    }
-    let (minimum, outcomes) = try search.run { dimension, seed in
-      let (result, embeddings) = try runner.run(
-        makeFit(dimension: dimension, seed: seed), label: "d = \(dimension), seed \(seed)")
-      if result.solved, let embeddings { certificates[dimension] = (result, embeddings) }
-      return result
-    }
+    let runner = try FitRunner(results: results, backend: try backend.makeBackend())
+    let search = try runner.minimumDimension(
+      of: labeled, maximumDimension: maxDim, seeds: seeding.seedList, hyperparameters: optimiser.hyperparameters)
+    let (minimum, outcomes) = (search.minimumDimension, search.outcomes)
     let seconds = (clock.now - began).seconds
 
     for line in fitTable(size: "d", outcomes.flatMap { outcome in outcome.fits.map { (outcome.dimension, $0) } }) {
@@ -81,15 +70,7 @@ struct MinDimCommand: ParsableCommand {
     print(proofLine(dimension: minimum))
 
     guard let saveEmbeddings else { return }
-    // The certificate: the solved fit at d; fitted again when it came from the results file.
-    let solving = outcomes.first { $0.dimension == minimum }?.fits.last { $0.solved }
-    var certificate = certificates[minimum]
-    if certificate == nil, let seed = solving?.hyperparameters.seed {
-      certificate = try makeFit(dimension: minimum, seed: seed).run(on: runner.backend)
-    }
-    guard let (result, embeddings) = certificate, result.solved else {
-      throw LimitFitError("the refit at d = \(minimum) did not solve the matrix again; no certificate written")
-    }
+    let (result, embeddings) = try runner.certificate(of: search)
     try Certificate.write(embeddings, of: labeled, fit: result, to: saveEmbeddings, overwrite: overwrite)
     print("certificate: \(saveEmbeddings) (check it with: limitfit verify \(saveEmbeddings) --qrels …)")
   }

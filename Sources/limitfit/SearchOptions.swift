@@ -58,82 +58,38 @@ struct SearchOptions: ParsableArguments {
   }
 }
 
-/// Runs searches on one backend, reusing and appending fits in a results file; on a terminal,
-/// shows the fit in progress and logs each finished one.
-struct SearchRunner {
-  let store: ResultsStore
-  let backend: any FitBackend
-  let terminal = ProgressLine()
-
-  /// The stored result of `fit`, or the fit run now and stored; `nil` embeddings mean stored.
-  func run(_ fit: FreeEmbeddingFit, label: String) throws -> (result: FitResult, embeddings: Embeddings?) {
-    let (result, embeddings) = try store.run(
-      fit, on: backend, progress: terminal.map { line in { line.show(progress: $0, prefix: label + ": ") } })
-    terminal?.log(Self.summary(label, result, fromFile: embeddings == nil, path: store.path))
-    return (result, embeddings)
-  }
-
-  /// The line logged for a finished fit.
-  private static func summary(_ label: String, _ result: FitResult, fromFile: Bool, path: String) -> String {
-    "\(label): \(result.solved ? "solved" : "not solved")"
-      + (fromFile ? " (from \(path))" : String(format: " in %.2f s", result.wallSeconds))
-  }
-
-  /// A batch of fits, as `run(_:label:)` does each, all at once where `concurrently`.
-  func run(_ fits: [FreeEmbeddingFit], labels: [String], concurrently: Bool) throws
-    -> [(result: FitResult, reused: Bool)]
-  {
-    let terminal = terminal
-    let path = store.path
-    var progress: (@Sendable (Int, FitProgress) -> Void)?
-    if let terminal {
-      progress = { index, progress in terminal.show(progress: progress, prefix: labels[index] + ": ") }
-    }
-    return try store.run(
-      fits, on: backend, concurrently: concurrently, progress: progress,
-      finished: { index, result, fromFile in
-        terminal?.log(Self.summary(labels[index], result, fromFile: fromFile, path: path))
-      })
-  }
-
-  /// Throws unless the first fit of the search in `dimension` dimensions from `start` (default:
-  /// the paper's cubic) can run on the backend.
-  func checkStart(dimension: Int, start: Int? = nil, options: SearchOptions) throws {
-    let search = try CriticalNSearch(dimension: dimension, k: options.k, seeds: options.seedList, start: start)
-    _ = try FreeEmbeddingFit(
-      documents: search.start, k: options.k, dimension: dimension,
-      hyperparameters: options.optimiser.hyperparameters, checkingCapacityOf: backend)
-  }
-
-  /// The critical-n search in `dimension` dimensions from `start` (default: the paper's
-  /// cubic); its summary is appended to the results file.
-  func search(dimension: Int, start: Int? = nil, options: SearchOptions) throws
+extension SearchOptions {
+  /// The critical-n search in `dimension` dimensions with these settings.
+  func criticalN(on runner: FitRunner, dimension: Int, start: Int? = nil) throws
     -> (result: CriticalNResult, summary: CriticalNSummary, reused: Int)
   {
-    let clock = ContinuousClock()
-    let began = clock.now
-    let search = try CriticalNSearch(dimension: dimension, k: options.k, seeds: options.seedList, start: start)
-    var reused = 0
-    let result = try search.run(fits: { requests in
-      let fits = try requests.map { request in
-        var settings = options.optimiser.hyperparameters
-        settings.seed = request.seed
-        return try FreeEmbeddingFit(
-          documents: request.documents, k: options.k, dimension: dimension,
-          hyperparameters: settings, checkingCapacityOf: backend)
+    try runner.criticalN(
+      dimension: dimension, k: k, seeds: seedList, hyperparameters: optimiser.hyperparameters, start: start)
+  }
+
+  /// Throws unless the first fit of that search can run on the runner's backend.
+  func checkStart(on runner: FitRunner, dimension: Int, start: Int? = nil) throws {
+    try runner.checkCriticalNStart(
+      dimension: dimension, k: k, seeds: seedList, hyperparameters: optimiser.hyperparameters, start: start)
+  }
+}
+
+extension FitRunner {
+  /// A runner on `backend` with the results file at `path`; on a terminal it shows the fit in
+  /// progress on a status line and logs each finished fit above it, and in a pipe it is quiet.
+  convenience init(results path: String, backend: any FitBackend) throws {
+    let store = try ResultsStore(path: path, warn: printToStandardError)
+    let terminal = ProgressLine()
+    self.init(store: store, backend: backend, reportsProgress: terminal != nil) { event in
+      switch event {
+      case .progress(let label, let progress):
+        terminal?.show(progress: progress, prefix: label + ": ")
+      case .finished(let label, let result, let reused):
+        terminal?.log(
+          "\(label): \(result.solved ? "solved" : "not solved")"
+            + (reused ? " (from \(path))" : String(format: " in %.2f s", result.wallSeconds)))
       }
-      let labels = requests.map { "d = \(dimension), n = \($0.documents), seed \($0.seed)" }
-      let concurrently = fits.count > 1
-        && fits.allSatisfy { backend.runsFitsConcurrently(of: $0.size) }
-      let results = try run(fits, labels: labels, concurrently: concurrently)
-      reused += results.filter(\.reused).count
-      return results.map(\.result)
-    })
-    let summary = CriticalNSummary(
-      result, hyperparameters: options.optimiser.hyperparameters,
-      wallSeconds: (clock.now - began).seconds, backend: backend)
-    try store.append(.criticalN(summary))
-    return (result, summary, reused)
+    }
   }
 }
 

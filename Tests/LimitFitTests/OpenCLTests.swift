@@ -184,7 +184,8 @@ struct OpenCLTests {
     }
     let runs = try [true, false].map { concurrently in
       let store = try ResultsStore(path: folder.appendingPathComponent("\(concurrently).jsonl").path) { Issue.record("\($0)") }
-      return try store.run(fits, on: backend, concurrently: concurrently).map { run in
+      let runner = FitRunner(store: store, backend: backend)
+      return try runner.run(fits, labels: fits.map { "n = \($0.size.documents)" }, concurrently: concurrently).map { run in
         var result = run.result
         result.wallSeconds = 0
         result.iterationsPerSecond = 0

@@ -125,13 +125,14 @@ func fakeResult(documents: Int, seed: UInt64, solved: Bool, dimension: Int = 6) 
     let stores = try ["together", "alone"].map {
       try ResultsStore(path: folder.appendingPathComponent("\($0).jsonl").path) { Issue.record("warning: \($0)") }
     }
-    let together = try stores[0].run(fits, on: backend, concurrently: true)
-    let alone = try stores[1].run(fits, on: backend, concurrently: false)
+    let labels = fits.map { "n = \($0.size.documents)" }
+    let together = try FitRunner(store: stores[0], backend: backend).run(fits, labels: labels, concurrently: true)
+    let alone = try FitRunner(store: stores[1], backend: backend).run(fits, labels: labels, concurrently: false)
     #expect(together.map { stripped($0.result) } == alone.map { stripped($0.result) })
     #expect(together.allSatisfy { !$0.reused })
     #expect(together.map(\.result.documents) == Array(4...9))
     // A second run finds every result in the file.
-    let again = try stores[0].run(fits, on: backend, concurrently: true)
+    let again = try FitRunner(store: stores[0], backend: backend).run(fits, labels: labels)
     #expect(again.allSatisfy { $0.reused })
     #expect(again.map(\.result) == together.map(\.result))
     let reopened = try ResultsStore(path: stores[0].path) { Issue.record("warning: \($0)") }
@@ -194,7 +195,7 @@ func fakeResult(documents: Int, seed: UInt64, solved: Bool, dimension: Int = 6) 
       change(&settings)
       let fit = try FreeEmbeddingFit(
         documents: 4, k: 2, dimension: 3, hyperparameters: settings, checkingCapacityOf: CPUBackend())
-      return try store.run(fit, on: CPUBackend())
+      return try FitRunner(store: store, backend: CPUBackend()).run(fit, label: "fit")
     }
     let first = try run()
     #expect(first.embeddings != nil)
@@ -216,7 +217,7 @@ func fakeResult(documents: Int, seed: UInt64, solved: Bool, dimension: Int = 6) 
       let fit = try FreeEmbeddingFit(
         qrels: pattern.qrels(queries: 6, documents: 6), dimension: 2, hyperparameters: Hyperparameters(),
         checkingCapacityOf: CPUBackend())
-      #expect(try store.run(fit, on: CPUBackend()).embeddings != nil)
+      #expect(try FitRunner(store: store, backend: CPUBackend()).run(fit, label: "fit").embeddings != nil)
     }
   }
 }
@@ -385,5 +386,99 @@ final class ElementCounter: NSObject, XMLParserDelegate {
     #expect(Array(Gallop.doublings(from: 4, to: 4)) == [4])
     #expect(Array(Gallop.doublings(from: 1, to: Int.max)).last == Int.max)
     #expect(Array(Gallop.doublings(from: 1, to: Int.max)).count == 64)
+  }
+}
+
+@Suite struct FitRunnerTests {
+  func store() throws -> ResultsStore {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+    return try ResultsStore(path: folder.appendingPathComponent("fits.jsonl").path) { Issue.record("warning: \($0)") }
+  }
+
+  @Test func reportsEveryFitAndReusesTheStore() throws {
+    let events = EventLog()
+    let store = try store()
+    let runner = FitRunner(store: store, backend: CPUBackend(), reportsProgress: true) { events.append($0) }
+    let first = try runner.criticalN(dimension: 2, k: 2, seeds: [42], hyperparameters: Hyperparameters())
+    #expect(first.result.criticalN == 3 && first.reused == 0)
+    let finished = events.finished
+    #expect(finished.count == first.result.outcomes.count && finished.allSatisfy { !$0.reused })
+    #expect(finished.contains { $0.label == "d = 2, n = 3, seed 42" && $0.solved })
+    // The same search again: every fit from the store, the same answer, a second summary.
+    let again = try FitRunner(store: store, backend: CPUBackend()).criticalN(
+      dimension: 2, k: 2, seeds: [42], hyperparameters: Hyperparameters())
+    #expect(again.result == first.result && again.reused == finished.count)
+    #expect(store.searches.count == 2)
+  }
+
+  @Test func minimumDimensionKeepsTheSolvingEmbeddingsAndRefitsStoredOnes() throws {
+    let qrels = try QrelsPattern.cycle.qrels(queries: 5)
+    let store = try store()
+    let search = try FitRunner(store: store, backend: CPUBackend()).minimumDimension(
+      of: qrels, maximumDimension: 8, seeds: [42], hyperparameters: Hyperparameters())
+    let minimum = try #require(search.minimumDimension)
+    let kept = try FitRunner(store: store, backend: CPUBackend()).certificate(of: search)
+    // From the store this time: the certificate is fitted again, to the same embeddings.
+    let stored = try FitRunner(store: store, backend: CPUBackend()).minimumDimension(
+      of: qrels, maximumDimension: 8, seeds: [42], hyperparameters: Hyperparameters())
+    #expect(stored.minimumDimension == minimum && stored.solvedNow.isEmpty)
+    let refitted = try FitRunner(store: store, backend: CPUBackend()).certificate(of: stored)
+    #expect(refitted.embeddings == kept.embeddings && refitted.result.solved)
+  }
+}
+
+/// Events as a runner reports them, from any thread.
+final class EventLog: @unchecked Sendable {
+  private var events: [FitRunner.Event] = []
+  private let lock = NSLock()
+
+  func append(_ event: FitRunner.Event) { lock.withLock { events.append(event) } }
+
+  var finished: [(label: String, solved: Bool, reused: Bool)] {
+    lock.withLock {
+      events.compactMap {
+        if case .finished(let label, let result, let reused) = $0 { (label, result.solved, reused) } else { nil }
+      }
+    }
+  }
+}
+
+@Suite struct SearchMergeTests {
+  func store(_ records: [StoredRecord]) throws -> ResultsStore {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString + ".jsonl").path
+    let store = try ResultsStore(path: path) { _ in }
+    for record in records { try store.append(record) }
+    return try ResultsStore(path: path) { _ in }
+  }
+
+  func summary(dimension: Int, criticalN: Int, seed: UInt64 = 42) throws -> CriticalNSummary {
+    let result = try CriticalNSearch(dimension: dimension, k: 2, seeds: [seed], start: criticalN).run { n, seed in
+      fakeResult(documents: n, seed: seed, solved: n <= criticalN, dimension: dimension)
+    }
+    return CriticalNSummary(result, hyperparameters: Hyperparameters(), wallSeconds: 1, backend: CPUBackend())
+  }
+
+  func key(_ dimension: Int) -> SearchKey {
+    SearchKey(dimension: dimension, k: 2, seeds: [42], hyperparameters: Hyperparameters())
+  }
+
+  @Test func takesTheLargestAnswerAndListsTheConflicts() throws {
+    let first = try store([.criticalN(try summary(dimension: 4, criticalN: 9)), .criticalN(try summary(dimension: 5, criticalN: 13))])
+    let second = try store([
+      .criticalN(try summary(dimension: 4, criticalN: 10)),
+      .fit(fakeResult(documents: 10, seed: 42, solved: false, dimension: 4)),
+    ])
+    let third = try store([.fit(fakeResult(documents: 10, seed: 42, solved: true, dimension: 4))])
+    let merge = try SearchMerge([first, second, third], matching: key)
+    #expect(merge.searches.map(\.dimension) == [4, 5])
+    #expect(merge.searches.map(\.criticalN) == [10, 13])
+    #expect(merge.conflicts.count == 2)
+    #expect(merge.conflicts[0].hasPrefix("conflict: n = 10, d = 4, k = 2, seed 42: not solved in \(second.path):2, solved in \(third.path):1"))
+    #expect(merge.conflicts[1] == "conflict: d = 4: critical-n 9 (\(first.path):1), 10 (\(second.path):1); using the largest, 10")
+  }
+
+  @Test func searchesWithOtherSettingsDoNotMatch() throws {
+    let other = try store([.criticalN(try summary(dimension: 4, criticalN: 9, seed: 7))])
+    #expect(throws: LimitFitError.self) { try SearchMerge([other], matching: key) }
   }
 }

@@ -36,8 +36,9 @@ public enum StoredRecord: Codable, Sendable {
 /// A results file: JSON Lines, one record per fit or search, appended and flushed to disk
 /// (fsync) one record at a time, so that a run killed midway loses at most the fit in progress.
 ///
-/// Reading skips a truncated or corrupt line with a warning that names it; a run that reuses
-/// the file finds its finished fits by their `FitKey` instead of computing them again.
+/// Reading skips a truncated or corrupt line with a warning that names it; `FitRunner` finds
+/// the finished fits by their `FitKey` instead of computing them again. The store only reads
+/// and appends: running fits is the runner's.
 ///
 /// Fits running at once may share a store: a lock orders its reads and appends.
 public final class ResultsStore: @unchecked Sendable {
@@ -133,65 +134,5 @@ public final class ResultsStore: @unchecked Sendable {
     guard fsync(descriptor) == 0 else {
       throw LimitFitError("results file \(path): cannot write: \(String(cString: strerror(errno)))")
     }
-  }
-}
-
-extension ResultsStore {
-  /// The stored result of `fit`, or the fit run on `backend` and appended to the file before
-  /// it is returned.
-  ///
-  /// - Returns: the result, and the fitted embeddings; `nil` embeddings mean the result came
-  ///   from the file.
-  public func run(
-    _ fit: FreeEmbeddingFit, on backend: any FitBackend, progress: ((FitProgress) -> Void)? = nil
-  ) throws -> (result: FitResult, embeddings: Embeddings?) {
-    if let stored = self.fit(for: fit.key) { return (stored, nil) }
-    let (result, embeddings) = try fit.run(on: backend, progress: progress)
-    try append(.fit(result))
-    return (result, embeddings)
-  }
-
-  /// The stored results of `fits`, or the fits run on `backend` — all at once where
-  /// `concurrently`, each on its own thread, else one after another — in the order given, each
-  /// with whether it came from the file. Each new result is appended as soon as its fit ends;
-  /// the results are the same either way.
-  ///
-  /// - Parameters:
-  ///   - progress: receives the index of the fit that reports, and its progress.
-  ///   - finished: receives the index of each fit as it ends, its result and whether it came
-  ///     from the file.
-  public func run(
-    _ fits: [FreeEmbeddingFit], on backend: any FitBackend, concurrently: Bool,
-    progress: (@Sendable (Int, FitProgress) -> Void)? = nil,
-    finished: @escaping @Sendable (Int, FitResult, _ reused: Bool) -> Void = { _, _, _ in }
-  ) throws -> [(result: FitResult, reused: Bool)] {
-    let results = BatchResults(count: fits.count)
-    let body = { @Sendable (index: Int) in
-      results[index] = Result {
-        let (result, embeddings) = try self.run(
-          fits[index], on: backend, progress: progress.map { report in { report(index, $0) } })
-        finished(index, result, embeddings == nil)
-        return (result, embeddings == nil)
-      }
-    }
-    if concurrently {
-      DispatchQueue.concurrentPerform(iterations: fits.count, execute: body)
-    } else {
-      for index in fits.indices { body(index) }
-    }
-    return try results.values.map { try $0!.get() }
-  }
-}
-
-/// One slot per fit of a batch, each written by one thread.
-private final class BatchResults: @unchecked Sendable {
-  private(set) var values: [Result<(result: FitResult, reused: Bool), any Error>?]
-  private let lock = NSLock()
-
-  init(count: Int) { values = Array(repeating: nil, count: count) }
-
-  subscript(index: Int) -> Result<(result: FitResult, reused: Bool), any Error>? {
-    get { lock.withLock { values[index] } }
-    set { lock.withLock { values[index] = newValue } }
   }
 }
