@@ -57,8 +57,8 @@ struct FitCommand: ParsableCommand {
       throw LimitFitError("--k \(k) applies to the all-subsets problem; the relevance matrix sets its own relevant documents")
     }
     let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+    let certificate = try saveEmbeddings.map { try CertificateOutput(folder: $0, overwrite: overwrite) }
     if let saveEmbeddings {
-      try Certificate.checkWritable(saveEmbeddings, overwrite: overwrite)
       if let json, json != "-",
         URL(fileURLWithPath: json).deletingLastPathComponent().standardizedFileURL.path
           == URL(fileURLWithPath: saveEmbeddings).standardizedFileURL.path
@@ -68,6 +68,12 @@ struct FitCommand: ParsableCommand {
     }
     let k = k ?? 2
     let backend = try backend.makeBackend()
+    if initialization == .witness {
+      if let labeled {
+        throw LimitFitError("--init witness is a construction for the all-pairs problem, not for \(labeled.source)")
+      }
+      guard k == 2 else { throw LimitFitError("--init witness is a construction for k = 2, not k = \(k)") }
+    }
     let fit = try labeled.map {
       try FreeEmbeddingFit(qrels: $0, dimension: dim, hyperparameters: settings, checkingCapacityOf: backend)
     } ?? FreeEmbeddingFit(
@@ -78,9 +84,9 @@ struct FitCommand: ParsableCommand {
       { line.show(progress: $0) }
     })
     progressLine?.clear()
-    if let saveEmbeddings {
+    if let certificate {
       let ids = labeled ?? LabeledQrels.allSubsets(documents: fit.qrels.documentCount, k: k)
-      try Certificate.write(embeddings, of: ids, fit: result, to: saveEmbeddings, overwrite: overwrite)
+      try certificate.write(embeddings, of: ids, fit: result)
     }
 
     var summary = summaryLine(result)

@@ -47,7 +47,7 @@ struct MinDimCommand: ParsableCommand {
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")
     }
-    if let saveEmbeddings { try Certificate.checkWritable(saveEmbeddings, overwrite: overwrite) }
+    let certificate = try saveEmbeddings.map { try CertificateOutput(folder: $0, overwrite: overwrite) }
     print(describe(labeled))
     fflush(nil)
 
@@ -69,9 +69,9 @@ struct MinDimCommand: ParsableCommand {
     print(String(format: "smallest dimension: d = %d (%.1f s)", minimum, seconds))
     print(proofLine(dimension: minimum))
 
-    guard let saveEmbeddings else { return }
+    guard let saveEmbeddings, let certificate else { return }
     let (result, embeddings) = try runner.certificate(of: search)
-    try Certificate.write(embeddings, of: labeled, fit: result, to: saveEmbeddings, overwrite: overwrite)
+    try certificate.write(embeddings, of: labeled, fit: result)
     print("certificate: \(saveEmbeddings) (check it with: limitfit verify \(saveEmbeddings) --qrels …)")
   }
 }

@@ -89,3 +89,33 @@ struct JSONOutput {
     }
   }
 }
+
+/// Where a command saves a certificate (`--save-embeddings`): checked before any work, and
+/// never replacing one unless `--overwrite` is given.
+struct CertificateOutput {
+  let folder: String
+  let overwrite: Bool
+
+  init(folder: String, overwrite: Bool) throws {
+    self.folder = folder
+    self.overwrite = overwrite
+    try naming { try Certificate.checkWritable(folder, overwrite: overwrite, describedAs: "--save-embeddings") }
+  }
+
+  /// Writes the certificate of `embeddings`, fitted to `qrels`.
+  func write(_ embeddings: Embeddings, of qrels: LabeledQrels, fit: FitResult?) throws {
+    try naming {
+      try Certificate.write(
+        embeddings, of: qrels, fit: fit, to: folder, overwrite: overwrite, describedAs: "--save-embeddings")
+    }
+  }
+
+  /// Runs `body`, saying which options apply when a certificate file is in the way.
+  private func naming(_ body: () throws -> Void) throws {
+    do {
+      try body()
+    } catch let existing as Certificate.ExistingFile {
+      throw LimitFitError("--save-embeddings \(folder): \(existing.name) exists; pass --overwrite to replace it")
+    }
+  }
+}

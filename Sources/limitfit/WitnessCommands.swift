@@ -37,8 +37,8 @@ struct WitnessCommand: ParsableCommand {
       throw LimitFitError("--docs (\(docs)) must be between 3 and \(CyclicWitness.maximumCheckedDocuments): the check costs O(n³)")
     }
     let witness = try CyclicWitness(documents: docs, dimension: dim, precision: precision)
-    if let saveEmbeddings {
-      try Certificate.checkWritable(saveEmbeddings, overwrite: overwrite)
+    let certificate = try saveEmbeddings.map { try CertificateOutput(folder: $0, overwrite: overwrite) }
+    if certificate != nil {
       _ = try ProblemSize.allSubsets(documents: docs, k: 2, dimension: dim)
       let available = SystemMemory.usableBytes()
       guard witness.embeddingsBytes <= available else {
@@ -54,11 +54,7 @@ struct WitnessCommand: ParsableCommand {
         + "of n = \(docs) documents in d = \(dim) (\(precision.rawValue) vectors, scores in double precision); "
         + "minimum margin \(verification.minimumMargin) at pair \(witness.pair(ofQuery: verification.worstQuery))"
         + String(format: "; %.1f s", seconds))
-    if let saveEmbeddings {
-      try Certificate.write(
-        try witness.embeddings(), of: .allSubsets(documents: docs, k: 2), fit: nil, to: saveEmbeddings,
-        overwrite: overwrite)
-    }
+    try certificate?.write(try witness.embeddings(), of: .allSubsets(documents: docs, k: 2), fit: nil)
   }
 }
 

@@ -75,17 +75,6 @@ import Testing
       stopReason: solved ? .solved : .plateau, wallSeconds: 0, iterationsPerSecond: 0,
       backend: "test", device: "test")
   }
-
-  @Test func dimensionListsAreRangesNotLists() throws {
-    let huge = try DimensionList(parsing: "2...999999999999")
-    #expect(huge.ranges == [2...999_999_999_999])
-    #expect(Array(huge.prefix(3)) == [2, 3, 4])
-    #expect(Array(try Shard(parsing: "1/4").select(huge).prefix(2)) == [3, 7])
-    let merged = try DimensionList(parsing: "8,2...4,5,3,20...30,25")
-    #expect(merged.ranges == [2...5, 8...8, 20...30])
-    #expect(merged.minimum == 2 && merged.maximum == 30)
-    #expect(throws: LimitFitError.self) { try DimensionList(parsing: "2...9223372036854775808") }
-  }
 }
 
 /// Hyperparameters are checked in float32, the precision fits run in; a fit whose loss stops

@@ -229,7 +229,7 @@ let limitSmall = URL(fileURLWithPath: #filePath)
     let verification = try Certificate.verify(folder, against: qrels).verification
     #expect(verification.solved)
     #expect(verification.solvedQueries == 6 && verification.minimumMargin > 0)
-    #expect(throws: LimitFitError("--save-embeddings \(folder): queries.npy exists; pass --overwrite to replace it")) {
+    #expect(throws: Certificate.ExistingFile.self) {
       try Certificate.checkWritable(folder, overwrite: false)
     }
   }

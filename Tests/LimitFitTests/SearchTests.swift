@@ -320,33 +320,6 @@ final class ElementCounter: NSObject, XMLParserDelegate {
   func parser(_ parser: XMLParser, foundCharacters string: String) { texts.append(string) }
 }
 
-@Suite struct ShardTests {
-  @Test(arguments: 1...6)
-  func shardsCoverEveryDimensionExactlyOnce(count: Int) throws {
-    let dimensions = Array(try DimensionList(parsing: "2...12,16,32"))
-    var covered: [Int] = []
-    for index in 0..<count { covered += try Shard(parsing: "\(index)/\(count)").select(dimensions) }
-    #expect(covered.sorted() == dimensions)
-  }
-
-  @Test func parsesDimensions() throws {
-    #expect(Array(try DimensionList(parsing: "2...5")) == [2, 3, 4, 5])
-    #expect(Array(try DimensionList(parsing: "8,2,4,4")) == [2, 4, 8])
-    #expect(Array(try DimensionList(parsing: "2...4,10")) == [2, 3, 4, 10])
-    for bad in ["", "0...3", "5...2", "a", "2..4", "2...", "1,,2"] {
-      #expect(throws: LimitFitError.self, "\(bad)") { try DimensionList(parsing: bad) }
-    }
-  }
-
-  @Test func refusesBadShards() {
-    for bad in ["4/4", "-1/2", "1", "a/b", "0/0", "1/2/3"] {
-      #expect(throws: LimitFitError("--shard \(bad): expected I/N with 0 ≤ I < N, like 0/4")) {
-        try Shard(parsing: bad)
-      }
-    }
-  }
-}
-
 @Suite struct GallopTests {
   /// The boundary of "n ≤ edge" from `known` through `probes`, and the points asked, in order.
   func boundary(edge: Int, from known: Int, through probes: [Int]) -> (result: (Int, Int?), asked: [Int]) {

@@ -101,7 +101,7 @@ func temporaryFolder() throws -> URL {
   }
 
   @Test(arguments: [
-    (["curve", "--dims", "0...3"], "dimensions \"0...3\": expected a range like 2...12"),
+    (["curve", "--dims", "0...3"], "--dims 0...3: expected a range like 2...12"),
     (["curve", "--dims", "2...4", "--shard", "2/2"], "--shard 2/2: expected I/N with 0 ≤ I < N"),
     (["critical-n", "--dim", "3", "--seeds", "0"], "--seeds (0) must be between 1 and 10000"),
     (["critical-n", "--dim", "3", "--start", "2"], "the start (2) must be more than k (2)"),

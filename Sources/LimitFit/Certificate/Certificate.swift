@@ -19,15 +19,24 @@ public struct Certificate: Codable, Sendable {
 
   static let files = (queries: "queries.npy", documents: "documents.npy", metadata: "certificate.json")
 
+  /// Certificate files that exist where a certificate was to be written without replacing any.
+  public struct ExistingFile: Error, CustomStringConvertible, Sendable {
+    public var folder: String
+    /// The file's name: queries.npy, documents.npy or certificate.json.
+    public var name: String
+    public var description: String { "certificate folder \(folder): \(name) exists" }
+  }
+
   /// Writes the certificate of `embeddings`, fitted to `qrels`, into `folder`.
   ///
-  /// - Throws: `LimitFitError` when the folder already holds certificate files and
-  ///   `overwrite` is false, or when a file cannot be written.
+  /// - Parameter name: how messages name the folder (a command line passes its option).
+  /// - Throws: `ExistingFile` when the folder already holds certificate files and `overwrite`
+  ///   is false; `LimitFitError` when a file cannot be written.
   public static func write(
     _ embeddings: Embeddings, of qrels: LabeledQrels, fit: FitResult?, to folder: String,
-    overwrite: Bool
+    overwrite: Bool, describedAs name: String = "certificate folder"
   ) throws {
-    try checkWritable(folder, overwrite: overwrite)
+    try checkWritable(folder, overwrite: overwrite, describedAs: name)
     let certificate = Certificate(
       queryIDs: qrels.queryIDs, documentIDs: qrels.documentIDs, dimension: embeddings.dimension,
       source: qrels.source, digest: qrels.digest, fit: fit)
@@ -41,7 +50,7 @@ public struct Certificate: Codable, Sendable {
     do {
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     } catch {
-      throw LimitFitError("--save-embeddings \(folder): cannot create the folder: \(error.localizedDescription)")
+      throw LimitFitError("\(name) \(folder): cannot create the folder: \(error.localizedDescription)")
     }
     try FileOutput.write(contents.map { name, data in
       (URL(fileURLWithPath: folder).appendingPathComponent(name).path, data)
@@ -49,14 +58,19 @@ public struct Certificate: Codable, Sendable {
   }
 
   /// Throws unless `folder` can take a certificate without replacing one (or `overwrite`).
-  public static func checkWritable(_ folder: String, overwrite: Bool) throws {
-    guard !folder.isEmpty else { throw LimitFitError("--save-embeddings: an empty path") }
-    try FileOutput.checkFolder(folder, describedAs: "--save-embeddings")
-    for name in [files.queries, files.documents, files.metadata] {
-      let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
-      try FileOutput.checkWritable(path, describedAs: "--save-embeddings")
+  ///
+  /// - Parameter name: how messages name the folder (a command line passes its option).
+  /// - Throws: `ExistingFile`, or `LimitFitError` for a path that cannot be a folder.
+  public static func checkWritable(
+    _ folder: String, overwrite: Bool, describedAs name: String = "certificate folder"
+  ) throws {
+    guard !folder.isEmpty else { throw LimitFitError("\(name): an empty path") }
+    try FileOutput.checkFolder(folder, describedAs: name)
+    for file in [files.queries, files.documents, files.metadata] {
+      let path = URL(fileURLWithPath: folder).appendingPathComponent(file).path
+      try FileOutput.checkWritable(path, describedAs: name)
       if !overwrite && FileManager.default.fileExists(atPath: path) {
-        throw LimitFitError("--save-embeddings \(folder): \(name) exists; pass --overwrite to replace it")
+        throw ExistingFile(folder: folder, name: file)
       }
     }
   }

@@ -214,7 +214,7 @@ final class OpenCLSession: FitSession {
     if loss == .hinge && qrels.maximumRelevantCount > OpenCLRuntime.maximumHingeRelevant {
       throw OpenCLError.capacity(
         "the OpenCL hinge loss takes at most \(OpenCLRuntime.maximumHingeRelevant) relevant documents per "
-          + "query; a query here has \(qrels.maximumRelevantCount) (use --backend cpu)")
+          + "query; a query here has \(qrels.maximumRelevantCount) (the cpu backend takes any number)")
     }
     precondition(blockRows > 0 || loss == .infonce, "the fused step computes InfoNCE only")
     blocks = blockRows == 0 ? [] : stride(from: 0, to: m, by: blockRows).map { $0..<min($0 + blockRows, m) }

@@ -1,13 +1,14 @@
 import Foundation
+import LimitFit
 
-/// One part of a sweep spread over N machines: every N-th item from the I-th (0-based), so
+/// One part of a sweep spread over N machines (`--shard I/N`): every N-th item from the I-th (0-based), so
 /// that the shards 0/N … (N−1)/N together cover every item exactly once.
-public struct Shard: Equatable, Sendable {
-  public let index: Int
-  public let count: Int
+struct Shard: Equatable, Sendable {
+  let index: Int
+  let count: Int
 
   /// The whole sweep: shard 0 of 1.
-  public static let whole = Shard(index: 0, count: 1)
+  static let whole = Shard(index: 0, count: 1)
 
   private init(index: Int, count: Int) {
     self.index = index
@@ -15,7 +16,7 @@ public struct Shard: Equatable, Sendable {
   }
 
   /// Parses "I/N" with 0 ≤ I < N.
-  public init(parsing text: String) throws {
+  init(parsing text: String) throws {
     let parts = text.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
     guard parts.count == 2, let index = parts[0], let count = parts[1], count >= 1,
       (0..<count).contains(index)
@@ -26,12 +27,12 @@ public struct Shard: Equatable, Sendable {
   }
 
   /// This shard's items, lazily: every `count`-th from the `index`-th.
-  public func select<Items: Sequence>(_ items: Items) -> [Items.Element] where Items: Collection {
+  func select<Items: Sequence>(_ items: Items) -> [Items.Element] where Items: Collection {
     Array(items.enumerated().lazy.filter { $0.offset % count == index }.map(\.element))
   }
 
   /// This shard's dimensions, without listing the others.
-  public func select(_ dimensions: DimensionList) -> LazyMapSequence<
+  func select(_ dimensions: DimensionList) -> LazyMapSequence<
     LazyFilterSequence<EnumeratedSequence<DimensionList>>, Int
   > {
     dimensions.enumerated().lazy.filter { $0.offset % count == index }.map(\.element)
@@ -40,17 +41,17 @@ public struct Shard: Equatable, Sendable {
 
 /// Dimensions written as a range ("2...12"), a list ("2,4,8") or both ("2...8,12,16"):
 /// ascending and distinct, held as ranges, so that "2...999999999999" costs no memory.
-public struct DimensionList: Sequence, Equatable, Sendable {
+struct DimensionList: Sequence, Equatable, Sendable {
   /// Disjoint ranges, ascending, none adjacent to the next.
-  public let ranges: [ClosedRange<Int>]
+  let ranges: [ClosedRange<Int>]
 
   /// Parses `text`.
   ///
   /// - Throws: `LimitFitError` unless every part is a number ≥ 1 or a range `low...high`
   ///   with 1 ≤ low ≤ high.
-  public init(parsing text: String) throws {
+  init(parsing text: String) throws {
     let problem = LimitFitError(
-      "dimensions \"\(text)\": expected a range like 2...12, a list like 2,4,8, or both, of dimensions ≥ 1")
+      "--dims \(text): expected a range like 2...12, a list like 2,4,8, or both, of dimensions ≥ 1")
     var parts: [ClosedRange<Int>] = []
     for part in text.split(separator: ",", omittingEmptySubsequences: false) {
       let bounds = part.split(separator: "...", omittingEmptySubsequences: false)
@@ -72,11 +73,11 @@ public struct DimensionList: Sequence, Equatable, Sendable {
   }
 
   /// The largest dimension.
-  public var maximum: Int { ranges[ranges.count - 1].upperBound }
+  var maximum: Int { ranges[ranges.count - 1].upperBound }
   /// The smallest dimension.
-  public var minimum: Int { ranges[0].lowerBound }
+  var minimum: Int { ranges[0].lowerBound }
 
-  public func makeIterator() -> FlattenSequence<[ClosedRange<Int>]>.Iterator {
+  func makeIterator() -> FlattenSequence<[ClosedRange<Int>]>.Iterator {
     ranges.joined().makeIterator()
   }
 }
