@@ -48,14 +48,15 @@ let package = Package(
       ]
     ),
 
-    // Tests: the library's mathematics, and the tool end to end.
+    // Tests: the library's mathematics, and the tool end to end; what both share.
+    .target(name: "TestSupport", dependencies: ["LimitFit"], path: "Tests/TestSupport"),
     .testTarget(
       name: "LimitFitTests",
-      dependencies: ["LimitFit"]
+      dependencies: ["LimitFit", "TestSupport"]
     ),
     .testTarget(
       name: "limitfitEndToEndTests",
-      dependencies: ["limitfit", "LimitFit"]
+      dependencies: ["limitfit", "LimitFit", "TestSupport"]
     ),
   ]
 )

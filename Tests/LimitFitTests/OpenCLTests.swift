@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import LimitFit
 
@@ -59,7 +60,7 @@ struct OpenCLTests {
     for _ in 0..<1000 { try fit() }
     let growth = try residentBytes() - resident
     #expect(
-      growth < 64 << 20 || ProcessInfo.processInfo.environment["LIMITFIT_SANITIZER"] != nil,
+      growth < 64 << 20 || sanitizer != nil,
       "resident memory grew by \(formatBytes(Double(growth)))")
   }
 

@@ -1,20 +1,7 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import LimitFit
-
-/// Writes `text` into a new file named `name` and returns its path.
-func writeFile(_ name: String, _ text: String) throws -> String {
-  let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
-  try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-  let path = folder.appendingPathComponent(name).path
-  try text.write(toFile: path, atomically: true, encoding: .utf8)
-  return path
-}
-
-/// The shared data folder beside the repository.
-let limitSmall = URL(fileURLWithPath: #filePath)
-  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent().appendingPathComponent("shared/data/limit-small").path
 
 @Suite struct QrelsFileTests {
   @Test func limitSmallIsAThousandQueriesOverFortySixDocuments() throws {

@@ -2,20 +2,9 @@
 import FoundationXML
 #endif
 import Foundation
+import TestSupport
 import Testing
 @testable import LimitFit
-
-/// A fit result that says only whether n was solved, for the fake fitters.
-func fakeResult(documents: Int, seed: UInt64, solved: Bool, dimension: Int = 6) -> FitResult {
-  var settings = Hyperparameters()
-  settings.seed = seed
-  return FitResult(
-    documents: documents, dimension: dimension, k: 2, queries: documents * (documents - 1) / 2,
-    relevantPairs: documents * (documents - 1), hyperparameters: settings, iterations: 10,
-    firstSolvedIteration: solved ? 10 : nil, finalLoss: 1, bestLoss: 1, accuracy: solved ? 1 : 0.9,
-    solvedQueries: 0, solved: solved, stopReason: solved ? .solved : .plateau, wallSeconds: 0.01,
-    iterationsPerSecond: 1000, backend: "fake", device: "fake")
-}
 
 @Suite struct CriticalNSearchTests {
   /// Runs a search whose fits solve exactly the (n, seed) pairs `solves` accepts; checks that

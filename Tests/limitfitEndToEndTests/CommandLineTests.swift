@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `limitfit` with `arguments`, and `environment` added to this process's;

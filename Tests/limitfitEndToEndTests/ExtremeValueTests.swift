@@ -1,10 +1,7 @@
 import Foundation
 import LimitFit
+import TestSupport
 import Testing
-
-/// The sanitizer the tests run under (tools/sanitize.sh sets it), if any: its shadow memory
-/// needs address space no limit allows, and its quarantine inflates memory measurements.
-let sanitizer = ProcessInfo.processInfo.environment["LIMITFIT_SANITIZER"]
 
 /// Runs the built `limitfit` under a 60-second limit and an 8 GiB address-space limit (none
 /// under a sanitizer), so that a hang or a runaway allocation ends the run instead of the

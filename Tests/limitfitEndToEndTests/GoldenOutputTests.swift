@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The outputs of a fixed set of commands, compared with the ones recorded in Tests/Golden:

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Whether an OpenCL platform exists here, asked of the built tool; in CI it must.

@@ -1,4 +1,5 @@
 import LimitFit
+import TestSupport
 import Testing
 @testable import limitfit
 

@@ -1,10 +1,6 @@
 import Foundation
+import TestSupport
 import Testing
-
-/// The shared data folder beside the repository.
-let limitSmall = URL(fileURLWithPath: #filePath)
-  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent().appendingPathComponent("shared/data/limit-small").path
 
 @Suite struct QrelsCommandTests {
   @Test func statsOfLimitSmall() throws {

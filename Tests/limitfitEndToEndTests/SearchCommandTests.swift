@@ -1,12 +1,6 @@
 import Foundation
+import TestSupport
 import Testing
-
-/// A new empty folder for one test.
-func temporaryFolder() throws -> URL {
-  let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
-  try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-  return folder
-}
 
 @Suite struct SearchCommandTests {
   @Test func criticalNInThreeDimensionsIsFour() throws {

@@ -51,6 +51,34 @@ public struct FitResult: Codable, Equatable, Sendable {
   /// The version of limitfit that ran the fit.
   public var toolVersion: String = limitfitVersion
 
+  /// A record with every field given (the tool's version is this build's).
+  public init(
+    documents: Int, dimension: Int, k: Int?, qrelsDigest: String? = nil, queries: Int, relevantPairs: Int,
+    hyperparameters: Hyperparameters, iterations: Int, firstSolvedIteration: Int?, finalLoss: Double,
+    bestLoss: Double, accuracy: Double, solvedQueries: Int, solved: Bool, stopReason: StopReason,
+    wallSeconds: Double, iterationsPerSecond: Double, backend: String, device: String
+  ) {
+    self.documents = documents
+    self.dimension = dimension
+    self.k = k
+    self.qrelsDigest = qrelsDigest
+    self.queries = queries
+    self.relevantPairs = relevantPairs
+    self.hyperparameters = hyperparameters
+    self.iterations = iterations
+    self.firstSolvedIteration = firstSolvedIteration
+    self.finalLoss = finalLoss
+    self.bestLoss = bestLoss
+    self.accuracy = accuracy
+    self.solvedQueries = solvedQueries
+    self.solved = solved
+    self.stopReason = stopReason
+    self.wallSeconds = wallSeconds
+    self.iterationsPerSecond = iterationsPerSecond
+    self.backend = backend
+    self.device = device
+  }
+
   /// The parameters that decide this fit's outcome.
   public var key: FitKey {
     FitKey(
