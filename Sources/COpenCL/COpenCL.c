@@ -31,6 +31,8 @@ int copencl_load(const char *path, COpenCLFunctions *functions, char *reason, si
   LOAD(ReleaseProgram);
   LOAD(CreateKernel);
   LOAD(ReleaseKernel);
+  LOAD(GetKernelInfo);
+  LOAD(GetKernelArgInfo);
   LOAD(SetKernelArg);
   LOAD(CreateBuffer);
   LOAD(ReleaseMemObject);

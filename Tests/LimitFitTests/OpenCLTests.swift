@@ -258,3 +258,26 @@ func residentBytes() throws -> Int {
     #expect(try BackendSelection.makeBackend(.cpu, deviceIndex: 3) { _ in }.name == "cpu")
   }
 }
+
+@Suite(.enabled(if: TestDevice.shouldRun, TestDevice.skipReason))
+struct KernelSignatureTests {
+  @Test func theProgramAgreesWithTheDeclarations() throws {
+    let runtime = try TestDevice.backend.get().runtime
+    #expect(try runtime.signatureMismatches() == [])
+    #expect(runtime.builtKernels.count >= OpenCLRuntime.Kernel.allCases.count - 1)
+  }
+
+  @Test func aLaunchWithTheWrongArgumentsIsRefused() throws {
+    let kernel = OpenCLRuntime.Kernel.reduceRows
+    #expect(throws: OpenCLError.self) { try kernel.check([.int(1)]) }
+    #expect(throws: OpenCLError.self) { try kernel.check([.float(1)] + Array(repeating: .int(0), count: 5)) }
+    let wrongElement: [OpenCLRuntime.Argument] = [.int(4)] + Array(repeating: .buffer(OpaquePointer(bitPattern: 8)!, element: "double"), count: 5)
+    #expect(throws: OpenCLError.self) { try kernel.check(wrongElement) }
+    let right: [OpenCLRuntime.Argument] = [
+      .int(4), .buffer(OpaquePointer(bitPattern: 8)!, element: "float"), .buffer(OpaquePointer(bitPattern: 8)!, element: "int"),
+      .buffer(OpaquePointer(bitPattern: 8)!, element: "int"), .buffer(OpaquePointer(bitPattern: 8)!, element: "float"),
+      .buffer(OpaquePointer(bitPattern: 8)!, element: "uint"),
+    ]
+    try kernel.check(right)
+  }
+}

@@ -28,6 +28,8 @@ typedef struct {
   __typeof__(&clReleaseProgram) ReleaseProgram;
   __typeof__(&clCreateKernel) CreateKernel;
   __typeof__(&clReleaseKernel) ReleaseKernel;
+  __typeof__(&clGetKernelInfo) GetKernelInfo;
+  __typeof__(&clGetKernelArgInfo) GetKernelArgInfo;
   __typeof__(&clSetKernelArg) SetKernelArg;
   __typeof__(&clCreateBuffer) CreateBuffer;
   __typeof__(&clReleaseMemObject) ReleaseMemObject;

@@ -95,6 +95,10 @@ public struct KernelValidation {
       checks.append(check)
       report(check)
     }
+    let mismatches = try backend.runtime.signatureMismatches()
+    record(ValidationCheck(
+      "kernel signatures: " + (mismatches.first ?? "every argument as declared (clGetKernelArgInfo)"),
+      observed: [mismatches.count], expected: [0]))
     for problem in try Self.problems() {
       try checkKernels(on: problem, record)
       try checkFit(on: problem, record)

@@ -285,8 +285,8 @@ final class OpenCLSession: FitSession {
     try launch(
       .scores, global: [documentCount, block.count], local: [tile, tile],
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
-       .float(inverseTemperature), .buffer(queries.memory), .buffer(documents.memory),
-       .buffer(scores.memory)])
+       .float(inverseTemperature), .buffer(queries), .buffer(documents),
+       .buffer(scores)])
   }
 
   /// The block's row results, and ∂L/∂S in place of its scores.
@@ -300,9 +300,9 @@ final class OpenCLSession: FitSession {
     try launch(
       .rowLosses, global: [block.count * group], local: [group],
       [.int(documentCount), .int(block.lowerBound), .int(kind), .float(1 / Float(lossTerms)),
-       .float(biasState[0]), .float(margin), .buffer(offsets.memory),
-       .buffer(relevantDocuments.memory), .buffer(scores.memory), .buffer(rowLoss.memory),
-       .buffer(rowSolved.memory), .buffer(rowFound.memory), .buffer(rowBiasGradient.memory)])
+       .float(biasState[0]), .float(margin), .buffer(offsets),
+       .buffer(relevantDocuments), .buffer(scores), .buffer(rowLoss),
+       .buffer(rowSolved), .buffer(rowFound), .buffer(rowBiasGradient)])
   }
 
   /// ∇Q for the block's queries, and the block's share of ∇D (added to the earlier blocks').
@@ -311,33 +311,33 @@ final class OpenCLSession: FitSession {
     try launch(
       .queryGradient, global: [dimension, block.count], local: [tile, tile],
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
-       .float(inverseTemperature), .buffer(scores.memory), .buffer(documents.memory),
-       .buffer(queryGradient.memory)])
+       .float(inverseTemperature), .buffer(scores), .buffer(documents),
+       .buffer(queryGradient)])
     try launch(
       .documentGradient, global: [dimension, documentCount], local: [tile, tile],
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
-       .float(inverseTemperature), .int(block.lowerBound == 0 ? 0 : 1), .buffer(scores.memory),
-       .buffer(queries.memory), .buffer(documentGradient.memory)])
+       .float(inverseTemperature), .int(block.lowerBound == 0 ? 0 : 1), .buffer(scores),
+       .buffer(queries), .buffer(documentGradient)])
   }
 
   /// The fused step: row results and ∇Q, then ∇D, with no score matrix.
   func computeFused() throws {
     let group = runtime.rowGroup
     let inverseTerms = 1 / Float(lossTerms)
-    let rowsOfD = OpenCLRuntime.Argument.local(bytes: 4 * dimension)
+    let rowsOfD = OpenCLRuntime.Argument.localFloats(dimension)
     try launch(
       .fusedQueryRows, global: [queryCount * group], local: [group],
       [.int(documentCount), .int(dimension), .float(inverseTemperature), .float(inverseTerms),
-       .buffer(offsets.memory), .buffer(relevantDocuments.memory), .buffer(queries.memory),
-       .buffer(documents.memory), .buffer(queryGradient.memory), .buffer(rowLogSumExp.memory),
-       .buffer(rowLoss.memory), .buffer(rowSolved.memory), .buffer(rowFound.memory), rowsOfD,
+       .buffer(offsets), .buffer(relevantDocuments), .buffer(queries),
+       .buffer(documents), .buffer(queryGradient), .buffer(rowLogSumExp),
+       .buffer(rowLoss), .buffer(rowSolved), .buffer(rowFound), rowsOfD,
        rowsOfD])
     try launch(
       .fusedDocumentRows, global: [documentCount * group], local: [group],
       [.int(queryCount), .int(dimension), .float(inverseTemperature), .float(inverseTerms),
-       .buffer(offsets.memory), .buffer(relevantDocuments.memory), .buffer(queries.memory),
-       .buffer(documents.memory), .buffer(rowLogSumExp.memory),
-       .buffer(documentGradient.memory), rowsOfD, rowsOfD])
+       .buffer(offsets), .buffer(relevantDocuments), .buffer(queries),
+       .buffer(documents), .buffer(rowLogSumExp),
+       .buffer(documentGradient), rowsOfD, rowsOfD])
   }
 
   /// The step's loss, solved count and found count (and the bias gradient) into `totals`.
@@ -345,8 +345,8 @@ final class OpenCLSession: FitSession {
     let group = runtime.rowGroup
     try launch(
       .reduceRows, global: [group], local: [group],
-      [.int(queryCount), .buffer(rowLoss.memory), .buffer(rowSolved.memory),
-       .buffer(rowFound.memory), .buffer(rowBiasGradient.memory), .buffer(totals.memory)])
+      [.int(queryCount), .buffer(rowLoss), .buffer(rowSolved),
+       .buffer(rowFound), .buffer(rowBiasGradient), .buffer(totals)])
   }
 
   /// The step's loss, solved count and found count (and the bias gradient), read from the device.
@@ -389,8 +389,8 @@ final class OpenCLSession: FitSession {
       try launch(
         .adamRows, global: [rows], local: [runtime.rowGroup],
         [.int(rows), .int(dimension), .float(learningRate), .float(firstCorrection),
-         .float(secondCorrection), .buffer(parameters.memory), .buffer(gradient.memory),
-         .buffer(moments.first.memory), .buffer(moments.second.memory), .buffer(control.memory)])
+         .float(secondCorrection), .buffer(parameters), .buffer(gradient),
+         .buffer(moments.first), .buffer(moments.second), .buffer(control)])
     }
     return (firstCorrection, secondCorrection)
   }
@@ -430,8 +430,8 @@ extension OpenCLSession: MultiStepSession {
         // Patience and the iteration limit past 2³¹ − 1 steps are never reached: clamped to int.
         [.int(queryCount), .int(lossTerms), .int(min(rules.patience, Int(Int32.max))), .double(rules.minDelta),
          .int(rules.stopWhenSolved ? 1 : 0), .int(min(rules.maxIterations, Int(Int32.max))), .int(slot),
-         .buffer(totals.memory), .buffer(control.memory), .buffer(bestLoss.memory),
-         .buffer(history.memory)])
+         .buffer(totals), .buffer(control), .buffer(bestLoss),
+         .buffer(history)])
       _ = try enqueueAdam(iteration: stepsRun + slot + 1)
     }
     let state = try control.read()

@@ -10,6 +10,8 @@ public enum OpenCLError: Error, CustomStringConvertible, Equatable, Sendable {
   case call(String, Int32)
   /// The kernels did not compile; the build log's first lines.
   case build(device: String, log: String)
+  /// A kernel launch or the built program disagrees with the kernel's declared parameters.
+  case signature(String)
   /// `--device` named a device that does not exist.
   case noDevice(index: Int, count: Int)
   /// The problem does not fit the device.
@@ -34,6 +36,8 @@ public enum OpenCLError: Error, CustomStringConvertible, Equatable, Sendable {
         : "OpenCL device \(index) does not exist: the devices are 0 to \(count - 1) (see limitfit devices)"
     case .capacity(let message):
       return message
+    case .signature(let message):
+      return "kernel signature: \(message)"
     }
   }
 

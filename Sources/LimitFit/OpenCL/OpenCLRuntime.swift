@@ -19,6 +19,8 @@ final class OpenCLRuntime: @unchecked Sendable {
   private let context: cl_context
   private let program: cl_program
   private var kernels: [Kernel: cl_kernel] = [:]
+  /// The kernels built for this device (`recordStep` only with double precision).
+  var builtKernels: [Kernel: cl_kernel] { kernels }
   private let launchLock = NSLock()
   /// The bytes of the device buffers alive now, guard regions included.
   var allocatedBytes: Int { allocationLock.withLock { allocated } }
@@ -80,7 +82,8 @@ final class OpenCLRuntime: @unchecked Sendable {
     }
     self.program = program
     // From here on, deinit releases what exists.
-    let options = "-cl-std=CL1.2 -D TILE=\(tile) -D ROW_GROUP=\(rowGroup) -D MAX_RELEVANT=\(Self.maximumHingeRelevant)"
+    // -cl-kernel-arg-info: the kernels' parameter names and types, checked against `parameters`.
+    let options = "-cl-std=CL1.2 -cl-kernel-arg-info -D TILE=\(tile) -D ROW_GROUP=\(rowGroup) -D MAX_RELEVANT=\(Self.maximumHingeRelevant)"
     status = api.BuildProgram.loaded(program, 1, &id, options, nil, nil)
     if status == CL_BUILD_PROGRAM_FAILURE {
       throw OpenCLError.build(device: device.summary, log: buildLog())
@@ -133,14 +136,33 @@ final class OpenCLRuntime: @unchecked Sendable {
     return (errors.isEmpty ? lines : errors).prefix(5).joined(separator: " | ")
   }
 
-  /// An argument of a kernel launch.
-  enum Argument {
+  /// An argument of a kernel launch; checked against the kernel's `parameters`.
+  enum Argument: CustomStringConvertible {
     case int(Int)
     case float(Float)
     case double(Double)
-    case buffer(cl_mem)
-    /// A `__local` array of this many bytes.
-    case local(bytes: Int)
+    /// A device buffer, and the OpenCL C name of its elements.
+    case buffer(cl_mem, element: String)
+    /// A `__local` array of this many bytes of the named elements.
+    case local(bytes: Int, element: String)
+
+    /// A device buffer argument.
+    static func buffer<Element>(_ buffer: DeviceBuffer<Element>) -> Argument {
+      .buffer(buffer.memory, element: Element.kernelTypeName)
+    }
+
+    /// A `__local` array of `count` floats.
+    static func localFloats(_ count: Int) -> Argument { .local(bytes: 4 * count, element: "float") }
+
+    var description: String {
+      switch self {
+      case .int: "an int"
+      case .float: "a float"
+      case .double: "a double"
+      case .buffer(_, let element): "a buffer of \(element)"
+      case .local(_, let element): "a __local array of \(element)"
+      }
+    }
   }
 
   /// A new in-order command queue on the device.
@@ -158,6 +180,7 @@ final class OpenCLRuntime: @unchecked Sendable {
     _ kernel: Kernel, on queue: CommandQueue, global: [Int], local: [Int], _ arguments: [Argument]
   ) throws {
     guard let handle = kernels[kernel] else { preconditionFailure("kernel \(kernel) not built") }
+    try kernel.check(arguments)
     launchLock.lock()
     defer { launchLock.unlock() }
     for (index, argument) in arguments.enumerated() {
@@ -174,10 +197,10 @@ final class OpenCLRuntime: @unchecked Sendable {
       case .double(let value):
         var value = value
         status = api.SetKernelArg.loaded(handle, cl_uint(index), MemoryLayout<Double>.size, &value)
-      case .buffer(let memory):
+      case .buffer(let memory, _):
         var memory: cl_mem? = memory
         status = api.SetKernelArg.loaded(handle, cl_uint(index), MemoryLayout<cl_mem>.size, &memory)
-      case .local(let bytes):
+      case .local(let bytes, _):
         status = api.SetKernelArg.loaded(handle, cl_uint(index), bytes, nil)
       }
       try check(status, "clSetKernelArg(\(kernel.rawValue), \(index))")
@@ -191,7 +214,7 @@ final class OpenCLRuntime: @unchecked Sendable {
 
   /// Allocates a device buffer of `count` elements followed by a guard region; its copies go
   /// through `queue`.
-  func makeBuffer<Element: BitwiseCopyable>(_: Element.Type, count: Int, on queue: CommandQueue) throws
+  func makeBuffer<Element: KernelElement>(_: Element.Type, count: Int, on queue: CommandQueue) throws
     -> DeviceBuffer<Element>
   {
     var status: cl_int = CL_SUCCESS
@@ -223,7 +246,7 @@ final class CommandQueue {
 /// A buffer on the device, released with the Swift object. Past its `count` elements lies a
 /// guard region filled with a canary byte, which `guardIsIntact()` checks, to catch kernels
 /// that write out of bounds.
-final class DeviceBuffer<Element: BitwiseCopyable> {
+final class DeviceBuffer<Element: KernelElement> {
   static var guardCount: Int { 64 }
   private static var canary: UInt8 { 0xA5 }
 
