@@ -15,10 +15,12 @@
 #define ROW_GROUP 64
 #endif
 
-// Adam's constants: optax.adam's defaults.
-#define ADAM_BETA1 0.9f
-#define ADAM_BETA2 0.999f
-#define ADAM_EPSILON 1e-8f
+// Adam's constants (ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON) and the loss codes (LOSS_INFONCE,
+// LOSS_SIGMOID, LOSS_HINGE) come from the host, generated from the Swift definitions
+// (OpenCLRuntime.buildOptions), so that the two sides cannot disagree.
+#if !defined(ADAM_BETA1) || !defined(ADAM_BETA2) || !defined(ADAM_EPSILON) || !defined(LOSS_INFONCE)
+#error "build with the host's options: Adam's constants and the loss codes are -D definitions"
+#endif
 
 // Tree reductions over the ROW_GROUP work-items of a work-group, in a fixed order, so that
 // results are deterministic. Every work-item gets the result.

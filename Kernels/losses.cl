@@ -11,9 +11,6 @@
 //   LOSS_HINGE    Σ_{r∈R_i, l∉R_i} max(0, margin − S_ir + S_il); each active pair adds
 //                 −1/T to G_ir and +1/T to G_il (at most MAX_RELEVANT relevant per query)
 
-#define LOSS_INFONCE 0
-#define LOSS_SIGMOID 1
-#define LOSS_HINGE 2
 #ifndef MAX_RELEVANT
 #define MAX_RELEVANT 64
 #endif

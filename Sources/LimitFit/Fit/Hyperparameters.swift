@@ -10,6 +10,15 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
   /// over those pairs; γ is `margin`.
   case hinge
 
+  /// The loss's code in the kernels (`loss_kind`), passed to them as LOSS_<NAME> definitions.
+  var kernelCode: Int {
+    switch self {
+    case .infonce: 0
+    case .sigmoid: 1
+    case .hinge: 2
+    }
+  }
+
   /// What the loss is averaged over: P (InfoNCE), m·n (sigmoid), or the (relevant,
   /// irrelevant) pairs Σ|R_i|(n − |R_i|) (hinge; at least 1).
   func terms(of qrels: Qrels) -> Int {

@@ -292,14 +292,9 @@ final class OpenCLSession: FitSession {
   /// The block's row results, and ∂L/∂S in place of its scores.
   func computeLoss(_ block: Range<Int>) throws {
     let group = runtime.rowGroup
-    let kind = switch loss {
-    case .infonce: 0
-    case .sigmoid: 1
-    case .hinge: 2
-    }
     try launch(
       .rowLosses, global: [block.count * group], local: [group],
-      [.int(documentCount), .int(block.lowerBound), .int(kind), .float(1 / Float(lossTerms)),
+      [.int(documentCount), .int(block.lowerBound), .int(loss.kernelCode), .float(1 / Float(lossTerms)),
        .float(biasState[0]), .float(margin), .buffer(offsets),
        .buffer(relevantDocuments), .buffer(scores), .buffer(rowLoss),
        .buffer(rowSolved), .buffer(rowFound), .buffer(rowBiasGradient)])

@@ -82,9 +82,7 @@ final class OpenCLRuntime: @unchecked Sendable {
     }
     self.program = program
     // From here on, deinit releases what exists.
-    // -cl-kernel-arg-info: the kernels' parameter names and types, checked against `parameters`.
-    let options = "-cl-std=CL1.2 -cl-kernel-arg-info -D TILE=\(tile) -D ROW_GROUP=\(rowGroup) -D MAX_RELEVANT=\(Self.maximumHingeRelevant)"
-    status = api.BuildProgram.loaded(program, 1, &id, options, nil, nil)
+    status = api.BuildProgram.loaded(program, 1, &id, Self.buildOptions(tile: tile, rowGroup: rowGroup), nil, nil)
     if status == CL_BUILD_PROGRAM_FAILURE {
       throw OpenCLError.build(device: device.summary, log: buildLog())
     }
@@ -95,6 +93,19 @@ final class OpenCLRuntime: @unchecked Sendable {
       }
       kernels[kernel] = created
     }
+  }
+
+  /// The program's build options: the work-group shapes, and the definitions the kernels share
+  /// with Swift — Adam's constants and the loss codes — generated from the Swift side;
+  /// -cl-kernel-arg-info keeps the parameters' names and types for `signatureMismatches()`.
+  static func buildOptions(tile: Int, rowGroup: Int) -> String {
+    let shared = [
+      "TILE": "\(tile)", "ROW_GROUP": "\(rowGroup)", "MAX_RELEVANT": "\(maximumHingeRelevant)",
+      "ADAM_BETA1": "\(Float(Adam.beta1))f", "ADAM_BETA2": "\(Float(Adam.beta2))f",
+      "ADAM_EPSILON": "\(Float(Adam.epsilon))f",
+    ].merging(Loss.allCases.map { ("LOSS_" + $0.rawValue.uppercased(), "\($0.kernelCode)") }) { $1 }
+    return (["-cl-std=CL1.2", "-cl-kernel-arg-info"] + shared.sorted { $0.key < $1.key }.map { "-D \($0.key)=\($0.value)" })
+      .joined(separator: " ")
   }
 
   /// A work-group size from the environment variable `name`, if set.
