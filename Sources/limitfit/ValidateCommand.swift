@@ -29,20 +29,28 @@ struct ValidateCommand: ParsableCommand {
       preconditionFailure("the opencl request made a \(backend.name) backend")
     }
     print("Validating \(openCL.device)")
-    print(row("check", "max abs err", "rel err", "tolerance", "result"))
+    print(row("check", "max abs err", "rel err", "tolerance", "worst at", "over tol", "result"))
     let checks = try KernelValidation(backend: openCL).run { check in
       print(row(
         check.name, scientific(check.maximumAbsoluteError), scientific(check.relativeError),
-        scientific(check.tolerance), check.passed ? "PASS" : "FAIL"))
+        scientific(check.tolerance), "\(check.worstIndex)", String(format: "%.1f%%", 100 * check.errorRate),
+        check.passed ? "PASS" : "FAIL"))
     }
     let failed = checks.filter { !$0.passed }.count
     print("\(checks.count - failed) passed, \(failed) failed")
     if failed > 0 { throw ExitCode.failure }
   }
 
-  private func row(_ name: String, _ absolute: String, _ relative: String, _ tolerance: String, _ result: String) -> String {
+  private func row(_ name: String, _ numbers: String..., result: String) -> String {
     name + String(repeating: " ", count: max(1, 64 - name.count))
-      + [absolute, relative, tolerance].map { $0.leftPadded(to: 12) }.joined() + "  " + result
+      + numbers.map { $0.leftPadded(to: 12) }.joined() + "  " + result
+  }
+
+  private func row(
+    _ name: String, _ absolute: String, _ relative: String, _ tolerance: String, _ worst: String,
+    _ rate: String, _ result: String
+  ) -> String {
+    row(name, absolute, relative, tolerance, worst, rate, result: result)
   }
 
   private func scientific(_ value: Double) -> String { String(format: "%.2e", value) }

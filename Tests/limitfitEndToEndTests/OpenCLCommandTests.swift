@@ -38,7 +38,8 @@ struct OpenCLCommandTests {
     let run = try limitfit(["validate", "--backend", "opencl"])
     #expect(run.status == 0, "\(run.standardOutput)")
     #expect(run.standardOutput.hasPrefix("Validating "))
-    #expect(run.standardOutput.contains("max abs err     rel err   tolerance  result"))
+    #expect(run.standardOutput.contains("max abs err     rel err   tolerance    worst at    over tol  result"))
+    #expect(run.standardOutput.contains("kernel signatures: every argument as declared"))
     #expect(run.standardOutput.hasSuffix(" passed, 0 failed\n"))
     #expect(!run.standardOutput.contains("FAIL"))
   }

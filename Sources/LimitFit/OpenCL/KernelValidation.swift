@@ -1,4 +1,4 @@
-/// One comparison of the OpenCL backend with the CPU reference.
+/// One comparison of the OpenCL backend with the CPU reference in double precision.
 public struct ValidationCheck: Sendable {
   /// What was compared, and on which problem.
   public var name: String
@@ -8,25 +8,35 @@ public struct ValidationCheck: Sendable {
   public var relativeError: Double
   /// The largest relative error that passes (0 for counts, which must match exactly).
   public var tolerance: Double
+  /// The position of the largest error among the compared values (0 when none).
+  public var worstIndex: Int
+  /// The share of the compared values whose error, relative to the scale, exceeds the
+  /// tolerance: one bad element, or a systematic error.
+  public var errorRate: Double
 
   /// Whether the check passed.
   public var passed: Bool { relativeError <= tolerance }
 
   /// Compares `observed` with `expected`, element by element.
-  init<Value: BinaryFloatingPoint>(_ name: String, observed: [Value], expected: [Value], tolerance: Double) {
+  init<Observed: BinaryFloatingPoint, Expected: BinaryFloatingPoint>(
+    _ name: String, observed: [Observed], expected: [Expected], tolerance: Double
+  ) {
     precondition(observed.count == expected.count, "\(name): \(observed.count) values against \(expected.count)")
     self.name = name
-    var worst = 0.0
-    var scale = 0.0
-    for (a, b) in zip(observed, expected) {
+    // NaN compares false: count it as an infinite error.
+    let differences = zip(observed, expected).map { a, b in
       let difference = abs(Double(a) - Double(b))
-      // NaN compares false: count it as an infinite error.
-      worst = difference.isNaN ? .infinity : max(worst, difference)
-      scale = max(scale, abs(Double(b)))
+      return difference.isNaN ? Double.infinity : difference
     }
+    let scale = expected.reduce(0.0) { max($0, abs(Double($1))) }
+    let worstIndex = differences.indices.max { differences[$0] < differences[$1] } ?? 0
+    let worst = differences.isEmpty ? 0 : differences[worstIndex]
     maximumAbsoluteError = worst
     relativeError = worst == 0 ? 0 : worst / max(scale, .leastNormalMagnitude)
     self.tolerance = tolerance
+    self.worstIndex = worstIndex
+    let allowed = tolerance * max(scale, .leastNormalMagnitude)
+    errorRate = differences.isEmpty ? 0 : Double(differences.filter { $0 > allowed }.count) / Double(differences.count)
   }
 
   /// Compares counts or flags, which must be equal.
@@ -35,7 +45,8 @@ public struct ValidationCheck: Sendable {
   }
 }
 
-/// Every kernel and whole short fits of the OpenCL backend against the CPU reference, on
+/// Every kernel and whole short fits of the OpenCL backend against the CPU reference computing in
+/// double precision from the same float32 values, on
 /// seeded random problems of awkward sizes (n, m, d not multiples of the work-group sizes;
 /// d = 1, 2, 3, 17, 64; several query blocks; relevant sets of mixed sizes).
 public struct KernelValidation {
@@ -127,8 +138,8 @@ public struct KernelValidation {
   /// A step's results on the device against the reference's: the row results, the reduction
   /// (and the sigmoid bias's gradient) and both gradients.
   private func checkStep(
-    rows: [(scores: [Float], scoreGradient: [Float], verdict: RowVerdict<Float>, loss: Float)],
-    expected: StepEvaluation, observed: StepEvaluation, reference: CPUFitEngine<Float>,
+    rows: [(scores: [Double], scoreGradient: [Double], verdict: RowVerdict<Double>, loss: Double)],
+    expected: StepEvaluation, observed: StepEvaluation, reference: CPUFitEngine<Double>,
     device: OpenCLSession, name: String, _ record: (ValidationCheck) -> Void
   ) throws {
     record(ValidationCheck("row loss, \(name)", observed: try device.rowLoss.read(), expected: rows.map(\.loss), tolerance: Tolerance.rowLoss))
@@ -152,7 +163,7 @@ public struct KernelValidation {
   }
 
   private func sessions(for problem: Problem, seed: UInt64 = 1) throws
-    -> (reference: CPUFitEngine<Float>, device: OpenCLSession)
+    -> (reference: CPUFitEngine<Double>, device: OpenCLSession)
   {
     var settings = Hyperparameters()
     settings.loss = problem.loss
@@ -160,10 +171,11 @@ public struct KernelValidation {
     let start = Embeddings.random(
       queries: problem.qrels.queryCount, documents: problem.qrels.documentCount,
       dimension: problem.dimension, seed: seed)
-    let reference = CPUFitEngine<Float>(
-      qrels: problem.qrels, dimension: problem.dimension, queries: start.queries,
-      documents: start.documents, learningRate: Float(settings.learningRate),
-      temperature: Float(settings.temperature), loss: settings.loss, margin: Float(settings.margin))
+    // The reference computes in double precision from the same float32 start.
+    let reference = CPUFitEngine<Double>(
+      qrels: problem.qrels, dimension: problem.dimension, queries: start.queries.map(Double.init),
+      documents: start.documents.map(Double.init), learningRate: settings.learningRate,
+      temperature: settings.temperature, loss: settings.loss, margin: settings.margin)
     let device = try OpenCLSession(
       runtime: backend.runtime, qrels: problem.qrels, start: start, hyperparameters: settings,
       blockRows: problem.blockRows)
@@ -177,8 +189,8 @@ public struct KernelValidation {
   private func checkKernels(on problem: Problem, _ record: (ValidationCheck) -> Void) throws {
     let (reference, device) = try sessions(for: problem)
     let n = problem.qrels.documentCount
-    var scores: (observed: [Float], expected: [Float]) = ([], [])
-    var scoreGradients: (observed: [Float], expected: [Float]) = ([], [])
+    var scores: (observed: [Float], expected: [Double]) = ([], [])
+    var scoreGradients: (observed: [Float], expected: [Double]) = ([], [])
     for block in device.blocks {
       try device.computeScores(block)
       scores.observed += try device.scores.read(prefix: block.count * n)
@@ -197,9 +209,9 @@ public struct KernelValidation {
       device: device, name: name, record)
 
     // Adam from identical gradients, so that the kernel alone is compared.
-    try device.queryGradient.write(reference.queryMatrixGradient())
-    try device.documentGradient.write(reference.documentGradientMatrix())
-    device.biasState[1] = reference.biasState[1]
+    try device.queryGradient.write(reference.queryMatrixGradient().map(Float.init))
+    try device.documentGradient.write(reference.documentGradientMatrix().map(Float.init))
+    device.biasState[1] = Float(reference.biasState[1])
     for iteration in 1...2 {
       reference.update(iteration: iteration)
       try device.update(iteration: iteration)
