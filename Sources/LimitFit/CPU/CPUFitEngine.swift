@@ -19,12 +19,9 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
   let documentCount: Int
   let dimension: Int
   let relevantPairCount: Int
-  private let inverseTemperature: T
-  private let learningRate: T
-  let loss: Loss
-  private let margin: T
-  /// What the loss is averaged over (`Loss.terms(of:)`).
-  private let lossTerms: Int
+  /// The loss and the step's scalars.
+  let plan: FitPlan<T>
+  var loss: Loss { plan.loss }
   /// The sigmoid loss's learned bias b, its gradient and Adam's two moments.
   let biasState: SharedBuffer<T>
 
@@ -84,11 +81,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     documentCount = n
     dimension = d
     relevantPairCount = qrels.relevantPairCount
-    inverseTemperature = 1 / temperature
-    self.learningRate = learningRate
-    self.loss = loss
-    self.margin = margin
-    lossTerms = loss.terms(of: qrels)
+    plan = FitPlan(qrels: qrels, loss: loss, learningRate: learningRate, temperature: temperature, margin: margin)
     biasState = SharedBuffer(repeating: 0, count: 4)
     offsets = SharedBuffer(qrels.offsets)
     relevantDocuments = SharedBuffer(qrels.relevantDocuments)
@@ -185,7 +178,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
           repeating: 0, count: (QueryBlock.rows - block.count) * n)
         QueryBlock.gradients(
           scratch.queries, scoreGradient: scratch.scoreGradient, documentsTransposed.base,
-          n: n, d: d, inverseTemperature: inverseTemperature,
+          n: n, d: d, inverseTemperature: plan.inverseTemperature,
           queryGradient: scratch.queryGradient, documentGradient: partialGradient)
         (queryGradient.base + first * d).update(from: scratch.queryGradient, count: block.count * d)
       }
@@ -201,7 +194,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     }
     biasState[1] = T(totals.biasGradient)
     return StepEvaluation(
-      loss: totals.loss / Double(lossTerms), solvedQueries: totals.solvedQueries,
+      loss: totals.loss / Double(plan.lossTerms), solvedQueries: totals.solvedQueries,
       relevantFound: totals.relevantFound, queries: queryCount, relevantPairs: relevantPairCount)
   }
 
@@ -240,14 +233,14 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     let d = dimension
     for (row, query) in block.enumerated() {
       let q = queries.base + query * d
-      for c in 0..<d { scratch.queries[row * d + c] = q[c] * inverseTemperature }
+      for c in 0..<d { scratch.queries[row * d + c] = q[c] * plan.inverseTemperature }
     }
     (scratch.queries + block.count * d).update(repeating: 0, count: (QueryBlock.rows - block.count) * d)
     QueryBlock.scores(
       scratch.queries, documentsTransposed.base, n: documentCount, d: d, into: scratch.scores)
   }
 
-  /// The query's share of the summed loss (the loss times `lossTerms`), and G_i· = ∂L/∂S_i·
+  /// The query's share of the summed loss (the loss times `plan.lossTerms`), and G_i· = ∂L/∂S_i·
   /// into `gradient`.
   private func lossAndScoreGradient(
     of query: Int, scores: UnsafePointer<T>, maximum: T, into gradient: UnsafeMutablePointer<T>
@@ -268,7 +261,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     let n = documentCount
     let partition = exponentials(of: scores, minus: maximum, into: gradient, count: n)
     let logSumExp = maximum + T.log(partition)
-    let pairs = T(lossTerms)
+    let pairs = T(plan.lossTerms)
     let scale = T(relevant.count) / (partition * pairs)
     for j in 0..<n { gradient[j] *= scale }
     var loss: T = 0
@@ -286,7 +279,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
   ) -> T {
     let n = documentCount
     let bias = biasState[0]
-    let terms = T(lossTerms)
+    let terms = T(plan.lossTerms)
     var loss: T = 0
     for j in 0..<n {
       let z = scores[j] + bias
@@ -309,11 +302,11 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     into gradient: UnsafeMutablePointer<T>
   ) -> T {
     let n = documentCount
-    let step = 1 / T(lossTerms)
+    let step = 1 / T(plan.lossTerms)
     gradient.update(repeating: 0, count: n)
     var loss: T = 0
     for r in relevant.lazy.map(Int.init) {
-      let threshold = scores[r] - margin
+      let threshold = scores[r] - plan.margin
       var active = 0
       // Every document above the threshold, relevant ones included; those are taken back below.
       for j in 0..<n where scores[j] > threshold {
@@ -350,9 +343,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
 
   /// Adam step `iteration` on Q and D with the last gradients, then every row to unit length.
   func update(iteration: Int) {
-    let t = T(iteration)
-    let firstCorrection = 1 - T.pow(T(Adam.beta1), t)
-    let secondCorrection = 1 - T.pow(T(Adam.beta2), t)
+    let (firstCorrection, secondCorrection): (T, T) = Adam.corrections(iteration: iteration)
     let d = dimension
     let n = documentCount
     // Task i takes query partition i and document chunk i: one dispatch for the whole update.
@@ -401,7 +392,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     let beta2 = T(Adam.beta2)
     let epsilon = T(Adam.epsilon)
     // lr · (m / c1) = (lr / c1) · m, and v / c2 = v · (1 / c2): one division per element.
-    let stepSize = learningRate / corrections.first
+    let stepSize = plan.learningRate / corrections.first
     let secondScale = 1 / corrections.second
     for index in 0..<count {
       let g = gradient[index]

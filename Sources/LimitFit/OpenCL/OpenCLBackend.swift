@@ -36,7 +36,22 @@ public struct OpenCLBackend: FitBackend {
     device: OpenCLDevice, scoreBlockBytes: Double? = nil, step: OpenCLStep? = nil,
     stepsPerRead: Int? = nil
   ) throws {
-    runtime = try OpenCLRuntime(device: device, library: OpenCLLibrary.shared())
+    try self.init(
+      runtime: OpenCLRuntime(device: device, library: OpenCLLibrary.shared()),
+      scoreBlockBytes: scoreBlockBytes, step: step, stepsPerRead: stepsPerRead)
+  }
+
+  /// A backend on `other`'s device and built kernels, with settings of its own.
+  init(
+    sharingKernelsOf other: OpenCLBackend, scoreBlockBytes: Double? = nil, step: OpenCLStep? = nil,
+    stepsPerRead: Int? = nil
+  ) throws {
+    try self.init(runtime: other.runtime, scoreBlockBytes: scoreBlockBytes, step: step, stepsPerRead: stepsPerRead)
+  }
+
+  private init(runtime: OpenCLRuntime, scoreBlockBytes: Double?, step: OpenCLStep?, stepsPerRead: Int?) throws {
+    self.runtime = runtime
+    let device = runtime.device
     self.scoreBlockBytes = min(
       scoreBlockBytes ?? device.globalMemory / 4, device.maximumAllocation)
     self.stepsPerRead = try stepsPerRead
@@ -146,12 +161,9 @@ final class OpenCLSession: FitSession {
   let documentCount: Int
   let dimension: Int
   let relevantPairCount: Int
-  private let inverseTemperature: Float
-  private let learningRate: Float
-  let loss: Loss
-  private let margin: Float
-  /// What the loss is averaged over (`Loss.terms(of:)`).
-  private let lossTerms: Int
+  /// The loss and the step's scalars.
+  private let plan: FitPlan<Float>
+  var loss: Loss { plan.loss }
   /// The sigmoid loss's bias b, its last gradient and Adam's two moments, on the host.
   var biasState: [Float] = [0, 0, 0, 0]
   /// Query ranges processed one after another, each within the score block budget; none when
@@ -206,11 +218,9 @@ final class OpenCLSession: FitSession {
     documentCount = n
     dimension = d
     relevantPairCount = qrels.relevantPairCount
-    inverseTemperature = Float(1 / hyperparameters.temperature)
-    learningRate = Float(hyperparameters.learningRate)
-    loss = hyperparameters.loss
-    margin = Float(hyperparameters.margin)
-    lossTerms = hyperparameters.loss.terms(of: qrels)
+    let plan = FitPlan<Float>(qrels: qrels, hyperparameters: hyperparameters)
+    self.plan = plan
+    let loss = plan.loss
     if loss == .hinge && qrels.maximumRelevantCount > OpenCLRuntime.maximumHingeRelevant {
       throw OpenCLError.capacity(
         "the OpenCL hinge loss takes at most \(OpenCLRuntime.maximumHingeRelevant) relevant documents per "
@@ -285,7 +295,7 @@ final class OpenCLSession: FitSession {
     try launch(
       .scores, global: [documentCount, block.count], local: [tile, tile],
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
-       .float(inverseTemperature), .buffer(queries), .buffer(documents),
+       .float(plan.inverseTemperature), .buffer(queries), .buffer(documents),
        .buffer(scores)])
   }
 
@@ -294,8 +304,8 @@ final class OpenCLSession: FitSession {
     let group = runtime.rowGroup
     try launch(
       .rowLosses, global: [block.count * group], local: [group],
-      [.int(documentCount), .int(block.lowerBound), .int(loss.kernelCode), .float(1 / Float(lossTerms)),
-       .float(biasState[0]), .float(margin), .buffer(offsets),
+      [.int(documentCount), .int(block.lowerBound), .int(loss.kernelCode), .float(1 / Float(plan.lossTerms)),
+       .float(biasState[0]), .float(plan.margin), .buffer(offsets),
        .buffer(relevantDocuments), .buffer(scores), .buffer(rowLoss),
        .buffer(rowSolved), .buffer(rowFound), .buffer(rowBiasGradient)])
   }
@@ -306,30 +316,30 @@ final class OpenCLSession: FitSession {
     try launch(
       .queryGradient, global: [dimension, block.count], local: [tile, tile],
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
-       .float(inverseTemperature), .buffer(scores), .buffer(documents),
+       .float(plan.inverseTemperature), .buffer(scores), .buffer(documents),
        .buffer(queryGradient)])
     try launch(
       .documentGradient, global: [dimension, documentCount], local: [tile, tile],
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
-       .float(inverseTemperature), .int(block.lowerBound == 0 ? 0 : 1), .buffer(scores),
+       .float(plan.inverseTemperature), .int(block.lowerBound == 0 ? 0 : 1), .buffer(scores),
        .buffer(queries), .buffer(documentGradient)])
   }
 
   /// The fused step: row results and ∇Q, then ∇D, with no score matrix.
   func computeFused() throws {
     let group = runtime.rowGroup
-    let inverseTerms = 1 / Float(lossTerms)
+    let inverseTerms = 1 / Float(plan.lossTerms)
     let rowsOfD = OpenCLRuntime.Argument.localFloats(dimension)
     try launch(
       .fusedQueryRows, global: [queryCount * group], local: [group],
-      [.int(documentCount), .int(dimension), .float(inverseTemperature), .float(inverseTerms),
+      [.int(documentCount), .int(dimension), .float(plan.inverseTemperature), .float(inverseTerms),
        .buffer(offsets), .buffer(relevantDocuments), .buffer(queries),
        .buffer(documents), .buffer(queryGradient), .buffer(rowLogSumExp),
        .buffer(rowLoss), .buffer(rowSolved), .buffer(rowFound), rowsOfD,
        rowsOfD])
     try launch(
       .fusedDocumentRows, global: [documentCount * group], local: [group],
-      [.int(queryCount), .int(dimension), .float(inverseTemperature), .float(inverseTerms),
+      [.int(queryCount), .int(dimension), .float(plan.inverseTemperature), .float(inverseTerms),
        .buffer(offsets), .buffer(relevantDocuments), .buffer(queries),
        .buffer(documents), .buffer(rowLogSumExp),
        .buffer(documentGradient), rowsOfD, rowsOfD])
@@ -356,7 +366,7 @@ final class OpenCLSession: FitSession {
   private func evaluation(_ totals: ArraySlice<UInt32>) -> StepEvaluation {
     let values = Array(totals)
     return StepEvaluation(
-      loss: Double(Float(bitPattern: values[0])) / Double(lossTerms),
+      loss: Double(Float(bitPattern: values[0])) / Double(plan.lossTerms),
       solvedQueries: Int(values[1]), relevantFound: Int(values[2]), queries: queryCount,
       relevantPairs: relevantPairCount)
   }
@@ -374,16 +384,14 @@ final class OpenCLSession: FitSession {
   /// Adam and renormalisation of Q and D, step `iteration`; skipped on the device once the fit
   /// stopped there.
   private func enqueueAdam(iteration: Int) throws -> (first: Float, second: Float) {
-    let t = Float(iteration)
-    let firstCorrection = 1 - Float.pow(Float(Adam.beta1), t)
-    let secondCorrection = 1 - Float.pow(Float(Adam.beta2), t)
+    let (firstCorrection, secondCorrection): (Float, Float) = Adam.corrections(iteration: iteration)
     for (rows, parameters, gradient, moments) in [
       (queryCount, queries, queryGradient, queryMoments),
       (documentCount, documents, documentGradient, documentMoments),
     ] {
       try launch(
         .adamRows, global: [rows], local: [runtime.rowGroup],
-        [.int(rows), .int(dimension), .float(learningRate), .float(firstCorrection),
+        [.int(rows), .int(dimension), .float(plan.learningRate), .float(firstCorrection),
          .float(secondCorrection), .buffer(parameters), .buffer(gradient),
          .buffer(moments.first), .buffer(moments.second), .buffer(control)])
     }
@@ -404,7 +412,7 @@ final class OpenCLSession: FitSession {
       let gradient = biasState[1]
       biasState[2] = Float(Adam.beta1) * biasState[2] + (1 - Float(Adam.beta1)) * gradient
       biasState[3] = Float(Adam.beta2) * biasState[3] + (1 - Float(Adam.beta2)) * gradient * gradient
-      biasState[0] -= learningRate * (biasState[2] / firstCorrection)
+      biasState[0] -= plan.learningRate * (biasState[2] / firstCorrection)
         / ((biasState[3] / secondCorrection).squareRoot() + Float(Adam.epsilon))
     }
   }
@@ -423,7 +431,7 @@ extension OpenCLSession: MultiStepSession {
       try launch(
         .recordStep, global: [1], local: [1],
         // Patience and the iteration limit past 2³¹ − 1 steps are never reached: clamped to int.
-        [.int(queryCount), .int(lossTerms), .int(min(rules.patience, Int(Int32.max))), .double(rules.minDelta),
+        [.int(queryCount), .int(plan.lossTerms), .int(min(rules.patience, Int(Int32.max))), .double(rules.minDelta),
          .int(rules.stopWhenSolved ? 1 : 0), .int(min(rules.maxIterations, Int(Int32.max))), .int(slot),
          .buffer(totals), .buffer(control), .buffer(bestLoss),
          .buffer(history)])
