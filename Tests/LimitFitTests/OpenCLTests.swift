@@ -44,33 +44,7 @@ struct OpenCLTests {
     }
   }
 
-  @Test func aThousandFitsDoNotLeakDeviceMemory() throws {
-    // A runtime of its own: the shared one serves tests running at the same time.
-    let backend = try TestDevice.isolatedBackend.get()
-    let qrels = Qrels.allSubsets(documents: 64, k: 2)
-    let start = Embeddings.random(queries: qrels.queryCount, documents: 64, dimension: 16, seed: 1)
-    func fit() throws {
-      let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
-      _ = try session.evaluate()
-    }
-    // About 1 MiB of device buffers per fit: every one must be released with its session.
-    let before = backend.runtime.allocatedBytes
-    do {
-      let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
-      #expect(backend.runtime.allocatedBytes > before + 4 * 64 * 16)
-      _ = try session.evaluate()
-    }
-    for _ in 0..<1000 { try fit() }
-    #expect(backend.runtime.allocatedBytes == before)
-    // And the host side of the sessions does not grow either (a gigabyte if it leaked).
-    for _ in 0..<50 { try fit() }
-    let resident = try residentBytes()
-    for _ in 0..<1000 { try fit() }
-    let growth = try residentBytes() - resident
-    #expect(
-      growth < 64 << 20 || sanitizer != nil,
-      "resident memory grew by \(formatBytes(Double(growth)))")
-  }
+
 
   @Test func refusesARowOfScoresLargerThanTheBlockBudget() throws {
     let backend = try OpenCLBackend(sharingKernelsOf: TestDevice.backend.get(), scoreBlockBytes: 1000)
@@ -287,5 +261,57 @@ struct KernelSignatureTests {
       .buffer(OpaquePointer(bitPattern: 8)!, element: "uint"),
     ]
     try kernel.check(right)
+  }
+}
+
+/// The device memory a runtime holds, counted on the runtime no other suite allocates on; the
+/// tests take turns.
+@Suite(.enabled(if: TestDevice.shouldRun, TestDevice.skipReason), .serialized)
+struct DeviceMemoryTests {
+  @Test func aThousandFitsDoNotLeakDeviceMemory() throws {
+    // A runtime of its own: the shared one serves tests running at the same time.
+    let backend = try TestDevice.isolatedBackend.get()
+    let qrels = Qrels.allSubsets(documents: 64, k: 2)
+    let start = Embeddings.random(queries: qrels.queryCount, documents: 64, dimension: 16, seed: 1)
+    func fit() throws {
+      let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
+      _ = try session.evaluate()
+    }
+    // About 1 MiB of device buffers per fit: every one must be released with its session.
+    let before = backend.runtime.allocatedBytes
+    do {
+      let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
+      #expect(backend.runtime.allocatedBytes > before + 4 * 64 * 16)
+      _ = try session.evaluate()
+    }
+    for _ in 0..<1000 { try fit() }
+    #expect(backend.runtime.allocatedBytes == before)
+    // And the host side of the sessions does not grow either (a gigabyte if it leaked).
+    for _ in 0..<50 { try fit() }
+    let resident = try residentBytes()
+    for _ in 0..<1000 { try fit() }
+    let growth = try residentBytes() - resident
+    #expect(
+      growth < 64 << 20 || sanitizer != nil,
+      "resident memory grew by \(formatBytes(Double(growth)))")
+  }
+  /// The estimate against the bytes a session's buffers take, guard regions included, on the
+  /// runtime no other test allocates on: blocked and fused, one read per step and several.
+  @Test(arguments: [(12, 3, 0.0), (40, 6, 1600), (31, 17, 0.0)])
+  func theEstimateIsWhatASessionAllocates(documents: Int, dimension: Int, scoreBlockBytes: Double) throws {
+    let isolated = try TestDevice.isolatedBackend.get()
+    for stepsPerRead in [1, 32] {
+      let backend = try OpenCLBackend(
+        sharingKernelsOf: isolated, scoreBlockBytes: scoreBlockBytes == 0 ? nil : scoreBlockBytes,
+        stepsPerRead: stepsPerRead)
+      let qrels = Qrels.allSubsets(documents: documents, k: 2)
+      let size = try ProblemSize(qrels: qrels, dimension: dimension)
+      let start = Embeddings.random(queries: qrels.queryCount, documents: documents, dimension: dimension, seed: 3)
+      let before = backend.runtime.allocatedBytes
+      let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
+      #expect(
+        Double(backend.runtime.allocatedBytes - before) == backend.bytesNeeded(for: size),
+        "n = \(documents), d = \(dimension), \((session as? OpenCLSession)?.step.rawValue ?? "?"), \(stepsPerRead) steps per read")
+    }
   }
 }

@@ -121,14 +121,19 @@ public struct OpenCLBackend: FitBackend {
       && Double(size.queries) * Double(size.documents) * Double(size.dimension) < 8e6
   }
 
+  /// The bytes of the device buffers of one InfoNCE fit of `size`, guard regions included: read
+  /// from the same `DeviceBufferPlan` the session allocates from.
   public func bytesNeeded(for size: ProblemSize) -> Double {
-    let m = Double(size.queries)
-    let n = Double(size.documents)
-    let d = Double(size.dimension)
-    let rows = Double(blockRows(documents: size.documents, queries: size.queries))
-    let scoreBlock = step(forInfoNCE: size) == .fused ? 0 : 4 * rows * n
-    // Q, D, their gradients and moments; five floats per query; offsets and relevant ids.
-    return 16 * (m + n) * d + 20 * m + 4 * (m + 1) + 4 * Double(size.relevantPairs) + scoreBlock
+    let rows = step(forInfoNCE: size) == .fused ? 0 : blockRows(documents: size.documents, queries: size.queries)
+    return DeviceBufferPlan(
+      queries: size.queries, documents: size.documents, dimension: size.dimension,
+      relevantPairs: size.relevantPairs, blockRows: rows, stepsPerRead: stepsPerRead(for: .infonce)
+    ).bytes
+  }
+
+  /// The steps one read covers for `loss` on this device (`OpenCLSession.stepsPerRead`).
+  func stepsPerRead(for loss: Loss) -> Int {
+    OpenCLSession.stepsPerRead(requested: stepsPerRead, loss: loss, on: runtime.device)
   }
 
   public func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters)
@@ -201,6 +206,13 @@ final class OpenCLSession: FitSession {
   private var stepsRun = 0
   let stepsPerRead: Int
 
+  /// The steps one `runSteps` call takes: as requested where the device stops fits itself (it
+  /// has double precision, and the loss is not the sigmoid's, whose bias the host updates from
+  /// every step's gradient); 1 otherwise.
+  static func stepsPerRead(requested: Int, loss: Loss, on device: OpenCLDevice) -> Int {
+    device.hasDoublePrecision && loss != .sigmoid ? max(requested, 1) : 1
+  }
+
   /// Prepares a fit; `blockRows` = 0 takes the fused step (InfoNCE only). `runSteps` runs up
   /// to `stepsPerRead` steps per call where the device has double precision and the loss is
   /// not the sigmoid's (whose bias is updated on the host from every step's gradient).
@@ -229,26 +241,34 @@ final class OpenCLSession: FitSession {
     precondition(blockRows > 0 || loss == .infonce, "the fused step computes InfoNCE only")
     blocks = blockRows == 0 ? [] : stride(from: 0, to: m, by: blockRows).map { $0..<min($0 + blockRows, m) }
 
-    queries = try runtime.makeBuffer(Float.self, count: m * d, on: queue)
-    documents = try runtime.makeBuffer(Float.self, count: n * d, on: queue)
-    queryGradient = try runtime.makeBuffer(Float.self, count: m * d, on: queue)
-    documentGradient = try runtime.makeBuffer(Float.self, count: n * d, on: queue)
-    queryMoments = (try runtime.makeBuffer(Float.self, count: m * d, on: queue), try runtime.makeBuffer(Float.self, count: m * d, on: queue))
-    documentMoments = (try runtime.makeBuffer(Float.self, count: n * d, on: queue), try runtime.makeBuffer(Float.self, count: n * d, on: queue))
-    scores = try runtime.makeBuffer(Float.self, count: blockRows * n, on: queue)
-    offsets = try runtime.makeBuffer(UInt32.self, count: m + 1, on: queue)
-    relevantDocuments = try runtime.makeBuffer(Int32.self, count: qrels.relevantPairCount, on: queue)
-    rowLoss = try runtime.makeBuffer(Float.self, count: m, on: queue)
-    rowSolved = try runtime.makeBuffer(Int32.self, count: m, on: queue)
-    rowFound = try runtime.makeBuffer(Int32.self, count: m, on: queue)
-    rowBiasGradient = try runtime.makeBuffer(Float.self, count: m, on: queue)
-    rowLogSumExp = try runtime.makeBuffer(Float.self, count: blockRows == 0 ? m : 0, on: queue)
-    totals = try runtime.makeBuffer(UInt32.self, count: 4, on: queue)
+    let stepsPerRead = Self.stepsPerRead(requested: stepsPerRead, loss: loss, on: runtime.device)
+    let counts = DeviceBufferPlan(
+      queries: m, documents: n, dimension: d, relevantPairs: qrels.relevantPairCount,
+      blockRows: blockRows, stepsPerRead: stepsPerRead)
+    queries = try runtime.makeBuffer(Float.self, count: counts.queryMatrix, on: queue)
+    documents = try runtime.makeBuffer(Float.self, count: counts.documentMatrix, on: queue)
+    queryGradient = try runtime.makeBuffer(Float.self, count: counts.queryMatrix, on: queue)
+    documentGradient = try runtime.makeBuffer(Float.self, count: counts.documentMatrix, on: queue)
+    queryMoments = (
+      try runtime.makeBuffer(Float.self, count: counts.queryMatrix, on: queue),
+      try runtime.makeBuffer(Float.self, count: counts.queryMatrix, on: queue))
+    documentMoments = (
+      try runtime.makeBuffer(Float.self, count: counts.documentMatrix, on: queue),
+      try runtime.makeBuffer(Float.self, count: counts.documentMatrix, on: queue))
+    scores = try runtime.makeBuffer(Float.self, count: counts.scores, on: queue)
+    offsets = try runtime.makeBuffer(UInt32.self, count: counts.offsets, on: queue)
+    relevantDocuments = try runtime.makeBuffer(Int32.self, count: counts.relevantDocuments, on: queue)
+    rowLoss = try runtime.makeBuffer(Float.self, count: counts.perQuery, on: queue)
+    rowSolved = try runtime.makeBuffer(Int32.self, count: counts.perQuery, on: queue)
+    rowFound = try runtime.makeBuffer(Int32.self, count: counts.perQuery, on: queue)
+    rowBiasGradient = try runtime.makeBuffer(Float.self, count: counts.perQuery, on: queue)
+    rowLogSumExp = try runtime.makeBuffer(Float.self, count: counts.rowLogSumExp, on: queue)
+    totals = try runtime.makeBuffer(UInt32.self, count: DeviceBufferPlan.totals, on: queue)
     rules = hyperparameters
-    self.stepsPerRead = runtime.device.hasDoublePrecision && loss != .sigmoid ? max(stepsPerRead, 1) : 1
-    control = try runtime.makeBuffer(Int32.self, count: 3, on: queue)
+    self.stepsPerRead = stepsPerRead
+    control = try runtime.makeBuffer(Int32.self, count: DeviceBufferPlan.control, on: queue)
     bestLoss = try runtime.makeBuffer(Double.self, count: 1, on: queue)
-    history = try runtime.makeBuffer(UInt32.self, count: 3 * self.stepsPerRead, on: queue)
+    history = try runtime.makeBuffer(UInt32.self, count: counts.history, on: queue)
     try control.write([0, 0, 0])
     try bestLoss.write([.infinity])
 
@@ -443,5 +463,49 @@ extension OpenCLSession: MultiStepSession {
     stepsRun += taken
     let evaluations = (0..<taken).map { evaluation(recorded[(3 * $0)..<(3 * $0 + 3)]) }
     return (evaluations, state[0] != 0)
+  }
+}
+
+/// The device buffers of one fit, as element counts: what the session allocates and what the
+/// memory estimate adds up, from one place, so that the two cannot drift.
+struct DeviceBufferPlan {
+  /// Q and its gradient and moments: m × d each.
+  let queryMatrix: Int
+  /// D and its gradient and moments: n × d each.
+  let documentMatrix: Int
+  /// One block of the score matrix, rows × n (none for the fused step).
+  let scores: Int
+  /// The relevance matrix's row starts, m + 1, and its ids, P.
+  let offsets: Int, relevantDocuments: Int
+  /// Each per-query row result (loss, solved, found, bias gradient): m.
+  let perQuery: Int
+  /// lse per query, for the fused step only.
+  let rowLogSumExp: Int
+  /// Three values per step of one read.
+  let history: Int
+  /// The reduction's four totals, and the stopping state's three values.
+  static let totals = 4, control = 3
+
+  init(queries m: Int, documents n: Int, dimension d: Int, relevantPairs: Int, blockRows: Int, stepsPerRead: Int) {
+    queryMatrix = m * d
+    documentMatrix = n * d
+    scores = blockRows * n
+    offsets = m + 1
+    relevantDocuments = relevantPairs
+    perQuery = m
+    rowLogSumExp = blockRows == 0 ? m : 0
+    history = 3 * stepsPerRead
+  }
+
+  /// Every buffer's bytes, its guard region included, in the order the session allocates them.
+  var bytes: Double {
+    let fourByteCounts = [
+      queryMatrix, documentMatrix, queryMatrix, documentMatrix, queryMatrix, queryMatrix,
+      documentMatrix, documentMatrix, scores, offsets, relevantDocuments, perQuery, perQuery,
+      perQuery, perQuery, rowLogSumExp, Self.totals, Self.control, history,
+    ]
+    let guardElements = DeviceBuffer<Float>.guardCount
+    let fourBytes = fourByteCounts.reduce(0.0) { $0 + 4 * Double($1 + guardElements) }
+    return fourBytes + 8 * Double(1 + guardElements)  // and the best loss, a double
   }
 }
