@@ -388,18 +388,13 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     moments: (first: UnsafeMutablePointer<T>, second: UnsafeMutablePointer<T>),
     count: Int, corrections: (first: T, second: T)
   ) {
-    let beta1 = T(Adam.beta1)
-    let beta2 = T(Adam.beta2)
-    let epsilon = T(Adam.epsilon)
     // lr · (m / c1) = (lr / c1) · m, and v / c2 = v · (1 / c2): one division per element.
     let stepSize = plan.learningRate / corrections.first
     let secondScale = 1 / corrections.second
     for index in 0..<count {
-      let g = gradient[index]
-      moments.first[index] = beta1 * moments.first[index] + (1 - beta1) * g
-      moments.second[index] = beta2 * moments.second[index] + (1 - beta2) * g * g
-      let secondEstimate = moments.second[index] * secondScale
-      parameters[index] -= stepSize * moments.first[index] / (secondEstimate.squareRoot() + epsilon)
+      Adam.step(
+        &parameters[index], gradient: gradient[index], moments: &moments.first[index], &moments.second[index],
+        stepSize: stepSize, secondScale: secondScale)
     }
   }
 

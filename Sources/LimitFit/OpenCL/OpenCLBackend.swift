@@ -428,12 +428,12 @@ final class OpenCLSession: FitSession {
   func update(iteration: Int) throws {
     let (firstCorrection, secondCorrection) = try enqueueAdam(iteration: iteration)
     if loss == .sigmoid {
-      // The same Adam step as the kernel's, on the one scalar.
-      let gradient = biasState[1]
-      biasState[2] = Float(Adam.beta1) * biasState[2] + (1 - Float(Adam.beta1)) * gradient
-      biasState[3] = Float(Adam.beta2) * biasState[3] + (1 - Float(Adam.beta2)) * gradient * gradient
-      biasState[0] -= plan.learningRate * (biasState[2] / firstCorrection)
-        / ((biasState[3] / secondCorrection).squareRoot() + Float(Adam.epsilon))
+      // The host's Adam step, the CPU backend's, on the one scalar.
+      var (bias, first, second) = (biasState[0], biasState[2], biasState[3])
+      Adam.step(
+        &bias, gradient: biasState[1], moments: &first, &second,
+        stepSize: plan.learningRate / firstCorrection, secondScale: 1 / secondCorrection)
+      (biasState[0], biasState[2], biasState[3]) = (bias, first, second)
     }
   }
 
