@@ -40,10 +40,7 @@ struct WitnessCommand: ParsableCommand {
     let certificate = try saveEmbeddings.map { try CertificateOutput(folder: $0, overwrite: overwrite) }
     if certificate != nil {
       _ = try ProblemSize.allSubsets(documents: docs, k: 2, dimension: dim)
-      let available = SystemMemory.usableBytes()
-      guard witness.embeddingsBytes <= available else {
-        throw LimitFitError("--save-embeddings: n = \(docs), d = \(dim) needs \(formatBytes(witness.embeddingsBytes)) of memory; this machine has \(formatBytes(available)) available")
-      }
+      try witness.requireEmbeddingsMemory()
     }
     let clock = ContinuousClock()
     let began = clock.now

@@ -78,15 +78,6 @@ public struct FitBenchmark: Sendable {
       backend: backend.name, device: backend.device, documents: size.documents,
       dimension: size.dimension, queries: size.queries, iterations: timed,
       iterationsPerSecond: rate, gigaflopsPerSecond: operationsPerStep * rate / 1e9,
-      bytesNeeded: backend.bytesNeeded(for: size), processPeakBytes: Self.processPeakBytes())
-  }
-
-  /// VmHWM from /proc/self/status, where there is one.
-  static func processPeakBytes() -> Double? {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-      let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
-    else { return nil }
-    return kilobytes * 1024
+      bytesNeeded: backend.bytesNeeded(for: size), processPeakBytes: SystemMemory.processPeakBytes())
   }
 }

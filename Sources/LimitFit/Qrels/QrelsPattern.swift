@@ -54,13 +54,8 @@ public enum QrelsPattern: String, CaseIterable, Sendable {
     }
     // Offsets (8 bytes) and two ids (4 each) per query, and an id string (16 bytes) per query
     // and per document.
-    let bytes = 32 * Double(m) + 16 * Double(n)
-    let available = SystemMemory.usableBytes()
-    guard bytes <= available else {
-      throw LimitFitError(
-        "the \(rawValue) pattern with \(m) queries and \(n) documents needs \(formatBytes(bytes)) "
-          + "of memory; this machine has \(formatBytes(available)) available")
-    }
+    try SystemMemory.require(
+      32 * Double(m) + 16 * Double(n), for: "the \(rawValue) pattern with \(m) queries and \(n) documents")
 
     var pairs = [Int32]()
     pairs.reserveCapacity(2 * m)

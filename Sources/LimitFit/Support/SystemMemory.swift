@@ -15,31 +15,39 @@ public enum SystemMemory {
   /// (ulimit -v) less what the process has mapped; the physical memory where none can be read.
   public static func usableBytes() -> Double {
     var free = Double(ProcessInfo.processInfo.physicalMemory)
-    if let available = meminfo("MemAvailable") { free = min(free, available) }
+    if let available = kilobyteField("MemAvailable", of: "/proc/meminfo") { free = min(free, available) }
     if let cgroup = cgroupFree() { free = min(free, cgroup) }
     if let addressSpace = addressSpaceFree() { free = min(free, addressSpace) }
     return usableShare * max(free, 0)
   }
 
+  /// Throws unless `bytes` fit in the memory a fit may take now (`usableBytes()`); `what`
+  /// names what needs them: "<what> needs 2.1 GiB of memory; this machine has 1.4 GiB available".
+  public static func require(_ bytes: Double, for what: String) throws {
+    let available = usableBytes()
+    guard bytes <= available else {
+      throw LimitFitError(
+        "\(what) needs \(formatBytes(bytes)) of memory; this machine has \(formatBytes(available)) available")
+    }
+  }
+
+  /// The process's peak resident memory so far (VmHWM), in bytes, where Linux reports it.
+  static func processPeakBytes() -> Double? { kilobyteField("VmHWM", of: "/proc/self/status") }
+
   /// RLIMIT_AS less the process's mapped size (VmSize), where a limit is set.
   private static func addressSpaceFree() -> Double? {
     var limit = rlimit()
     guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }
-    let mapped = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8))?
-      .split(separator: "\n").first { $0.hasPrefix("VmSize:") }
-      .flatMap { Double($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
-    return Double(limit.rlim_cur) - 1024 * mapped
+    return Double(limit.rlim_cur) - (kilobyteField("VmSize", of: "/proc/self/status") ?? 0)
   }
 
-  /// A field of /proc/meminfo, in bytes.
-  private static func meminfo(_ field: String) -> Double? {
-    guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
-      let parts = line.split(separator: " ")
-      guard parts.count >= 2, let kilobytes = Double(parts[1]) else { return nil }
-      return kilobytes * 1024
-    }
-    return nil
+  /// A "Name:  1234 kB" field of a /proc file, in bytes.
+  private static func kilobyteField(_ field: String, of path: String) -> Double? {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+      let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+      let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return nil }
+    return kilobytes * 1024
   }
 
   /// The control group's limit less its usage, where a limit is set.

@@ -122,21 +122,18 @@ public struct CyclicWitness: Sendable {
     return verification
   }
 
-  /// The bytes of `embeddings()`: C(n, 2) + n rows of d floats.
-  public var embeddingsBytes: Double {
-    4 * (Double(documents) * Double(documents - 1) / 2 + Double(documents)) * Double(dimension)
+  /// Throws unless `embeddings()` fits in the memory free now: C(n, 2) + n rows of d floats.
+  public func requireEmbeddingsMemory() throws {
+    try SystemMemory.require(
+      4 * (Double(documents) * Double(documents - 1) / 2 + Double(documents)) * Double(dimension),
+      for: "storing the witness for n = \(documents), d = \(dimension)")
   }
 
   /// The construction as embeddings (Float), queries in the lexicographic order of the pairs.
   ///
   /// - Throws: `LimitFitError` when they do not fit in the memory free now.
   public func embeddings() throws -> Embeddings {
-    let available = SystemMemory.usableBytes()
-    guard embeddingsBytes <= available else {
-      throw LimitFitError(
-        "the witness's embeddings for n = \(documents), d = \(dimension) need \(formatBytes(embeddingsBytes)) "
-          + "of memory; this machine has \(formatBytes(available)) available")
-    }
+    try requireEmbeddingsMemory()
     let n = documents
     let d = dimension
     var queries = [Float](repeating: 0, count: n * (n - 1) / 2 * d)
