@@ -58,13 +58,11 @@ struct FitCommand: ParsableCommand {
     }
     let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
     let certificate = try saveEmbeddings.map { try CertificateOutput(folder: $0, overwrite: overwrite) }
-    if let saveEmbeddings {
-      if let json, json != "-",
-        URL(fileURLWithPath: json).deletingLastPathComponent().standardizedFileURL.path
-          == URL(fileURLWithPath: saveEmbeddings).standardizedFileURL.path
-      {
-        throw LimitFitError("--json \(json) is inside --save-embeddings \(saveEmbeddings); give the result its own file")
-      }
+    if let saveEmbeddings, let json, json != "-",
+      URL(fileURLWithPath: json).deletingLastPathComponent().standardizedFileURL.path
+        == URL(fileURLWithPath: saveEmbeddings).standardizedFileURL.path
+    {
+      throw LimitFitError("--json \(json) is inside --save-embeddings \(saveEmbeddings); give the result its own file")
     }
     let k = k ?? 2
     let backend = try backend.makeBackend()

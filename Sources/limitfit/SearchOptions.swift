@@ -125,17 +125,8 @@ struct CurveFiles {
 
   init(folder: String, overwrite: Bool) throws {
     self.folder = folder
-    guard !folder.isEmpty else { throw LimitFitError("--out: an empty path") }
-    try FileOutput.checkFolder(folder, describedAs: "--out")
-    for name in Self.names {
-      try FileOutput.checkWritable((folder as NSString).appendingPathComponent(name), describedAs: "--out")
-    }
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
-      throw LimitFitError("--out \(folder) is a file, not a folder")
-    }
-    for name in Self.names where !overwrite {
-      let path = (folder as NSString).appendingPathComponent(name)
+    let paths = try FileOutput.checkWritable(Self.names, in: folder, describedAs: "--out")
+    for (name, path) in zip(Self.names, paths) where !overwrite {
       if FileManager.default.fileExists(atPath: path) {
         throw LimitFitError("--out \(folder): \(name) exists; pass --overwrite to replace it")
       }

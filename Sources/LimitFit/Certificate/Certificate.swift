@@ -64,14 +64,10 @@ public struct Certificate: Codable, Sendable {
   public static func checkWritable(
     _ folder: String, overwrite: Bool, describedAs name: String = "certificate folder"
   ) throws {
-    guard !folder.isEmpty else { throw LimitFitError("\(name): an empty path") }
-    try FileOutput.checkFolder(folder, describedAs: name)
-    for file in [files.queries, files.documents, files.metadata] {
-      let path = URL(fileURLWithPath: folder).appendingPathComponent(file).path
-      try FileOutput.checkWritable(path, describedAs: name)
-      if !overwrite && FileManager.default.fileExists(atPath: path) {
-        throw ExistingFile(folder: folder, name: file)
-      }
+    let names = [files.queries, files.documents, files.metadata]
+    let paths = try FileOutput.checkWritable(names, in: folder, describedAs: name)
+    for (file, path) in zip(names, paths) where !overwrite && FileManager.default.fileExists(atPath: path) {
+      throw ExistingFile(folder: folder, name: file)
     }
   }
 

@@ -9,12 +9,7 @@ public enum FileOutput {
   /// - Throws: `LimitFitError` naming the file and the system's reason, or when a path names
   ///   something other than a regular file (a device, a folder), which is never replaced.
   public static func write(_ files: [(path: String, data: Data)]) throws {
-    for (path, _) in files {
-      var status = stat()
-      if lstat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
-        throw LimitFitError("\(path): not a regular file; it is never replaced")
-      }
-    }
+    for (path, _) in files { try refuseToReplaceAnythingButAFile(path, describedAs: path) }
     var written: [(temporary: String, path: String)] = []
     do {
       for (path, data) in files {
@@ -40,16 +35,37 @@ public enum FileOutput {
   /// Called before any work, so that a bad output path never wastes a run.
   public static func checkWritable(_ path: String, describedAs name: String) throws {
     guard !path.isEmpty else { throw LimitFitError("\(name): an empty path") }
+    try refuseToReplaceAnythingButAFile(path, describedAs: "\(name) \(path)")
+    try checkFolder((path as NSString).deletingLastPathComponent, describedAs: name)
+  }
+
+  /// Throws unless `write` could later put the files `names` into `folder` (`checkWritable`
+  /// for each; the folder's path must not be empty).
+  ///
+  /// - Returns: the files' paths, in the order of `names`.
+  public static func checkWritable(_ names: [String], in folder: String, describedAs name: String) throws
+    -> [String]
+  {
+    guard !folder.isEmpty else { throw LimitFitError("\(name): an empty path") }
+    return try names.map { file in
+      let path = (folder as NSString).appendingPathComponent(file)
+      try checkWritable(path, describedAs: name)
+      return path
+    }
+  }
+
+  /// Throws when something other than a regular file — a device, a folder, a link — stands at
+  /// `path`: it is never replaced. `label` starts the message.
+  private static func refuseToReplaceAnythingButAFile(_ path: String, describedAs label: String) throws {
     var status = stat()
     if lstat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
-      throw LimitFitError("\(name) \(path): not a regular file; it is never replaced")
+      throw LimitFitError("\(label): not a regular file; it is never replaced")
     }
-    try checkFolder((path as NSString).deletingLastPathComponent, describedAs: name)
   }
 
   /// Throws unless `folder` is a folder, or could be created: the nearest path above it that
   /// exists is a folder.
-  public static func checkFolder(_ folder: String, describedAs name: String) throws {
+  private static func checkFolder(_ folder: String, describedAs name: String) throws {
     guard !folder.isEmpty else { return }  // the current folder
     var ancestor = URL(fileURLWithPath: folder).standardizedFileURL
     while true {
