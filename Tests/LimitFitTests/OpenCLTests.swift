@@ -10,14 +10,6 @@ enum TestDevice {
     return try OpenCLBackend(device: device)
   }
 
-  /// A second runtime (context and kernels) of its own, for the test that counts the device
-  /// memory a runtime holds while other tests use the shared one. Like the shared one it lives
-  /// as long as the process: PoCL 3.1 can trip over a program released while another with the
-  /// same kernels runs, so no test releases a runtime.
-  static let isolatedBackend: Result<OpenCLBackend, Error> = Result {
-    try OpenCLBackend(device: backend.get().openCLDevice)
-  }
-
   /// Whether the OpenCL tests run: always in CI (where a missing platform must fail them),
   /// elsewhere only when a platform exists.
   static var shouldRun: Bool {
@@ -32,7 +24,10 @@ enum TestDevice {
   }
 }
 
-@Suite(.enabled(if: TestDevice.shouldRun, TestDevice.skipReason))
+/// The OpenCL backend on the first device (PoCL in CI). The tests take turns, nested suites
+/// included: PoCL 3.1 can abort (`pocl_release_dlhandle_cache: ref_count > 0`) when threads of
+/// one process run the same kernels at once, which the CLI never does on a CPU device.
+@Suite(.enabled(if: TestDevice.shouldRun, TestDevice.skipReason), .serialized)
 struct OpenCLTests {
   @Test func everyKernelAndShortFitMatchesTheCPUReference() throws {
     let checks = try KernelValidation(backend: TestDevice.backend.get()).run()
@@ -241,77 +236,78 @@ func residentBytes() throws -> Int {
   }
 }
 
-@Suite(.enabled(if: TestDevice.shouldRun, TestDevice.skipReason))
-struct KernelSignatureTests {
-  @Test func theProgramAgreesWithTheDeclarations() throws {
-    let runtime = try TestDevice.backend.get().runtime
-    #expect(try runtime.signatureMismatches() == [])
-    #expect(runtime.builtKernels.count >= OpenCLRuntime.Kernel.allCases.count - 1)
+// Suites nested in OpenCLTests, so that they take turns with it.
+extension OpenCLTests {
+  @Suite struct KernelSignatureTests {
+    @Test func theProgramAgreesWithTheDeclarations() throws {
+      let runtime = try TestDevice.backend.get().runtime
+      #expect(try runtime.signatureMismatches() == [])
+      #expect(runtime.builtKernels.count >= OpenCLRuntime.Kernel.allCases.count - 1)
+    }
+
+    @Test func aLaunchWithTheWrongArgumentsIsRefused() throws {
+      let kernel = OpenCLRuntime.Kernel.reduceRows
+      #expect(throws: OpenCLError.self) { try kernel.check([.int(1)]) }
+      #expect(throws: OpenCLError.self) { try kernel.check([.float(1)] + Array(repeating: .int(0), count: 5)) }
+      let wrongElement: [OpenCLRuntime.Argument] = [.int(4)] + Array(repeating: .buffer(OpaquePointer(bitPattern: 8)!, element: "double"), count: 5)
+      #expect(throws: OpenCLError.self) { try kernel.check(wrongElement) }
+      let right: [OpenCLRuntime.Argument] = [
+        .int(4), .buffer(OpaquePointer(bitPattern: 8)!, element: "float"), .buffer(OpaquePointer(bitPattern: 8)!, element: "int"),
+        .buffer(OpaquePointer(bitPattern: 8)!, element: "int"), .buffer(OpaquePointer(bitPattern: 8)!, element: "float"),
+        .buffer(OpaquePointer(bitPattern: 8)!, element: "uint"),
+      ]
+      try kernel.check(right)
+    }
   }
 
-  @Test func aLaunchWithTheWrongArgumentsIsRefused() throws {
-    let kernel = OpenCLRuntime.Kernel.reduceRows
-    #expect(throws: OpenCLError.self) { try kernel.check([.int(1)]) }
-    #expect(throws: OpenCLError.self) { try kernel.check([.float(1)] + Array(repeating: .int(0), count: 5)) }
-    let wrongElement: [OpenCLRuntime.Argument] = [.int(4)] + Array(repeating: .buffer(OpaquePointer(bitPattern: 8)!, element: "double"), count: 5)
-    #expect(throws: OpenCLError.self) { try kernel.check(wrongElement) }
-    let right: [OpenCLRuntime.Argument] = [
-      .int(4), .buffer(OpaquePointer(bitPattern: 8)!, element: "float"), .buffer(OpaquePointer(bitPattern: 8)!, element: "int"),
-      .buffer(OpaquePointer(bitPattern: 8)!, element: "int"), .buffer(OpaquePointer(bitPattern: 8)!, element: "float"),
-      .buffer(OpaquePointer(bitPattern: 8)!, element: "uint"),
-    ]
-    try kernel.check(right)
-  }
-}
-
-/// The device memory a runtime holds, counted on the runtime no other suite allocates on; the
-/// tests take turns.
-@Suite(.enabled(if: TestDevice.shouldRun, TestDevice.skipReason), .serialized)
-struct DeviceMemoryTests {
-  @Test func aThousandFitsDoNotLeakDeviceMemory() throws {
-    // A runtime of its own: the shared one serves tests running at the same time.
-    let backend = try TestDevice.isolatedBackend.get()
-    let qrels = Qrels.allSubsets(documents: 64, k: 2)
-    let start = Embeddings.random(queries: qrels.queryCount, documents: 64, dimension: 16, seed: 1)
-    func fit() throws {
-      let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
-      _ = try session.evaluate()
-    }
-    // About 1 MiB of device buffers per fit: every one must be released with its session.
-    let before = backend.runtime.allocatedBytes
-    do {
-      let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
-      #expect(backend.runtime.allocatedBytes > before + 4 * 64 * 16)
-      _ = try session.evaluate()
-    }
-    for _ in 0..<1000 { try fit() }
-    #expect(backend.runtime.allocatedBytes == before)
-    // And the host side of the sessions does not grow either (a gigabyte if it leaked).
-    for _ in 0..<50 { try fit() }
-    let resident = try residentBytes()
-    for _ in 0..<1000 { try fit() }
-    let growth = try residentBytes() - resident
-    #expect(
-      growth < 64 << 20 || sanitizer != nil,
-      "resident memory grew by \(formatBytes(Double(growth)))")
-  }
-  /// The estimate against the bytes a session's buffers take, guard regions included, on the
-  /// runtime no other test allocates on: blocked and fused, one read per step and several.
-  @Test(arguments: [(12, 3, 0.0), (40, 6, 1600), (31, 17, 0.0)])
-  func theEstimateIsWhatASessionAllocates(documents: Int, dimension: Int, scoreBlockBytes: Double) throws {
-    let isolated = try TestDevice.isolatedBackend.get()
-    for stepsPerRead in [1, 32] {
-      let backend = try OpenCLBackend(
-        sharingKernelsOf: isolated, scoreBlockBytes: scoreBlockBytes == 0 ? nil : scoreBlockBytes,
-        stepsPerRead: stepsPerRead)
-      let qrels = Qrels.allSubsets(documents: documents, k: 2)
-      let size = try ProblemSize(qrels: qrels, dimension: dimension)
-      let start = Embeddings.random(queries: qrels.queryCount, documents: documents, dimension: dimension, seed: 3)
+  /// The device memory a runtime holds, counted while no other test allocates on it.
+  @Suite struct DeviceMemoryTests {
+    @Test func aThousandFitsDoNotLeakDeviceMemory() throws {
+      // The OpenCL tests take turns: only this test allocates on the runtime meanwhile.
+      let backend = try TestDevice.backend.get()
+      let qrels = Qrels.allSubsets(documents: 64, k: 2)
+      let start = Embeddings.random(queries: qrels.queryCount, documents: 64, dimension: 16, seed: 1)
+      func fit() throws {
+        let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
+        _ = try session.evaluate()
+      }
+      // About 1 MiB of device buffers per fit: every one must be released with its session.
       let before = backend.runtime.allocatedBytes
-      let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
+      do {
+        let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
+        #expect(backend.runtime.allocatedBytes > before + 4 * 64 * 16)
+        _ = try session.evaluate()
+      }
+      for _ in 0..<1000 { try fit() }
+      #expect(backend.runtime.allocatedBytes == before)
+      // And the host side of the sessions does not grow either (a gigabyte if it leaked).
+      for _ in 0..<50 { try fit() }
+      let resident = try residentBytes()
+      for _ in 0..<1000 { try fit() }
+      let growth = try residentBytes() - resident
       #expect(
-        Double(backend.runtime.allocatedBytes - before) == backend.bytesNeeded(for: size),
-        "n = \(documents), d = \(dimension), \((session as? OpenCLSession)?.step.rawValue ?? "?"), \(stepsPerRead) steps per read")
+        growth < 64 << 20 || sanitizer != nil,
+        "resident memory grew by \(formatBytes(Double(growth)))")
+    }
+
+    /// The estimate against the bytes a session's buffers take, guard regions included: blocked
+    /// and fused, one read per step and several.
+    @Test(arguments: [(12, 3, 0.0), (40, 6, 1600), (31, 17, 0.0)])
+    func theEstimateIsWhatASessionAllocates(documents: Int, dimension: Int, scoreBlockBytes: Double) throws {
+      let shared = try TestDevice.backend.get()
+      for stepsPerRead in [1, 32] {
+        let backend = try OpenCLBackend(
+          sharingKernelsOf: shared, scoreBlockBytes: scoreBlockBytes == 0 ? nil : scoreBlockBytes,
+          stepsPerRead: stepsPerRead)
+        let qrels = Qrels.allSubsets(documents: documents, k: 2)
+        let size = try ProblemSize(qrels: qrels, dimension: dimension)
+        let start = Embeddings.random(queries: qrels.queryCount, documents: documents, dimension: dimension, seed: 3)
+        let before = backend.runtime.allocatedBytes
+        let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
+        #expect(
+          Double(backend.runtime.allocatedBytes - before) == backend.bytesNeeded(for: size),
+          "n = \(documents), d = \(dimension), \((session as? OpenCLSession)?.step.rawValue ?? "?"), \(stepsPerRead) steps per read")
+      }
     }
   }
 }
