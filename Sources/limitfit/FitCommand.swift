@@ -66,16 +66,15 @@ struct FitCommand: ParsableCommand {
     }
     let k = k ?? 2
     let backend = try backend.makeBackend()
-    if initialization == .witness {
-      if let labeled {
-        throw LimitFitError("--init witness is a construction for the all-pairs problem, not for \(labeled.source)")
-      }
-      guard k == 2 else { throw LimitFitError("--init witness is a construction for k = 2, not k = \(k)") }
+    let fit: FreeEmbeddingFit
+    do {
+      fit = try labeled.map {
+        try FreeEmbeddingFit(qrels: $0, dimension: dim, hyperparameters: settings, checkingCapacityOf: backend)
+      } ?? FreeEmbeddingFit(
+        documents: docs ?? 0, k: k, dimension: dim, hyperparameters: settings, checkingCapacityOf: backend)
+    } catch let unavailable as FreeEmbeddingFit.WitnessStartUnavailable {
+      throw LimitFitError("--init witness is a construction \(unavailable.construction)")
     }
-    let fit = try labeled.map {
-      try FreeEmbeddingFit(qrels: $0, dimension: dim, hyperparameters: settings, checkingCapacityOf: backend)
-    } ?? FreeEmbeddingFit(
-      documents: docs ?? 0, k: k, dimension: dim, hyperparameters: settings, checkingCapacityOf: backend)
 
     let progressLine = ProgressLine()
     let (result, embeddings) = try fit.run(on: backend, progress: progressLine.map { line in

@@ -25,7 +25,7 @@ public struct FreeEmbeddingFit: Sendable {
     let size = try ProblemSize.allSubsets(documents: documents, k: k, dimension: dimension)
     try Self.check(size, hyperparameters, backend)
     if hyperparameters.initialization == .witness {
-      guard k == 2 else { throw LimitFitError("the witness start is a construction for k = 2, not k = \(k)") }
+      guard k == 2 else { throw WitnessStartUnavailable(construction: "for k = 2, not k = \(k)") }
       _ = try CyclicWitness(documents: documents, dimension: dimension)
     }
     self.init(
@@ -44,11 +44,18 @@ public struct FreeEmbeddingFit: Sendable {
     let size = try ProblemSize(qrels: qrels.qrels, dimension: dimension)
     try Self.check(size, hyperparameters, backend)
     guard hyperparameters.initialization == .random else {
-      throw LimitFitError("the witness start is a construction for the all-pairs problem, not for \(qrels.source)")
+      throw WitnessStartUnavailable(construction: "for the all-pairs problem, not for \(qrels.source)")
     }
     self.init(
       qrels: qrels.qrels, size: size, hyperparameters: hyperparameters, k: nil,
       qrelsDigest: qrels.digest)
+  }
+
+  /// A witness start (`Initialization.witness`) asked of a problem the construction is not for.
+  public struct WitnessStartUnavailable: Error, CustomStringConvertible, Sendable {
+    /// What the construction is for, and what was asked: "for k = 2, not k = 3".
+    public var construction: String
+    public var description: String { "the witness start is a construction \(construction)" }
   }
 
   private init(qrels: Qrels, size: ProblemSize, hyperparameters: Hyperparameters, k: Int?, qrelsDigest: String?) {
