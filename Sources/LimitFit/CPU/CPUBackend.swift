@@ -41,9 +41,7 @@ public struct CPUBackend: FitBackend {
     CPUSession(
       engine: CPUFitEngine(
         qrels: qrels, dimension: start.dimension, queries: start.queries,
-        documents: start.documents, learningRate: Float(hyperparameters.learningRate),
-        temperature: Float(hyperparameters.temperature), loss: hyperparameters.loss,
-        margin: Float(hyperparameters.margin)))
+        documents: start.documents, plan: FitPlan(qrels: qrels, hyperparameters: hyperparameters)))
   }
 }
 

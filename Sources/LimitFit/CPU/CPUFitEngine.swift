@@ -64,15 +64,23 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     var relevantFound = 0
   }
 
+  /// Creates the engine with the scalars given (the tests' and the validation's reference).
+  convenience init(
+    qrels: Qrels, dimension d: Int, queries: [T], documents: [T], learningRate: T, temperature: T,
+    loss: Loss = .infonce, margin: T = 1
+  ) {
+    self.init(
+      qrels: qrels, dimension: d, queries: queries, documents: documents,
+      plan: FitPlan(qrels: qrels, loss: loss, learningRate: learningRate, temperature: temperature, margin: margin))
+  }
+
   /// Creates the engine.
   ///
   /// - Parameters:
   ///   - queries: Q, m × d, row-major.
   ///   - documents: D, n × d, row-major.
-  init(
-    qrels: Qrels, dimension d: Int, queries: [T], documents: [T], learningRate: T, temperature: T,
-    loss: Loss = .infonce, margin: T = 1
-  ) {
+  ///   - plan: the loss and the step's scalars.
+  init(qrels: Qrels, dimension d: Int, queries: [T], documents: [T], plan: FitPlan<T>) {
     let m = qrels.queryCount
     let n = qrels.documentCount
     precondition(queries.count == m * d && documents.count == n * d,
@@ -81,7 +89,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     documentCount = n
     dimension = d
     relevantPairCount = qrels.relevantPairCount
-    plan = FitPlan(qrels: qrels, loss: loss, learningRate: learningRate, temperature: temperature, margin: margin)
+    self.plan = plan
     biasState = SharedBuffer(repeating: 0, count: 4)
     offsets = SharedBuffer(qrels.offsets)
     relevantDocuments = SharedBuffer(qrels.relevantDocuments)
