@@ -1,11 +1,17 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// LIMITFIT_TARGET_CPU=haswell (or znver3, skylake-avx512, …) compiles the library for that CPU:
-// AVX2 and FMA for the CPU backend's loops. Without it the build runs on any x86-64 (SSE2).
-let targetCPU: [SwiftSetting] = Context.environment["LIMITFIT_TARGET_CPU"].map {
-  [.unsafeFlags(["-target-cpu", $0])]
-} ?? []
+// The CPU engine's source (Sources/CPUEngine) is compiled once per x86-64 instruction-set level,
+// and the CPU backend runs the widest one the machine has (CPULevel): one binary, portable and
+// fast. Elsewhere than on x86-64 the levels are compiled alike and only the first runs.
+func cpuEngine(_ name: String, targetCPU: String?) -> Target {
+  #if arch(x86_64)
+    let settings: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+  #else
+    let settings: [SwiftSetting] = []
+  #endif
+  return .target(name: name, dependencies: ["FitCore"], swiftSettings: settings)
+}
 
 let package = Package(
   name: "limitfit",
@@ -22,10 +28,17 @@ let package = Package(
     .target(
       name: "LimitFit",
       dependencies: [
-        "COpenCL", "Kernels", .product(name: "RealModule", package: "swift-numerics"),
-      ],
-      swiftSettings: targetCPU
+        "FitCore", "CPUEngine", "CPUEngineAVX2", "CPUEngineAVX512", "COpenCL", "Kernels",
+        .product(name: "RealModule", package: "swift-numerics"),
+      ]
     ),
+    // What the library and the CPU engines share: the loss, Adam, a fit's plan, the engine's
+    // interface.
+    .target(name: "FitCore", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
+    // The CPU engine for any x86-64 (SSE2); CPUEngineAVX2 and CPUEngineAVX512 link to its files.
+    cpuEngine("CPUEngine", targetCPU: nil),
+    cpuEngine("CPUEngineAVX2", targetCPU: "haswell"),
+    cpuEngine("CPUEngineAVX512", targetCPU: "skylake-avx512"),
     // The OpenCL C API's types and a loader that opens libOpenCL.so.1 at run time.
     .target(name: "COpenCL", linkerSettings: [.linkedLibrary("dl")]),
     // The OpenCL C kernels, embedded into the binary.
@@ -52,7 +65,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["LimitFit"], path: "Tests/TestSupport"),
     .testTarget(
       name: "LimitFitTests",
-      dependencies: ["LimitFit", "TestSupport"]
+      dependencies: ["LimitFit", "FitCore", "TestSupport"]
     ),
     .testTarget(
       name: "limitfitEndToEndTests",

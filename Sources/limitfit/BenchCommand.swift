@@ -72,7 +72,7 @@ struct BenchCommand: ParsableCommand {
   private func backends() throws -> [any FitBackend] {
     if backend.isEmpty {
       let devices = (try? OpenCLDevice.all()) ?? []
-      return [CPUBackend()] + (devices.isEmpty ? [] : [try selectBackend(.opencl, device: device)])
+      return [try selectBackend(.cpu, device: nil)] + (devices.isEmpty ? [] : [try selectBackend(.opencl, device: device)])
     }
     if let device, !backend.contains(.opencl) {
       throw LimitFitError("--device \(device) selects an OpenCL device; it does not apply to --backend cpu")

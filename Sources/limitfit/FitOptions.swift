@@ -65,16 +65,20 @@ struct BackendOptions: ParsableArguments {
   }
 }
 
-/// The backend `request` names, on `device` or LIMITFIT_DEVICE's device.
+/// The backend `request` names, on `device` or LIMITFIT_DEVICE's device; the CPU backend at
+/// LIMITFIT_CPU_LEVEL's level.
 func selectBackend(_ request: BackendRequest, device: Int?) throws -> any FitBackend {
+  let environment = ProcessInfo.processInfo.environment
+  let runsOnlyOpenCL = request == .opencl || device != nil
+  let cpuLevel = runsOnlyOpenCL ? .best : try CPULevel.level(environment: environment[CPULevel.variable]) ?? .best
   if request == .cpu {
     if let device {
       throw LimitFitError("--device \(device) selects an OpenCL device; it does not apply to --backend cpu")
     }
-    return CPUBackend()
+    return CPUBackend(level: cpuLevel)
   }
-  let preferred = try BackendSelection.deviceIndex(
-    environment: ProcessInfo.processInfo.environment[BackendSelection.deviceVariable])
+  let preferred = try BackendSelection.deviceIndex(environment: environment[BackendSelection.deviceVariable])
   return try BackendSelection.makeBackend(
-    request, deviceIndex: device, preferredDeviceIndex: preferred, notice: printToStandardError)
+    request, deviceIndex: device, preferredDeviceIndex: preferred, cpuLevel: cpuLevel,
+    notice: printToStandardError)
 }

@@ -7,10 +7,10 @@ import Testing
 func makeEngine(
   _ qrels: Qrels, dimension d: Int, seed: UInt64 = 7, learningRate: Double = 0.01,
   temperature: Double = 0.1, loss: Loss = .infonce, margin: Double = 1
-) -> CPUFitEngine<Double> {
+) -> any CPUFitEngine<Double> {
   let start = Embeddings.random(
     queries: qrels.queryCount, documents: qrels.documentCount, dimension: d, seed: seed)
-  return CPUFitEngine<Double>(
+  return CPULevel.best.makeEngine(
     qrels: qrels, dimension: d, queries: start.queries.map(Double.init),
     documents: start.documents.map(Double.init), learningRate: learningRate,
     temperature: temperature, loss: loss, margin: margin)
@@ -28,7 +28,7 @@ let gradientProblems: [(name: String, qrels: Qrels, dimension: Int)] = [
 
 @Suite struct GradientTests {
   /// The loss by the textbook formula, in double precision, from the full score matrix.
-  static func naiveLoss(_ engine: CPUFitEngine<Double>, _ qrels: Qrels, temperature: Double) -> Double {
+  static func naiveLoss(_ engine: any CPUFitEngine<Double>, _ qrels: Qrels, temperature: Double) -> Double {
     let q = engine.queryMatrix()
     let dm = engine.documentMatrix()
     let d = engine.dimension
@@ -62,7 +62,7 @@ let gradientProblems: [(name: String, qrels: Qrels, dimension: Int)] = [
     _ = engine.evaluate()
     let biasGradient = engine.biasState[1]
     let analytic = (
-      queries: Array(UnsafeBufferPointer(start: engine.queryGradient.base, count: engine.queryGradient.count)),
+      queries: engine.queryMatrixGradient(),
       documents: transposed(engine.documentGradientMatrix(), rows: qrels.documentCount))
 
     let step = 1e-6

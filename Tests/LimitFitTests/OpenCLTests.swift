@@ -98,7 +98,7 @@ struct OpenCLTests {
     let start = Embeddings.random(queries: qrels.queryCount, documents: 40, dimension: 6, seed: 5)
     let session = try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters())
     #expect((session as? OpenCLSession)?.step == .fused)
-    let reference = CPUFitEngine<Float>(
+    let reference: any CPUFitEngine<Float> = CPULevel.best.makeEngine(
       qrels: qrels, dimension: 6, queries: start.queries, documents: start.documents,
       learningRate: 0.01, temperature: 0.1)
     for iteration in 1...100 {

@@ -36,7 +36,7 @@ import Testing
     for t in 1...3 {
       let before = (queries: engine.queryMatrix(), documents: engine.documentMatrix())
       _ = engine.evaluate()
-      let queryGradient = Array(UnsafeBufferPointer(start: engine.queryGradient.base, count: engine.queryGradient.count))
+      let queryGradient = engine.queryMatrixGradient()
       let documentGradient = engine.documentGradientMatrix()
       engine.update(iteration: t)
 
@@ -60,7 +60,7 @@ import Testing
     let engine = makeEngine(Qrels.allSubsets(documents: 4, k: 2), dimension: 2, learningRate: 0.01)
     let before = engine.queryMatrix()
     _ = engine.evaluate()
-    let gradient = Array(UnsafeBufferPointer(start: engine.queryGradient.base, count: engine.queryGradient.count))
+    let gradient = engine.queryMatrixGradient()
     engine.update(iteration: 1)
     let moved = before.indices.map { before[$0] - 0.01 * (gradient[$0] > 0 ? 1 : -1) }
     let expected = Self.unitRows(moved, dimension: 2)
@@ -147,7 +147,7 @@ extension RowVerdict {
   @Test func engineCountsATieAsUnsolved() throws {
     // Documents e1, e2, −e2; the query for {0, 1} points at e1: scores 1, 0, 0 tie.
     let qrels = try Qrels(relevant: [[0, 1], [0, 2]], documentCount: 3)
-    let engine = CPUFitEngine<Float>(
+    let engine: any CPUFitEngine<Float> = CPULevel.best.makeEngine(
       qrels: qrels, dimension: 2, queries: [1, 0, 0.6, -0.8], documents: [1, 0, 0, 1, 0, -1],
       learningRate: 0.01, temperature: 0.1)
     let evaluation = engine.evaluate()

@@ -67,13 +67,29 @@ func limitfit(_ arguments: [String], environment: [String: String] = [:])
   }
 
   @Test func benchPrintsATable() throws {
-    let run = try limitfit(["bench", "--backend", "cpu", "--docs", "10", "--dim", "2", "--seconds", "0", "--repeats", "1"])
+    let run = try limitfit(
+      ["bench", "--backend", "cpu", "--docs", "10", "--dim", "2", "--seconds", "0", "--repeats", "1"],
+      environment: ["LIMITFIT_CPU_LEVEL": "portable"])
     #expect(run.status == 0)
     let lines = run.standardOutput.split(separator: "\n")
     #expect(lines.count == 2)
     #expect(lines.first?.hasPrefix("backend device") == true)
-    #expect(lines.last?.hasPrefix("cpu     CPU, ") == true)
+    #expect(lines.last?.hasPrefix("cpu     CPU (portable), ") == true)
     #expect(lines.last?.contains("    10    2        45") == true)
+  }
+
+  @Test func theCPULevelVariableIsCheckedWhereTheCPUBackendMayRun() throws {
+    for backend in ["cpu", "auto"] {
+      let run = try limitfit(
+        ["fit", "--docs", "3", "--dim", "2", "--backend", backend], environment: ["LIMITFIT_CPU_LEVEL": "sse4"])
+      #expect(run.status != 0)
+      #expect(run.standardError == "Error: LIMITFIT_CPU_LEVEL=sse4 is not a level (portable, avx2, avx512)\n")
+    }
+    let pinned = try limitfit(
+      ["fit", "--docs", "3", "--dim", "2", "--backend", "cpu", "--json", "-"],
+      environment: ["LIMITFIT_CPU_LEVEL": "portable"])
+    #expect(pinned.status == 0)
+    #expect(pinned.standardOutput.contains("\"device\" : \"CPU (portable), "), "\(pinned.standardOutput)")
   }
 
   @Test(arguments: [

@@ -128,11 +128,14 @@ func expectCleanEnd(
     }
   }
 
-  @Test(arguments: ["LIMITFIT_DEVICE", "LIMITFIT_STEPS_PER_READ", "LIMITFIT_TILE", "LIMITFIT_ROW_GROUP", "LIMITFIT_OPENCL_STEP"])
-  func everyExtremeEnvironmentValue(_ variable: String) throws {
+  @Test(arguments: [
+    ("LIMITFIT_DEVICE", "opencl"), ("LIMITFIT_STEPS_PER_READ", "opencl"), ("LIMITFIT_TILE", "opencl"),
+    ("LIMITFIT_ROW_GROUP", "opencl"), ("LIMITFIT_OPENCL_STEP", "opencl"), ("LIMITFIT_CPU_LEVEL", "cpu"),
+  ])
+  func everyExtremeEnvironmentValue(_ variable: String, backend: String) throws {
     for value in Self.extremes + ["", "abc"] {
       let run = try limitfitGuarded(
-        ["fit", "--docs", "3", "--dim", "2", "--backend", "opencl"], environment: [variable: value])
+        ["fit", "--docs", "3", "--dim", "2", "--backend", backend], environment: [variable: value])
       expectCleanEnd(run, "\(variable)=\(value)")
     }
   }

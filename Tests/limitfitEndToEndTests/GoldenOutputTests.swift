@@ -24,7 +24,7 @@ import Testing
       (#"[0-9]+(\.[0-9]+)?(e[-+][0-9]+)? it/s"#, "R it/s"),
       (#""(wallSeconds|iterationsPerSecond)" ?: ?[-0-9.e+]+"#, "\"$1\": MASKED"),
       (#""toolVersion" ?: ?"[^"]*""#, "\"toolVersion\": MASKED"),
-      (#"CPU, [0-9]+ threads?"#, "CPU, N threads"),
+      (#"CPU \([a-z0-9]+\), [0-9]+ threads?"#, "CPU (LEVEL), N threads"),
     ]
     for (pattern, template) in rules {
       text = text.replacingOccurrences(of: pattern, with: template, options: .regularExpression)

@@ -1,3 +1,4 @@
+import CPUEngine
 import Foundation
 
 /// The reference backend: the fit in Swift on the CPU, threaded over query partitions.
@@ -5,19 +6,24 @@ import Foundation
 /// It is what the OpenCL kernels are checked against, and the fallback where no OpenCL
 /// device exists.
 public struct CPUBackend: FitBackend {
+  /// The instruction-set level the engine runs in.
+  public let level: CPULevel
+
   public var name: String { "cpu" }
 
   public var device: String {
     let cores = ProcessInfo.processInfo.activeProcessorCount
-    return "CPU, \(cores) thread\(cores == 1 ? "" : "s")"
+    return "CPU (\(level.rawValue)), \(cores) thread\(cores == 1 ? "" : "s")"
   }
 
-  /// Creates the CPU backend.
-  public init() {}
+  /// Creates the CPU backend, running the engine at `level` (by default the widest this
+  /// machine has).
+  public init(level: CPULevel = .best) { self.level = level }
 
   /// The bytes one fit of `size` allocates.
   public func bytesNeeded(for size: ProblemSize) -> Double {
-    CPUFitEngine<Float>.bytesNeeded(for: size, elementBytes: MemoryLayout<Float>.size)
+    EngineFactory.bytesNeeded(queries: size.queries, documents: size.documents, dimension: size.dimension)
+      + size.qrelsBytes
   }
 
   /// Refuses a fit whose engine and the driver's host copies (`ProblemSize.hostBytes`) do not
@@ -39,7 +45,7 @@ public struct CPUBackend: FitBackend {
     throws -> any FitSession
   {
     CPUSession(
-      engine: CPUFitEngine(
+      engine: level.makeEngine(
         qrels: qrels, dimension: start.dimension, queries: start.queries,
         documents: start.documents, plan: FitPlan(qrels: qrels, hyperparameters: hyperparameters)))
   }
@@ -47,9 +53,9 @@ public struct CPUBackend: FitBackend {
 
 /// A CPU fit in single precision.
 final class CPUSession: FitSession {
-  private let engine: CPUFitEngine<Float>
+  private let engine: any CPUFitEngine<Float>
 
-  init(engine: CPUFitEngine<Float>) { self.engine = engine }
+  init(engine: any CPUFitEngine<Float>) { self.engine = engine }
 
   func evaluate() -> StepEvaluation { engine.evaluate() }
 

@@ -48,17 +48,18 @@ public enum BackendSelection {
   ///     OpenCL.
   ///   - preferredDeviceIndex: the device of LIMITFIT_DEVICE: the OpenCL device whenever OpenCL
   ///     runs; `auto` takes it only where it is a GPU, and keeps its own choice otherwise.
+  ///   - cpuLevel: the instruction-set level of the CPU backend, where it runs.
   ///   - notice: receives one line when `auto` falls back to the CPU backend or passes over
   ///     the preferred device.
   /// - Throws: `OpenCLError` when OpenCL was asked for (`opencl`, or a device index) and
   ///   cannot be used.
   public static func makeBackend(
     _ request: BackendRequest, deviceIndex: Int? = nil, preferredDeviceIndex: Int? = nil,
-    notice: (String) -> Void
+    cpuLevel: CPULevel = .best, notice: (String) -> Void
   ) throws -> any FitBackend {
     switch (request, deviceIndex) {
     case (.cpu, _):
-      return CPUBackend()
+      return CPUBackend(level: cpuLevel)
     case (.opencl, _), (.auto, .some):
       return try OpenCLBackend(device: device(at: deviceIndex ?? preferredDeviceIndex))
     case (.auto, nil):
@@ -72,11 +73,11 @@ public enum BackendSelection {
             ? "\(devices[preferred].name), not a GPU" : "no device (there are \(devices.count))"
           notice("limitfit: \(deviceVariable)=\(preferred) names \(named); auto keeps its own choice")
         }
-        guard let gpu = automaticDevice(among: devices) else { return CPUBackend() }
+        guard let gpu = automaticDevice(among: devices) else { return CPUBackend(level: cpuLevel) }
         return try OpenCLBackend(device: gpu)
       } catch {
         notice("limitfit: \(error); using the cpu backend")
-        return CPUBackend()
+        return CPUBackend(level: cpuLevel)
       }
     }
   }

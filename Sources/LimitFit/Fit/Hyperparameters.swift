@@ -1,41 +1,5 @@
 import RealModule
 
-/// The training objective of a fit, on the scores S = Q Dᵀ / τ.
-public enum Loss: String, Codable, CaseIterable, Sendable {
-  /// The paper's: softmax cross-entropy of each relevant document against all documents,
-  /// averaged over the P relevant pairs.
-  case infonce
-  /// Binary cross-entropy of σ(S_ij + b) against A_ij for every query and document, with one
-  /// learned bias b, averaged over the m·n pairs.
-  case sigmoid
-  /// max(0, γ − (S_ir − S_il)) for every relevant r and irrelevant l of each query, averaged
-  /// over those pairs; γ is `margin`.
-  case hinge
-
-  /// The loss's code in the kernels (`loss_kind`), passed to them as LOSS_<NAME> definitions.
-  var kernelCode: Int {
-    switch self {
-    case .infonce: 0
-    case .sigmoid: 1
-    case .hinge: 2
-    }
-  }
-
-  /// What the loss is averaged over: P (InfoNCE), m·n (sigmoid), or the (relevant,
-  /// irrelevant) pairs Σ|R_i|(n − |R_i|) (hinge; at least 1).
-  func terms(of qrels: Qrels) -> Int {
-    switch self {
-    case .infonce: return qrels.relevantPairCount
-    case .sigmoid: return qrels.queryCount * qrels.documentCount
-    case .hinge:
-      return max(1, (0..<qrels.queryCount).reduce(0) { total, query in
-        let relevant = qrels.offsets[query + 1] - qrels.offsets[query]
-        return total + relevant * (qrels.documentCount - relevant)
-      })
-    }
-  }
-}
-
 /// Where a fit starts.
 public enum Initialization: String, Codable, CaseIterable, Sendable {
   /// N(0, 1) entries from the seed, rows normalised.
@@ -123,32 +87,5 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
       throw LimitFitError(
         "\(name) (\(value)) \(rounded > 0 ? "overflows" : "rounds to zero in") float32, the precision fits run in")
     }
-  }
-}
-
-/// Adam, as optax.adam: its constants (the defaults), one host step and the bias corrections.
-enum Adam {
-  static let beta1 = 0.9
-  static let beta2 = 0.999
-  static let epsilon = 1e-8
-
-  /// One Adam step on one parameter, the host's arithmetic (the CPU backend's, and the OpenCL
-  /// backend's scalar sigmoid bias): m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g², then
-  /// p ← p − (lr / c1) · m / (sqrt(v · (1 / c2)) + ε), with `stepSize` = lr / c1 and
-  /// `secondScale` = 1 / c2 computed once per step.
-  @inline(__always)
-  static func step<T: BinaryFloatingPoint>(
-    _ parameter: inout T, gradient g: T, moments first: inout T, _ second: inout T,
-    stepSize: T, secondScale: T
-  ) {
-    first = T(beta1) * first + (1 - T(beta1)) * g
-    second = T(beta2) * second + (1 - T(beta2)) * g * g
-    parameter -= stepSize * first / ((second * secondScale).squareRoot() + T(epsilon))
-  }
-
-  /// The bias corrections of step t: 1 − β1^t and 1 − β2^t, in `T`.
-  static func corrections<T: BinaryFloatingPoint & Real>(iteration: Int) -> (first: T, second: T) {
-    let t = T(iteration)
-    return (1 - T.pow(T(beta1), t), 1 - T.pow(T(beta2), t))
   }
 }

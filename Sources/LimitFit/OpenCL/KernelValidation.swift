@@ -139,7 +139,7 @@ public struct KernelValidation {
   /// (and the sigmoid bias's gradient) and both gradients.
   private func checkStep(
     rows: [(scores: [Double], scoreGradient: [Double], verdict: RowVerdict<Double>, loss: Double)],
-    expected: StepEvaluation, observed: StepEvaluation, reference: CPUFitEngine<Double>,
+    expected: StepEvaluation, observed: StepEvaluation, reference: any CPUFitEngine<Double>,
     device: OpenCLSession, name: String, _ record: (ValidationCheck) -> Void
   ) throws {
     record(ValidationCheck("row loss, \(name)", observed: try device.rowLoss.read(), expected: rows.map(\.loss), tolerance: Tolerance.rowLoss))
@@ -163,7 +163,7 @@ public struct KernelValidation {
   }
 
   private func sessions(for problem: Problem, seed: UInt64 = 1) throws
-    -> (reference: CPUFitEngine<Double>, device: OpenCLSession)
+    -> (reference: any CPUFitEngine<Double>, device: OpenCLSession)
   {
     var settings = Hyperparameters()
     settings.loss = problem.loss
@@ -172,7 +172,7 @@ public struct KernelValidation {
       queries: problem.qrels.queryCount, documents: problem.qrels.documentCount,
       dimension: problem.dimension, seed: seed)
     // The reference computes in double precision from the same float32 start.
-    let reference = CPUFitEngine<Double>(
+    let reference = CPULevel.best.makeEngine(
       qrels: problem.qrels, dimension: problem.dimension, queries: start.queries.map(Double.init),
       documents: start.documents.map(Double.init), learningRate: settings.learningRate,
       temperature: settings.temperature, loss: settings.loss, margin: settings.margin)

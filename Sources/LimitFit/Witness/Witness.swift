@@ -90,7 +90,7 @@ public struct CyclicWitness: Sendable {
   /// - Complexity: O(n³) multiply-adds, on all cores.
   public func verify(stoppingAtFirstFailure: Bool = false) -> Verification {
     let n = documents
-    let blocks = CPUFitEngine<Double>.split(n, into: 64)
+    let blocks = contiguousRanges(splitting: n, into: 64)
     let results = SharedBuffer<Verification>(repeating: Verification(), count: blocks.count)
     defer { results.deallocate() }
     // Each block of first documents a is one task, with a row of scores of its own.

@@ -1,21 +1,22 @@
 // Loops over contiguous rows, written so that they vectorise: element-wise loops are left to
 // the compiler; reductions, which it may not reorder, accumulate in explicit SIMD8 lanes.
 // Every loop runs in a fixed order, so results are the same bit for bit on every run.
+// Inlinable, so that each CPU engine module compiles them for its own instruction set.
 
-@inline(__always)
-func load<T: FitScalar>(_ pointer: UnsafePointer<T>) -> SIMD8<T> {
+@inlinable @inline(__always)
+package func load<T: FitScalar>(_ pointer: UnsafePointer<T>) -> SIMD8<T> {
   UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<T>.self)
 }
 
-@inline(__always)
-func store<T: FitScalar>(_ value: SIMD8<T>, _ pointer: UnsafeMutablePointer<T>) {
+@inlinable @inline(__always)
+package func store<T: FitScalar>(_ value: SIMD8<T>, _ pointer: UnsafeMutablePointer<T>) {
   UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<T>.self)
 }
 
 /// y[j] = e^(x[j] − shift) for j < count, where every x[j] ≤ shift; returns Σ y[j]. Arguments
 /// below −87 count as −87: e^−87 ≈ 1.6e−38 is below anything a sum that holds e^0 can tell apart.
-@inline(__always)
-func exponentials<T: FitScalar>(
+@inlinable @inline(__always)
+package func exponentials<T: FitScalar>(
   of x: UnsafePointer<T>, minus shift: T, into y: UnsafeMutablePointer<T>, count: Int
 ) -> T {
   for j in 0..<count { y[j] = Swift.max(x[j] - shift, -87) }
@@ -40,8 +41,8 @@ func exponentials<T: FitScalar>(
 }
 
 /// Σ a[j]·b[j] over j < count.
-@inline(__always)
-func dot<T: FitScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, count: Int) -> T {
+@inlinable @inline(__always)
+package func dot<T: FitScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, count: Int) -> T {
   var lanes = SIMD8<T>()
   var j = 0
   while j + 8 <= count {
@@ -57,8 +58,8 @@ func dot<T: FitScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, count: Int)
 }
 
 /// Σ a[j] over j < count.
-@inline(__always)
-func sum<T: FitScalar>(_ a: UnsafePointer<T>, count: Int) -> T {
+@inlinable @inline(__always)
+package func sum<T: FitScalar>(_ a: UnsafePointer<T>, count: Int) -> T {
   var lanes = SIMD8<T>()
   var j = 0
   while j + 8 <= count {
@@ -74,8 +75,8 @@ func sum<T: FitScalar>(_ a: UnsafePointer<T>, count: Int) -> T {
 }
 
 /// max a[j] over j < count; −∞ when count is 0.
-@inline(__always)
-func maximum<T: FitScalar>(_ a: UnsafePointer<T>, count: Int) -> T {
+@inlinable @inline(__always)
+package func maximum<T: FitScalar>(_ a: UnsafePointer<T>, count: Int) -> T {
   // Eight independent running maxima, which the compiler turns into one vector.
   let low = -T.infinity
   var m = (low, low, low, low, low, low, low, low)
@@ -101,16 +102,16 @@ func maximum<T: FitScalar>(_ a: UnsafePointer<T>, count: Int) -> T {
 }
 
 /// y[j] += alpha·x[j] for j < count.
-@inline(__always)
-func addScaled<T: FitScalar>(
+@inlinable @inline(__always)
+package func addScaled<T: FitScalar>(
   _ alpha: T, _ x: UnsafePointer<T>, to y: UnsafeMutablePointer<T>, count: Int
 ) {
   for j in 0..<count { y[j] += alpha * x[j] }
 }
 
 /// The number of j < count with a[j] ≥ threshold.
-@inline(__always)
-func countAtLeast<T: FitScalar>(_ a: UnsafePointer<T>, count: Int, threshold: T) -> Int {
+@inlinable @inline(__always)
+package func countAtLeast<T: FitScalar>(_ a: UnsafePointer<T>, count: Int, threshold: T) -> Int {
   // An integer sum, which the compiler may reorder, and so vectorises.
   var atLeast: Int32 = 0
   var j = 0
@@ -124,8 +125,8 @@ func countAtLeast<T: FitScalar>(_ a: UnsafePointer<T>, count: Int, threshold: T)
 /// The number of j < count with a[j] > threshold, plus those with a[j] == threshold and
 /// j < tiedBefore: the documents a stable descending sort puts before one that scores
 /// `threshold` and has id `tiedBefore`.
-@inline(__always)
-func countAhead<T: FitScalar>(
+@inlinable @inline(__always)
+package func countAhead<T: FitScalar>(
   _ a: UnsafePointer<T>, count: Int, of threshold: T, tiedBefore: Int
 ) -> Int {
   // An integer sum, which the compiler may reorder, and so vectorises.

@@ -12,7 +12,8 @@ public protocol FitScalar: Real, BinaryFloatingPoint, SIMDScalar, Codable, Senda
 extension Float: FitScalar {
   /// Cephes' expf polynomial (relative error about 1 ulp) on eight lanes at once: x = k·ln 2 + r
   /// with |r| ≤ ln 2 / 2, e^r by a degree-6 polynomial, 2^k put into the exponent bits.
-  @inline(__always)
+  /// Inlinable, so that each CPU engine module compiles it for its own instruction set.
+  @inlinable @inline(__always)
   public static func exponential(ofNonPositive x: SIMD8<Float>) -> SIMD8<Float> {
     // Round x / ln 2 to the nearest integer by adding and taking off 1.5 · 2^23.
     let shifter = SIMD8<Float>(repeating: 0x1.8p23)
@@ -35,6 +36,7 @@ extension Float: FitScalar {
 
 extension Double: FitScalar {
   /// Lane by lane, with the correctly rounded `exp`: Double is the precision of the checks.
+  @inlinable
   public static func exponential(ofNonPositive x: SIMD8<Double>) -> SIMD8<Double> {
     var result = x
     for lane in x.indices { result[lane] = Double.exp(x[lane]) }
@@ -46,9 +48,9 @@ extension Double: FitScalar {
 ///
 /// Allocated with malloc or calloc and released with free, so that zeroed buffers can come from
 /// calloc: a large one then takes memory only as its pages are first written.
-struct SharedBuffer<T>: @unchecked Sendable {
-  let base: UnsafeMutablePointer<T>
-  let count: Int
+@usableFromInline package struct SharedBuffer<T>: @unchecked Sendable {
+  @usableFromInline package let base: UnsafeMutablePointer<T>
+  @usableFromInline package let count: Int
 
   private init(raw: UnsafeMutableRawPointer?, count: Int) {
     guard let raw else { fatalError("out of memory allocating \(count) × \(MemoryLayout<T>.stride) bytes") }
@@ -57,23 +59,24 @@ struct SharedBuffer<T>: @unchecked Sendable {
   }
 
   /// Allocates `count` elements, each set to `value`.
-  init(repeating value: T, count: Int) {
+  package init(repeating value: T, count: Int) {
     self.init(raw: malloc(max(count, 1) * MemoryLayout<T>.stride), count: count)
     base.initialize(repeating: value, count: count)
   }
 
   /// Allocates a copy of `elements`.
-  init(_ elements: [T]) {
+  package init(_ elements: [T]) {
     self.init(raw: malloc(max(elements.count, 1) * MemoryLayout<T>.stride), count: elements.count)
     _ = UnsafeMutableBufferPointer(start: base, count: elements.count).initialize(from: elements)
   }
 
-  func deallocate() {
+  package func deallocate() {
     base.deinitialize(count: count)
     free(base)
   }
 
-  subscript(index: Int) -> T {
+  @inlinable @inline(__always)
+  package subscript(index: Int) -> T {
     get { base[index] }
     nonmutating set { base[index] = newValue }
   }
@@ -81,7 +84,7 @@ struct SharedBuffer<T>: @unchecked Sendable {
 
 extension SharedBuffer where T: FitScalar {
   /// Allocates `count` zeros.
-  static func zeros(count: Int) -> SharedBuffer {
+  package static func zeros(count: Int) -> SharedBuffer {
     SharedBuffer(raw: calloc(max(count, 1), MemoryLayout<T>.stride), count: count)
   }
 }

@@ -1,12 +1,16 @@
 /// How one query's scores rank its documents.
-struct RowVerdict<T: FitScalar>: Equatable {
+///
+/// Usable from inlinable code, and always inlined, so that each CPU engine module compiles the
+/// judging into its own functions for its own instruction set (members of a package type are
+/// inlined elsewhere only so; a function left standing would be one copy for all levels).
+@usableFromInline package struct RowVerdict<T: FitScalar>: Equatable {
   /// The worst relevant score is strictly above the best irrelevant one (a tie is not solved).
-  var solved: Bool
+  @usableFromInline package var solved: Bool
   /// Relevant documents among the top |R| by score, ties broken by lower document id
   /// (a stable descending sort, as the paper's argsort).
-  var relevantFound: Int
+  @usableFromInline package var relevantFound: Int
   /// The largest score, relevant or not.
-  var maximumScore: T
+  @usableFromInline package var maximumScore: T
 
   /// Judges one query from its scores.
   ///
@@ -14,7 +18,8 @@ struct RowVerdict<T: FitScalar>: Equatable {
   ///   - scores: the query's score for each of `count` documents.
   ///   - relevant: the query's relevant document ids, ascending.
   /// - Complexity: O(n + |R|) when solved, O(|R| · n) otherwise.
-  init(scores: UnsafePointer<T>, count n: Int, relevant: UnsafeBufferPointer<Int32>) {
+  @inlinable @inline(__always)
+  package init(scores: UnsafePointer<T>, count n: Int, relevant: UnsafeBufferPointer<Int32>) {
     var worstRelevant = T.infinity
     for id in relevant.lazy.map(Int.init) { worstRelevant = min(worstRelevant, scores[id]) }
     // Every relevant document scores at least the worst one; any other that does breaks it.
@@ -24,11 +29,15 @@ struct RowVerdict<T: FitScalar>: Equatable {
   }
 
   /// The relevant documents that a stable descending sort puts among the first |R|.
-  private static func countFound(
+  @inlinable @inline(__always)
+  static func countFound(
     scores: UnsafePointer<T>, count n: Int, relevant: UnsafeBufferPointer<Int32>
   ) -> Int {
-    relevant.lazy.map(Int.init).filter { id in
-      countAhead(scores, count: n, of: scores[id], tiedBefore: id) < relevant.count
-    }.count
+    var found = 0
+    for id in relevant.lazy.map(Int.init)
+    where countAhead(scores, count: n, of: scores[id], tiedBefore: id) < relevant.count {
+      found += 1
+    }
+    return found
   }
 }

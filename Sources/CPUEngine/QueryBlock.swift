@@ -1,3 +1,5 @@
+import FitCore
+
 /// The CPU engine's two products, four queries at a time: every document coordinate loaded
 /// serves four queries, and ∇D's buffer is read and written once per four queries, not once per
 /// query. Documents go eight at a time through SIMD8 lanes; the n mod 8 left over, one by one.

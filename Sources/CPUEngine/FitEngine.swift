@@ -1,6 +1,12 @@
 import Dispatch
+import FitCore
 
-/// One fit on the CPU, exactly docs/MATHEMATICS.md §1, in the precision `T`.
+/// One fit on the CPU, exactly docs/MATHEMATICS.md §1, in the precision `T` (`CPUFitEngine`).
+///
+/// This source is compiled once per instruction-set level: the modules CPUEngine (any x86-64),
+/// CPUEngineAVX2 and CPUEngineAVX512 hold the same files, built with different `-target-cpu`,
+/// and the CPU backend picks one at run time (`CPULevel`). No level fuses a multiply and an add
+/// (Swift contracts no floating-point expression), so every level computes the same bits.
 ///
 /// Layout: Q is m × d row-major (a query's vector is contiguous); D is stored transposed,
 /// d × n, so that every loop over documents runs along contiguous memory. Queries are split
@@ -14,24 +20,24 @@ import Dispatch
 /// result bit for bit wherever it runs. Everything is allocated once, in `init`.
 ///
 /// Sendable because worker threads only read shared state and write disjoint parts of it.
-final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
+final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
   let queryCount: Int
   let documentCount: Int
-  let dimension: Int
+  package let dimension: Int
   let relevantPairCount: Int
   /// The loss and the step's scalars.
   let plan: FitPlan<T>
   var loss: Loss { plan.loss }
   /// The sigmoid loss's learned bias b, its gradient and Adam's two moments.
-  let biasState: SharedBuffer<T>
+  package let biasState: SharedBuffer<T>
 
   private let offsets: SharedBuffer<Int>
   private let relevantDocuments: SharedBuffer<Int32>
 
   /// Q, m × d.
-  let queries: SharedBuffer<T>
+  package let queries: SharedBuffer<T>
   /// Dᵀ, d × n: element (c, j) is coordinate c of document j.
-  let documentsTransposed: SharedBuffer<T>
+  package let documentsTransposed: SharedBuffer<T>
   /// ∂L/∂Q, m × d, from the last `evaluate()`.
   let queryGradient: SharedBuffer<T>
   /// (∂L/∂D)ᵀ, d × n: the partitions' buffers summed, by `update` or on request.
@@ -64,35 +70,26 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     var relevantFound = 0
   }
 
-  /// Creates the engine with the scalars given (the tests' and the validation's reference).
-  convenience init(
-    qrels: Qrels, dimension d: Int, queries: [T], documents: [T], learningRate: T, temperature: T,
-    loss: Loss = .infonce, margin: T = 1
-  ) {
-    self.init(
-      qrels: qrels, dimension: d, queries: queries, documents: documents,
-      plan: FitPlan(qrels: qrels, loss: loss, learningRate: learningRate, temperature: temperature, margin: margin))
-  }
-
   /// Creates the engine.
   ///
   /// - Parameters:
+  ///   - relevance: the relevance matrix as sorted lists.
   ///   - queries: Q, m × d, row-major.
   ///   - documents: D, n × d, row-major.
   ///   - plan: the loss and the step's scalars.
-  init(qrels: Qrels, dimension d: Int, queries: [T], documents: [T], plan: FitPlan<T>) {
-    let m = qrels.queryCount
-    let n = qrels.documentCount
+  init(relevance: RelevanceLists, dimension d: Int, queries: [T], documents: [T], plan: FitPlan<T>) {
+    let m = relevance.queryCount
+    let n = relevance.documentCount
     precondition(queries.count == m * d && documents.count == n * d,
       "Q must be \(m) × \(d) and D \(n) × \(d)")
     queryCount = m
     documentCount = n
     dimension = d
-    relevantPairCount = qrels.relevantPairCount
+    relevantPairCount = relevance.relevantDocuments.count
     self.plan = plan
     biasState = SharedBuffer(repeating: 0, count: 4)
-    offsets = SharedBuffer(qrels.offsets)
-    relevantDocuments = SharedBuffer(qrels.relevantDocuments)
+    offsets = SharedBuffer(relevance.offsets)
+    relevantDocuments = SharedBuffer(relevance.relevantDocuments)
 
     self.queries = SharedBuffer(queries)
     var transposed = [T](repeating: 0, count: n * d)
@@ -107,8 +104,8 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     queryMoments = (.zeros(count: m * d), .zeros(count: m * d))
     documentMoments = (.zeros(count: n * d), .zeros(count: n * d))
 
-    partitions = Self.split(m, into: Self.maximumPartitions)
-    documentChunks = Self.split(n, into: Self.maximumPartitions)
+    partitions = contiguousRanges(splitting: m, into: Self.maximumPartitions)
+    documentChunks = contiguousRanges(splitting: n, into: Self.maximumPartitions)
     partialDocumentGradients = .zeros(count: partitions.count * n * d)
     blockScratch = SharedBuffer(
       repeating: 0, count: partitions.count * BlockScratch.count(documents: n, dimension: d))
@@ -130,22 +127,14 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
     partitionTotals.deallocate()
   }
 
-  /// The bytes an engine of this size allocates, for elements of `elementBytes` bytes.
-  static func bytesNeeded(for size: ProblemSize, elementBytes: Int) -> Double {
-    let m = Double(size.queries)
-    let n = Double(size.documents)
-    let d = Double(size.dimension)
-    let partitions = Double(min(size.queries, maximumPartitions))
-    let perQuery = 4 * d  // Q, ∇Q and Adam's two moments
-    let perDocument = (4 + partitions) * d + 1  // D, ∇D, moments, partial ∇D, norms
-    let scratch = partitions * Double(BlockScratch.count(documents: size.documents, dimension: size.dimension))
-    return Double(elementBytes) * (m * perQuery + n * perDocument + scratch) + size.qrelsBytes
-  }
-
-  /// `count` items split into at most `parts` contiguous, non-empty ranges of near-equal size.
-  static func split(_ count: Int, into parts: Int) -> [Range<Int>] {
-    let parts = min(parts, count)
-    return (0..<parts).map { part in (count * part / parts)..<(count * (part + 1) / parts) }
+  /// The bytes an engine for m queries, n documents and dimension d allocates for its vectors
+  /// and working memory (the relevance lists not included).
+  static func bytesNeeded(queries m: Int, documents n: Int, dimension d: Int) -> Double {
+    let partitions = Double(min(m, maximumPartitions))
+    let perQuery = 4 * Double(d)  // Q, ∇Q and Adam's two moments
+    let perDocument = (4 + partitions) * Double(d) + 1  // D, ∇D, moments, partial ∇D, norms
+    let scratch = partitions * Double(BlockScratch.count(documents: n, dimension: d))
+    return Double(MemoryLayout<T>.stride) * (Double(m) * perQuery + Double(n) * perDocument + scratch)
   }
 
   private func forEach(_ ranges: [Range<Int>], _ body: @Sendable (Int, Range<Int>) -> Void) {
@@ -159,7 +148,8 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
   // MARK: Evaluation
 
   /// Computes, at the current embeddings, the loss, the verdicts and both gradients.
-  func evaluate() -> StepEvaluation {
+  @_specialize(where T == Float) @_specialize(where T == Double)
+  package func evaluate() -> StepEvaluation {
     let n = documentCount
     let d = dimension
     forEach(partitions) { partition, queryRange in
@@ -208,7 +198,7 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
 
   private func relevant(to query: Int) -> UnsafeBufferPointer<Int32> {
     UnsafeBufferPointer(
-      start: relevantDocuments.base + offsets[query], count: offsets[query + 1] - offsets[query])
+      start: relevantDocuments.base + offsets.base[query], count: offsets.base[query + 1] - offsets.base[query])
   }
 
   /// One partition's working memory for a block of queries.
@@ -350,7 +340,8 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
   // MARK: Update
 
   /// Adam step `iteration` on Q and D with the last gradients, then every row to unit length.
-  func update(iteration: Int) {
+  @_specialize(where T == Float) @_specialize(where T == Double)
+  package func update(iteration: Int) {
     let (firstCorrection, secondCorrection): (T, T) = Adam.corrections(iteration: iteration)
     let d = dimension
     let n = documentCount
@@ -432,7 +423,8 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
 
   /// What the step computes for one query: its scores S_i·, the gradient of the loss with
   /// respect to them G_i·, its verdict and its share of P·L. For validation; not thread-safe.
-  func row(of query: Int) -> (scores: [T], scoreGradient: [T], verdict: RowVerdict<T>, loss: T) {
+  @_specialize(where T == Float) @_specialize(where T == Double)
+  package func row(of query: Int) -> (scores: [T], scoreGradient: [T], verdict: RowVerdict<T>, loss: T) {
     let n = documentCount
     let scratch = scratch(of: 0)
     scoreBlock(query..<(query + 1), scratch)
@@ -448,12 +440,12 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
   }
 
   /// ∇Q from the last `evaluate()`, m × d, row-major.
-  func queryMatrixGradient() -> [T] {
+  package func queryMatrixGradient() -> [T] {
     Array(UnsafeBufferPointer(start: queryGradient.base, count: queryGradient.count))
   }
 
   /// ∇D from the last `evaluate()`, n × d, row-major.
-  func documentGradientMatrix() -> [T] {
+  package func documentGradientMatrix() -> [T] {
     for documents in documentChunks { sumPartialDocumentGradients(documents) }
     return rowMajor(documentGradientTotal)
   }
@@ -461,10 +453,10 @@ final class CPUFitEngine<T: FitScalar>: @unchecked Sendable {
   // MARK: Parameters
 
   /// Q, m × d, row-major.
-  func queryMatrix() -> [T] { Array(UnsafeBufferPointer(start: queries.base, count: queries.count)) }
+  package func queryMatrix() -> [T] { Array(UnsafeBufferPointer(start: queries.base, count: queries.count)) }
 
   /// D, n × d, row-major.
-  func documentMatrix() -> [T] { rowMajor(documentsTransposed) }
+  package func documentMatrix() -> [T] { rowMajor(documentsTransposed) }
 
   /// A d × n matrix transposed into a new n × d row-major array.
   private func rowMajor(_ transposed: SharedBuffer<T>) -> [T] {

@@ -1,0 +1,1 @@
+../CPUEngine/EngineFactory.swift
