@@ -1,4 +1,3 @@
-import Dispatch
 import FitCore
 
 /// One fit on the CPU, exactly docs/MATHEMATICS.md §1, in the precision `T` (`CPUFitEngine`).
@@ -15,7 +14,8 @@ import FitCore
 /// are done before the next, so no m × n matrix exists and memory grows with (m + n)·d. Each
 /// partition adds its part of ∇D into a buffer of its own, and the buffers are summed in
 /// partition order, in `update` (in the same pass as D's Adam step) or when ∇D is asked for.
-/// Per step that is two hand-offs to the worker threads: one for `evaluate`, one for `update`.
+/// Per step that is two hand-offs to the worker threads (`WorkerPool`): one for `evaluate`, one
+/// for `update`.
 /// The partitions do not depend on the machine, so a fit gives the same
 /// result bit for bit wherever it runs. Everything is allocated once, in `init`.
 ///
@@ -137,9 +137,9 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
     return Double(MemoryLayout<T>.stride) * (Double(m) * perQuery + Double(n) * perDocument + scratch)
   }
 
-  private func forEach(_ ranges: [Range<Int>], _ body: @Sendable (Int, Range<Int>) -> Void) {
+  private func forEach(_ ranges: [Range<Int>], _ body: @escaping @Sendable (Int, Range<Int>) -> Void) {
     if isParallel {
-      DispatchQueue.concurrentPerform(iterations: ranges.count) { body($0, ranges[$0]) }
+      WorkerPool.shared.forEach(ranges.count) { body($0, ranges[$0]) }
     } else {
       for (index, range) in ranges.enumerated() { body(index, range) }
     }
@@ -152,7 +152,7 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
   package func evaluate() -> StepEvaluation {
     let n = documentCount
     let d = dimension
-    forEach(partitions) { partition, queryRange in
+    forEach(partitions) { [self] partition, queryRange in
       let scratch = scratch(of: partition)
       let partialGradient = partialDocumentGradients.base + partition * n * d
       partialGradient.update(repeating: 0, count: n * d)
@@ -347,7 +347,7 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
     let n = documentCount
     // Task i takes query partition i and document chunk i: one dispatch for the whole update.
     let tasks = partitions.count >= documentChunks.count ? partitions : documentChunks
-    forEach(tasks) { task, _ in
+    forEach(tasks) { [self] task, _ in
       if task < partitions.count { updateQueries(partitions[task], corrections: (firstCorrection, secondCorrection)) }
       guard task < documentChunks.count else { return }
       let documents = documentChunks[task]
