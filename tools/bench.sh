@@ -3,19 +3,18 @@
 # alternating runs at each size, medians and ratios, written into BENCHMARKS.md between the
 # markers "<!-- tools/bench.sh -->" and "<!-- end tools/bench.sh -->" (and printed).
 #
-#   tools/bench.sh                      5 rounds at (n, d) = (64, 8) and (512, 32)
+#   tools/bench.sh                      5 rounds at (n, d) = (64, 8), (256, 16) and (512, 32)
 #   ROUNDS=3 SIZES="64:8 256:16" SECONDS_PER_RUN=2 tools/bench.sh
 #
-# Three contenders per size and round, in turn: limitfit built for any x86-64 (the default
-# build), limitfit built with LIMITFIT_TARGET_CPU (default haswell: AVX2 and FMA; skipped
-# where the CPU lacks them), and JAX on the CPU. JAX and optax go into tools/.venv.
+# One binary, the default release build, at each instruction-set level this CPU runs
+# (LIMITFIT_CPU_LEVEL: portable, avx2, avx512; without it the widest runs), and JAX on the CPU,
+# in turn at each size and round. JAX and optax go into tools/.venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${ROUNDS:-5}
-sizes=${SIZES:-"64:8 512:32"}
+sizes=${SIZES:-"64:8 256:16 512:32"}
 seconds=${SECONDS_PER_RUN:-3}
-target_cpu=${LIMITFIT_TARGET_CPU:-haswell}
 
 if [ ! -x tools/.venv/bin/python ]; then
   python3 -m venv tools/.venv
@@ -23,22 +22,23 @@ fi
 tools/.venv/bin/python -c "import jax, optax" 2>/dev/null || tools/.venv/bin/pip install --quiet jax optax
 
 swift build -c release --product limitfit >/dev/null
-contenders=("portable:.build/release/limitfit")
-if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
-  LIMITFIT_TARGET_CPU=$target_cpu swift build -c release --product limitfit --scratch-path .build-native >/dev/null
-  contenders+=("$target_cpu:.build-native/release/limitfit")
-fi
+binary=.build/release/limitfit
+levels=()
+for level in portable avx2 avx512; do
+  if LIMITFIT_CPU_LEVEL=$level "$binary" bench --backend cpu --docs 4 --dim 2 --seconds 0 --repeats 1 >/dev/null 2>&1; then
+    levels+=("$level")
+  fi
+done
+default_level=${levels[${#levels[@]}-1]}
 
 samples=$(mktemp)
 trap 'rm -f "$samples"' EXIT
 for round in $(seq "$rounds"); do
   for size in $sizes; do
     IFS=: read -r n d <<<"$size"
-    for contender in "${contenders[@]}"; do
-      build=${contender%%:*}
-      binary=${contender#*:}
-      "$binary" bench --backend cpu --docs "$n" --dim "$d" --seconds "$seconds" --repeats 1 --json \
-        | sed "s/^{/{\"build\":\"$build\",/" >>"$samples"
+    for level in "${levels[@]}"; do
+      LIMITFIT_CPU_LEVEL=$level "$binary" bench --backend cpu --docs "$n" --dim "$d" --seconds "$seconds" \
+        --repeats 1 --json | sed "s/^{/{\"level\":\"$level\",/" >>"$samples"
     done
     tools/.venv/bin/python tools/jax_baseline.py --docs "$n" --dim "$d" --iterations 3 \
       --seconds "$seconds" 2>/dev/null >>"$samples"
@@ -48,13 +48,13 @@ done
 
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
 swift_version=$(swift --version 2>&1 | head -1)
-tools/.venv/bin/python - "$samples" "$machine" "$swift_version" "$rounds" "$seconds" "$target_cpu" <<'PY'
+tools/.venv/bin/python - "$samples" "$machine" "$swift_version" "$rounds" "$seconds" "$default_level" <<'PY'
 import json, statistics, sys, datetime, re
-samples, machine, swift_version, rounds, seconds, target_cpu = sys.argv[1:]
+samples, machine, swift_version, rounds, seconds, default_level = sys.argv[1:]
 runs = [json.loads(line) for line in open(samples) if line.strip()]
 rates, versions = {}, {}
 for run in runs:
-    name = "jax" if run["backend"] == "jax" else f"limitfit ({run['build']})"
+    name = "jax" if run["backend"] == "jax" else f"limitfit {run['level']}" + (" (default)" if run["level"] == default_level else "")
     rates.setdefault((run["documents"], run["dimension"], run["queries"]), {}).setdefault(name, []).append(run["iterationsPerSecond"])
     if run["backend"] == "jax":
         versions["jax"] = run["jaxVersion"]
@@ -64,7 +64,8 @@ lines = [
     "and each median's ratio to JAX's. GFLOP/s counts 6·m·n·d per step.",
     "",
     f"Machine: {machine}. {swift_version}; JAX {versions.get('jax', '?')} (CPU, XLA). "
-    f"`{target_cpu}` is the build with `LIMITFIT_TARGET_CPU={target_cpu}` (AVX2, FMA).",
+    f"limitfit is the default release build at each instruction-set level this CPU runs "
+    f"(`LIMITFIT_CPU_LEVEL`); without the variable it runs {default_level}.",
     "",
     "| n | d | m | contender | runs | median it/s | GFLOP/s | vs JAX |",
     "|---:|---:|---:|---|---:|---:|---:|---:|",

@@ -112,9 +112,11 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
     documentNorms = SharedBuffer(repeating: 0, count: n)
     partitionTotals = SharedBuffer(repeating: PartitionTotals(), count: partitions.count)
     isParallel = m * n * d >= 1 << 16
+    if isParallel { WorkerPool.shared.join() }
   }
 
   deinit {
+    if isParallel { WorkerPool.shared.leave() }
     for buffer in [queries, documentsTransposed, queryGradient, documentGradientTotal,
       queryMoments.first, queryMoments.second, documentMoments.first, documentMoments.second,
       partialDocumentGradients, blockScratch, documentNorms]
@@ -390,10 +392,20 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
     // lr · (m / c1) = (lr / c1) · m, and v / c2 = v · (1 / c2): one division per element.
     let stepSize = plan.learningRate / corrections.first
     let secondScale = 1 / corrections.second
-    for index in 0..<count {
+    var index = 0
+    while index + 8 <= count {
+      var (p, m, v) = (load(parameters + index), load(moments.first + index), load(moments.second + index))
+      Adam.step(&p, gradient: load(gradient + index), moments: &m, &v, stepSize: stepSize, secondScale: secondScale)
+      store(p, parameters + index)
+      store(m, moments.first + index)
+      store(v, moments.second + index)
+      index += 8
+    }
+    while index < count {
       Adam.step(
         &parameters[index], gradient: gradient[index], moments: &moments.first[index], &moments.second[index],
         stepSize: stepSize, secondScale: secondScale)
+      index += 1
     }
   }
 

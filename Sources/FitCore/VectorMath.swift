@@ -19,19 +19,19 @@ package func store<T: FitScalar>(_ value: SIMD8<T>, _ pointer: UnsafeMutablePoin
 package func exponentials<T: FitScalar>(
   of x: UnsafePointer<T>, minus shift: T, into y: UnsafeMutablePointer<T>, count: Int
 ) -> T {
-  let floor = SIMD8<T>(repeating: -87)
+  for j in 0..<count { y[j] = Swift.max(x[j] - shift, -87) }
   var lanes = SIMD8<T>()
   var j = 0
   while j + 8 <= count {
-    let e = T.exponential(ofNonPositive: pointwiseMax(load(x + j) - shift, floor))
+    let e = T.exponential(ofNonPositive: load(y + j))
     store(e, y + j)
     lanes += e
     j += 8
   }
   var total = lanes.sum()
   guard j < count else { return total }
-  var tail = floor
-  for lane in 0..<(count - j) { tail[lane] = Swift.max(x[j + lane] - shift, -87) }
+  var tail = SIMD8<T>()
+  for lane in 0..<(count - j) { tail[lane] = y[j + lane] }
   tail = T.exponential(ofNonPositive: tail)
   for lane in 0..<(count - j) {
     y[j + lane] = tail[lane]

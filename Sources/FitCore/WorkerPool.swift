@@ -7,9 +7,10 @@ import Synchronization
 /// does) without losing much of the second core.
 ///
 /// A job's parts go to whichever thread asks next, the caller's included. Between jobs the
-/// workers wait on the job counter for about `spinSeconds`, then sleep until the next job. One
-/// job runs at a time: a caller that finds the pool busy (another fit's engine, when fits run
-/// side by side) does its parts itself.
+/// workers wait on the job counter for about `spinSeconds`, then sleep until the next job.
+/// The pool serves a lone user: where several engines run side by side (a search's small fits,
+/// one per core), each does its parts on its own thread, since a worker waiting for one of them
+/// would take a core from another.
 package final class WorkerPool: @unchecked Sendable {
   /// The pool of the process: one worker per core besides the caller's.
   package static let shared = WorkerPool(workers: ProcessInfo.processInfo.activeProcessorCount - 1)
@@ -18,6 +19,8 @@ package final class WorkerPool: @unchecked Sendable {
   static let spinSeconds = 50e-6
 
   private let workerCount: Int
+  /// The users (`join()`) there are now.
+  private let users = Atomic<Int>(0)
   /// Whether a job runs (taken by its caller before anything else).
   private let busy = Atomic<Bool>(false)
   /// Twice the number of jobs published; odd while the next job is being written.
@@ -45,10 +48,17 @@ package final class WorkerPool: @unchecked Sendable {
     }
   }
 
-  /// Calls `body` once for each part in 0..<count, on the caller's thread and the workers', and
-  /// returns when every call has returned. The parts must not depend on one another.
+  /// Counts in a user (an engine, for its life); `leave()` counts it out.
+  package func join() { users.wrappingAdd(1, ordering: .relaxed) }
+
+  /// Counts out a user counted in by `join()`.
+  package func leave() { users.wrappingSubtract(1, ordering: .relaxed) }
+
+  /// Calls `body` once for each part in 0..<count, on the caller's thread and the workers' when
+  /// the caller is the only user, and returns when every call has returned. The parts must not
+  /// depend on one another.
   package func forEach(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    guard workerCount > 0, count > 1,
+    guard workerCount > 0, count > 1, users.load(ordering: .relaxed) <= 1,
       busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
     else {
       for part in 0..<count { body(part) }
