@@ -47,7 +47,9 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
 
   /// Contiguous query ranges, one task each.
   private let partitions: [Range<Int>]
-  /// Contiguous document ranges, for the work on D.
+  /// Contiguous document ranges, for the work on D: at least 64 documents each (up to
+  /// `maximumPartitions` ranges), so that the loops over a range's part of each row of Dᵀ are
+  /// long enough to pay for themselves. The results do not depend on the split.
   private let documentChunks: [Range<Int>]
   /// Per partition: its part of (∂L/∂D)ᵀ, d × n.
   private let partialDocumentGradients: SharedBuffer<T>
@@ -105,7 +107,7 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
     documentMoments = (.zeros(count: n * d), .zeros(count: n * d))
 
     partitions = contiguousRanges(splitting: m, into: Self.maximumPartitions)
-    documentChunks = contiguousRanges(splitting: n, into: Self.maximumPartitions)
+    documentChunks = contiguousRanges(splitting: n, into: min(Self.maximumPartitions, max(1, n / 64)))
     partialDocumentGradients = .zeros(count: partitions.count * n * d)
     blockScratch = SharedBuffer(
       repeating: 0, count: partitions.count * BlockScratch.count(documents: n, dimension: d))
@@ -231,9 +233,10 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
   /// S = Q Dᵀ / τ for the queries in `block` (at most `QueryBlock.rows`) into `scratch`.
   private func scoreBlock(_ block: Range<Int>, _ scratch: BlockScratch) {
     let d = dimension
+    let inverseTemperature = plan.inverseTemperature
     for (row, query) in block.enumerated() {
       let q = queries.base + query * d
-      for c in 0..<d { scratch.queries[row * d + c] = q[c] * plan.inverseTemperature }
+      for c in 0..<d { scratch.queries[row * d + c] = q[c] * inverseTemperature }
     }
     (scratch.queries + block.count * d).update(repeating: 0, count: (QueryBlock.rows - block.count) * d)
     QueryBlock.scores(
