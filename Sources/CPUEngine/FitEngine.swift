@@ -15,9 +15,12 @@ import FitCore
 /// partition adds its part of ∇D into a buffer of its own, and the buffers are summed in
 /// partition order, in `update` (in the same pass as D's Adam step) or when ∇D is asked for.
 /// Per step that is two hand-offs to the worker threads (`WorkerPool`): one for `evaluate`, one
-/// for `update`.
-/// The partitions do not depend on the machine, so a fit gives the same
-/// result bit for bit wherever it runs. Everything is allocated once, in `init`.
+/// for `update`. The partitions do not depend on the machine, so a fit gives the same result
+/// bit for bit wherever it runs. Everything is allocated once, in `init`.
+///
+/// The library reaches the engine through the `CPUFitEngine` protocol, from another module,
+/// where a generic method would run unspecialised: the step's methods are specialised for
+/// Float and Double here (`@_specialize`), and the generic entry jumps to those.
 ///
 /// Sendable because worker threads only read shared state and write disjoint parts of it.
 final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
@@ -455,11 +458,13 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
   }
 
   /// ∇Q from the last `evaluate()`, m × d, row-major.
+  @_specialize(where T == Float) @_specialize(where T == Double)
   package func queryMatrixGradient() -> [T] {
     Array(UnsafeBufferPointer(start: queryGradient.base, count: queryGradient.count))
   }
 
   /// ∇D from the last `evaluate()`, n × d, row-major.
+  @_specialize(where T == Float) @_specialize(where T == Double)
   package func documentGradientMatrix() -> [T] {
     for documents in documentChunks { sumPartialDocumentGradients(documents) }
     return rowMajor(documentGradientTotal)
@@ -468,9 +473,11 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
   // MARK: Parameters
 
   /// Q, m × d, row-major.
+  @_specialize(where T == Float) @_specialize(where T == Double)
   package func queryMatrix() -> [T] { Array(UnsafeBufferPointer(start: queries.base, count: queries.count)) }
 
   /// D, n × d, row-major.
+  @_specialize(where T == Float) @_specialize(where T == Double)
   package func documentMatrix() -> [T] { rowMajor(documentsTransposed) }
 
   /// A d × n matrix transposed into a new n × d row-major array.
