@@ -92,31 +92,31 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
     dimension = d
     relevantPairCount = relevance.relevantDocuments.count
     self.plan = plan
-    biasState = SharedBuffer(repeating: 0, count: 4)
+    biasState = SharedBuffer(repeating: 0, count: BufferPlan.biasState)
     offsets = SharedBuffer(relevance.offsets)
     relevantDocuments = SharedBuffer(relevance.relevantDocuments)
 
+    let counts = BufferPlan(queries: m, documents: n, dimension: d)
     self.queries = SharedBuffer(queries)
-    var transposed = [T](repeating: 0, count: n * d)
+    var transposed = [T](repeating: 0, count: counts.documentMatrix)
     for j in 0..<n {
       for c in 0..<d { transposed[c * n + j] = documents[j * d + c] }
     }
     documentsTransposed = SharedBuffer(transposed)
     // Zeros from calloc: the m × d buffers take memory when first written, in the first step,
     // after the caller's copy of the start is gone.
-    queryGradient = .zeros(count: m * d)
-    documentGradientTotal = .zeros(count: n * d)
-    queryMoments = (.zeros(count: m * d), .zeros(count: m * d))
-    documentMoments = (.zeros(count: n * d), .zeros(count: n * d))
+    queryGradient = .zeros(count: counts.queryMatrix)
+    documentGradientTotal = .zeros(count: counts.documentMatrix)
+    queryMoments = (.zeros(count: counts.queryMatrix), .zeros(count: counts.queryMatrix))
+    documentMoments = (.zeros(count: counts.documentMatrix), .zeros(count: counts.documentMatrix))
 
     partitions = contiguousRanges(splitting: m, into: Self.maximumPartitions)
     documentChunks = contiguousRanges(splitting: n, into: min(Self.maximumPartitions, max(1, n / 64)))
-    partialDocumentGradients = .zeros(count: partitions.count * n * d)
-    blockScratch = SharedBuffer(
-      repeating: 0, count: partitions.count * BlockScratch.count(documents: n, dimension: d))
-    documentNorms = SharedBuffer(repeating: 0, count: n)
+    partialDocumentGradients = .zeros(count: counts.partialDocumentGradients)
+    blockScratch = SharedBuffer(repeating: 0, count: counts.blockScratch)
+    documentNorms = SharedBuffer(repeating: 0, count: counts.documentNorms)
     partitionTotals = SharedBuffer(repeating: PartitionTotals(), count: partitions.count)
-    isParallel = m * n * d >= 1 << 16
+    isParallel = CPUConcurrency.isThreaded(products: m * n * d)
     if isParallel { WorkerPool.shared.join() }
   }
 
@@ -137,11 +137,41 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
   /// The bytes an engine for m queries, n documents and dimension d allocates for its vectors
   /// and working memory (the relevance lists not included).
   static func bytesNeeded(queries m: Int, documents n: Int, dimension d: Int) -> Double {
-    let partitions = Double(min(m, maximumPartitions))
-    let perQuery = 4 * Double(d)  // Q, ∇Q and Adam's two moments
-    let perDocument = (4 + partitions) * Double(d) + 1  // D, ∇D, moments, partial ∇D, norms
-    let scratch = partitions * Double(BlockScratch.count(documents: n, dimension: d))
-    return Double(MemoryLayout<T>.stride) * (Double(m) * perQuery + Double(n) * perDocument + scratch)
+    let counts = BufferPlan(queries: m, documents: n, dimension: d)
+    return Double(MemoryLayout<T>.stride) * Double(counts.elements)
+      + Double(MemoryLayout<PartitionTotals>.stride * min(m, maximumPartitions))
+  }
+
+  /// The engine's buffers of `T` as element counts: what `init` allocates and what
+  /// `bytesNeeded` adds up, from one place, so that the two cannot drift.
+  private struct BufferPlan {
+    /// Q, ∇Q and Adam's two moments of Q: m × d each.
+    let queryMatrix: Int
+    /// Dᵀ, ∇D and Adam's two moments of D: n × d each.
+    let documentMatrix: Int
+    /// Each partition's part of ∇D.
+    let partialDocumentGradients: Int
+    /// Each partition's `BlockScratch`.
+    let blockScratch: Int
+    /// The documents' norms.
+    let documentNorms: Int
+    /// The sigmoid loss's bias, its gradient and its two moments.
+    static var biasState: Int { 4 }
+
+    init(queries m: Int, documents n: Int, dimension d: Int) {
+      let partitions = min(m, FitEngine.maximumPartitions)
+      queryMatrix = m * d
+      documentMatrix = n * d
+      partialDocumentGradients = partitions * n * d
+      blockScratch = partitions * BlockScratch.count(documents: n, dimension: d)
+      documentNorms = n
+    }
+
+    /// Every element, in all the buffers.
+    var elements: Int {
+      4 * queryMatrix + 4 * documentMatrix + partialDocumentGradients + blockScratch + documentNorms
+        + Self.biasState
+    }
   }
 
   private func forEach(_ ranges: [Range<Int>], _ body: @escaping @Sendable (Int, Range<Int>) -> Void) {

@@ -132,3 +132,16 @@ package final class WorkerPool: @unchecked Sendable {
     }
   }
 }
+
+/// How CPU fits share the cores, by the size of a step's products, m · n · d: the engine's
+/// threads and a search's side-by-side fits, decided in one place.
+package enum CPUConcurrency {
+  /// Whether a fit's step is worth the pool's threads: below 2¹⁶ products it takes a few
+  /// microseconds, and hand-offs would cost more than they share.
+  package static func isThreaded(products: Int) -> Bool { products >= 1 << 16 }
+
+  /// Whether a search runs such fits side by side, one per core: below about 2 million products
+  /// a step takes well under a millisecond, and separate fits on separate cores do more than one
+  /// fit on all of them. (Side by side, each engine runs on its own thread: `WorkerPool`.)
+  package static func runsSideBySide(products: Double) -> Bool { products < 2e6 }
+}

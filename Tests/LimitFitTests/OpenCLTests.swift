@@ -78,7 +78,7 @@ struct OpenCLTests {
         #expect(a.solvedQueries == b.solvedQueries)
         #expect(a.relevantFound == b.relevantFound)
         if iteration == 1 {
-          for (x, y) in [(fused.queryGradient, blocked.queryGradient), (fused.documentGradient, blocked.documentGradient)] {
+          for (x, y) in [(fused.buffers.queryGradient, blocked.buffers.queryGradient), (fused.buffers.documentGradient, blocked.buffers.documentGradient)] {
             let check = ValidationCheck("gradient", observed: try x.read(), expected: try y.read(), tolerance: 1e-4)
             #expect(check.passed, "relative error \(check.relativeError)")
           }

@@ -34,11 +34,9 @@ public struct CPUBackend: FitBackend {
       on: "this machine")
   }
 
-  /// Below about 2 million products per score matrix a fit's step takes microseconds, and its
-  /// threads spend much of them waiting for each other: separate fits on separate cores do
-  /// more.
+  /// Small fits run side by side, one per core (`CPUConcurrency`).
   public func runsFitsConcurrently(of size: ProblemSize) -> Bool {
-    Double(size.queries) * Double(size.documents) * Double(size.dimension) < 2e6
+    CPUConcurrency.runsSideBySide(products: Double(size.queries) * Double(size.documents) * Double(size.dimension))
   }
 
   public func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters)

@@ -142,21 +142,21 @@ public struct KernelValidation {
     expected: StepEvaluation, observed: StepEvaluation, reference: any CPUFitEngine<Double>,
     device: OpenCLSession, name: String, _ record: (ValidationCheck) -> Void
   ) throws {
-    record(ValidationCheck("row loss, \(name)", observed: try device.rowLoss.read(), expected: rows.map(\.loss), tolerance: Tolerance.rowLoss))
-    record(ValidationCheck("solved flags, \(name)", observed: try device.rowSolved.read().map(Int.init), expected: rows.map { $0.verdict.solved ? 1 : 0 }))
-    record(ValidationCheck("top-k hits, \(name)", observed: try device.rowFound.read().map(Int.init), expected: rows.map(\.verdict.relevantFound)))
+    record(ValidationCheck("row loss, \(name)", observed: try device.buffers.rowLoss.read(), expected: rows.map(\.loss), tolerance: Tolerance.rowLoss))
+    record(ValidationCheck("solved flags, \(name)", observed: try device.buffers.rowSolved.read().map(Int.init), expected: rows.map { $0.verdict.solved ? 1 : 0 }))
+    record(ValidationCheck("top-k hits, \(name)", observed: try device.buffers.rowFound.read().map(Int.init), expected: rows.map(\.verdict.relevantFound)))
     record(ValidationCheck("reduction: loss, \(name)", observed: [observed.loss], expected: [expected.loss], tolerance: Tolerance.rowLoss))
     if device.loss == .sigmoid {
       record(ValidationCheck("reduction: bias gradient, \(name)", observed: [device.biasState[1]], expected: [reference.biasState[1]], tolerance: Tolerance.gradients))
     }
     record(ValidationCheck("reduction: solved, found, \(name)", observed: [observed.solvedQueries, observed.relevantFound], expected: [expected.solvedQueries, expected.relevantFound]))
-    record(ValidationCheck("∇Q = G·D/τ, \(name)", observed: try device.queryGradient.read(), expected: reference.queryMatrixGradient(), tolerance: Tolerance.gradients))
-    record(ValidationCheck("∇D = Gᵀ·Q/τ, \(name)", observed: try device.documentGradient.read(), expected: reference.documentGradientMatrix(), tolerance: Tolerance.gradients))
+    record(ValidationCheck("∇Q = G·D/τ, \(name)", observed: try device.buffers.queryGradient.read(), expected: reference.queryMatrixGradient(), tolerance: Tolerance.gradients))
+    record(ValidationCheck("∇D = Gᵀ·Q/τ, \(name)", observed: try device.buffers.documentGradient.read(), expected: reference.documentGradientMatrix(), tolerance: Tolerance.gradients))
   }
 
   /// Whether every buffer of `device` still has its guard region intact.
   private func guardCheck(_ device: OpenCLSession, _ name: String) throws -> ValidationCheck {
-    let damaged = try device.buffers.filter { try !$0.guardIsIntact() }.map(\.name)
+    let damaged = try device.allBuffers.filter { try !$0.guardIsIntact() }.map(\.name)
     var check = ValidationCheck("guard regions after every buffer, \(name)", observed: [damaged.count], expected: [0])
     if !damaged.isEmpty { check.name += ": written past " + damaged.joined(separator: ", ") }
     return check
@@ -193,9 +193,9 @@ public struct KernelValidation {
     var scoreGradients: (observed: [Float], expected: [Double]) = ([], [])
     for block in device.blocks {
       try device.computeScores(block)
-      scores.observed += try device.scores.read(prefix: block.count * n)
+      scores.observed += try device.buffers.scores.read(prefix: block.count * n)
       try device.computeLoss(block)
-      scoreGradients.observed += try device.scores.read(prefix: block.count * n)
+      scoreGradients.observed += try device.buffers.scores.read(prefix: block.count * n)
       try device.computeGradients(block)
     }
     let rows = (0..<problem.qrels.queryCount).map { reference.row(of: $0) }
@@ -209,8 +209,8 @@ public struct KernelValidation {
       device: device, name: name, record)
 
     // Adam from identical gradients, so that the kernel alone is compared.
-    try device.queryGradient.write(reference.queryMatrixGradient().map(Float.init))
-    try device.documentGradient.write(reference.documentGradientMatrix().map(Float.init))
+    try device.buffers.queryGradient.write(reference.queryMatrixGradient().map(Float.init))
+    try device.buffers.documentGradient.write(reference.documentGradientMatrix().map(Float.init))
     device.biasState[1] = Float(reference.biasState[1])
     for iteration in 1...2 {
       reference.update(iteration: iteration)

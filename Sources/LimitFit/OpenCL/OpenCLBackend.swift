@@ -157,8 +157,9 @@ public enum OpenCLStep: String, Sendable {
   case blocked
 }
 
-/// One fit on an OpenCL device; every matrix stays on the device. Its commands go through a
-/// queue of its own, so that fits on other threads run beside it.
+/// One fit on an OpenCL device: the step programme, every matrix on the device
+/// (`OpenCLFitBuffers`), and where the device may stop the fit itself, `DeviceStopping`. Its
+/// commands go through a queue of its own, so that fits on other threads run beside it.
 final class OpenCLSession: FitSession {
   private let runtime: OpenCLRuntime
   private let queue: CommandQueue
@@ -176,35 +177,11 @@ final class OpenCLSession: FitSession {
   let blocks: [Range<Int>]
   /// How `evaluate` computes the loss and gradients.
   var step: OpenCLStep { blocks.isEmpty ? .fused : .blocked }
-
-  let queries: DeviceBuffer<Float>
-  let documents: DeviceBuffer<Float>
-  let queryGradient: DeviceBuffer<Float>
-  let documentGradient: DeviceBuffer<Float>
-  private let queryMoments: (first: DeviceBuffer<Float>, second: DeviceBuffer<Float>)
-  private let documentMoments: (first: DeviceBuffer<Float>, second: DeviceBuffer<Float>)
-  /// One block of the score matrix; the loss kernel replaces it with ∂L/∂S.
-  let scores: DeviceBuffer<Float>
-  private let offsets: DeviceBuffer<UInt32>
-  private let relevantDocuments: DeviceBuffer<Int32>
-  let rowLoss: DeviceBuffer<Float>
-  let rowSolved: DeviceBuffer<Int32>
-  let rowFound: DeviceBuffer<Int32>
-  private let rowBiasGradient: DeviceBuffer<Float>
-  /// lse_i per query, from the fused step's first kernel for its second.
-  private let rowLogSumExp: DeviceBuffer<Float>
-  private let totals: DeviceBuffer<UInt32>
-  /// On-device early stopping (control.cl): stopped, steps recorded, steps without improvement.
-  private let control: DeviceBuffer<Int32>
-  /// The best loss as the early-stopping rule counts it, in double precision.
-  private let bestLoss: DeviceBuffer<Double>
-  /// Per step of a `runSteps` call: the loss's bits, solved queries, documents found.
-  private let history: DeviceBuffer<UInt32>
-  /// The driver's stopping rules, applied on the device by `runSteps`.
-  private let rules: Hyperparameters
-  /// Steps run by `runSteps`.
-  private var stepsRun = 0
-  let stepsPerRead: Int
+  /// Q, D, their gradients and moments, the score block, the row results.
+  let buffers: OpenCLFitBuffers
+  /// The stopping rules on the device, for `runSteps`.
+  private let stopping: DeviceStopping
+  var stepsPerRead: Int { stopping.stepsPerRead }
 
   /// The steps one `runSteps` call takes: as requested where the device stops fits itself (it
   /// has double precision, and the loss is not the sigmoid's, whose bias the host updates from
@@ -221,85 +198,34 @@ final class OpenCLSession: FitSession {
     blockRows: Int, stepsPerRead: Int = 1
   ) throws {
     let m = qrels.queryCount
-    let n = qrels.documentCount
-    let d = start.dimension
     self.runtime = runtime
     let queue = try runtime.makeQueue()
     self.queue = queue
     queryCount = m
-    documentCount = n
-    dimension = d
+    documentCount = qrels.documentCount
+    dimension = start.dimension
     relevantPairCount = qrels.relevantPairCount
     let plan = FitPlan<Float>(qrels: qrels, hyperparameters: hyperparameters)
     self.plan = plan
-    let loss = plan.loss
-    if loss == .hinge && qrels.maximumRelevantCount > OpenCLRuntime.maximumHingeRelevant {
+    if plan.loss == .hinge && qrels.maximumRelevantCount > OpenCLRuntime.maximumHingeRelevant {
       throw OpenCLError.capacity(
         "the OpenCL hinge loss takes at most \(OpenCLRuntime.maximumHingeRelevant) relevant documents per "
           + "query; a query here has \(qrels.maximumRelevantCount) (the cpu backend takes any number)")
     }
-    precondition(blockRows > 0 || loss == .infonce, "the fused step computes InfoNCE only")
+    precondition(blockRows > 0 || plan.loss == .infonce, "the fused step computes InfoNCE only")
     blocks = blockRows == 0 ? [] : stride(from: 0, to: m, by: blockRows).map { $0..<min($0 + blockRows, m) }
 
-    let stepsPerRead = Self.stepsPerRead(requested: stepsPerRead, loss: loss, on: runtime.device)
+    let stepsPerRead = Self.stepsPerRead(requested: stepsPerRead, loss: plan.loss, on: runtime.device)
     let counts = DeviceBufferPlan(
-      queries: m, documents: n, dimension: d, relevantPairs: qrels.relevantPairCount,
-      blockRows: blockRows, stepsPerRead: stepsPerRead)
-    queries = try runtime.makeBuffer(Float.self, count: counts.queryMatrix, on: queue)
-    documents = try runtime.makeBuffer(Float.self, count: counts.documentMatrix, on: queue)
-    queryGradient = try runtime.makeBuffer(Float.self, count: counts.queryMatrix, on: queue)
-    documentGradient = try runtime.makeBuffer(Float.self, count: counts.documentMatrix, on: queue)
-    queryMoments = (
-      try runtime.makeBuffer(Float.self, count: counts.queryMatrix, on: queue),
-      try runtime.makeBuffer(Float.self, count: counts.queryMatrix, on: queue))
-    documentMoments = (
-      try runtime.makeBuffer(Float.self, count: counts.documentMatrix, on: queue),
-      try runtime.makeBuffer(Float.self, count: counts.documentMatrix, on: queue))
-    scores = try runtime.makeBuffer(Float.self, count: counts.scores, on: queue)
-    offsets = try runtime.makeBuffer(UInt32.self, count: counts.offsets, on: queue)
-    relevantDocuments = try runtime.makeBuffer(Int32.self, count: counts.relevantDocuments, on: queue)
-    rowLoss = try runtime.makeBuffer(Float.self, count: counts.perQuery, on: queue)
-    rowSolved = try runtime.makeBuffer(Int32.self, count: counts.perQuery, on: queue)
-    rowFound = try runtime.makeBuffer(Int32.self, count: counts.perQuery, on: queue)
-    rowBiasGradient = try runtime.makeBuffer(Float.self, count: counts.perQuery, on: queue)
-    rowLogSumExp = try runtime.makeBuffer(Float.self, count: counts.rowLogSumExp, on: queue)
-    totals = try runtime.makeBuffer(UInt32.self, count: DeviceBufferPlan.totals, on: queue)
-    rules = hyperparameters
-    self.stepsPerRead = stepsPerRead
-    control = try runtime.makeBuffer(Int32.self, count: DeviceBufferPlan.control, on: queue)
-    bestLoss = try runtime.makeBuffer(Double.self, count: 1, on: queue)
-    history = try runtime.makeBuffer(UInt32.self, count: counts.history, on: queue)
-    try control.write([0, 0, 0])
-    try bestLoss.write([.infinity])
-
-    try queries.write(start.queries)
-    try documents.write(start.documents)
-    for moment in [queryMoments.first, queryMoments.second] {
-      try moment.write([Float](repeating: 0, count: m * d))
-    }
-    for moment in [documentMoments.first, documentMoments.second] {
-      try moment.write([Float](repeating: 0, count: n * d))
-    }
-    try rowBiasGradient.write([Float](repeating: 0, count: m))  // the fused step leaves it 0
-    try offsets.write(qrels.offsets.map { UInt32($0) })
-    try relevantDocuments.write(qrels.relevantDocuments)
+      queries: m, documents: qrels.documentCount, dimension: start.dimension,
+      relevantPairs: qrels.relevantPairCount, blockRows: blockRows, stepsPerRead: stepsPerRead)
+    buffers = try OpenCLFitBuffers(runtime: runtime, queue: queue, counts: counts, qrels: qrels, start: start)
+    stopping = try DeviceStopping(
+      runtime: runtime, queue: queue, counts: counts, rules: hyperparameters, stepsPerRead: stepsPerRead)
   }
 
   /// Every buffer of the session, for the guard-region checks.
-  var buffers: [(name: String, guardIsIntact: () throws -> Bool)] {
-    [
-      ("Q", queries.guardIsIntact), ("D", documents.guardIsIntact),
-      ("∇Q", queryGradient.guardIsIntact), ("∇D", documentGradient.guardIsIntact),
-      ("Adam m(Q)", queryMoments.first.guardIsIntact), ("Adam v(Q)", queryMoments.second.guardIsIntact),
-      ("Adam m(D)", documentMoments.first.guardIsIntact), ("Adam v(D)", documentMoments.second.guardIsIntact),
-      ("scores", scores.guardIsIntact), ("offsets", offsets.guardIsIntact),
-      ("relevant ids", relevantDocuments.guardIsIntact), ("row loss", rowLoss.guardIsIntact),
-      ("row solved", rowSolved.guardIsIntact), ("row found", rowFound.guardIsIntact),
-      ("row bias gradient", rowBiasGradient.guardIsIntact), ("row lse", rowLogSumExp.guardIsIntact),
-      ("totals", totals.guardIsIntact), ("control", control.guardIsIntact),
-      ("best loss", bestLoss.guardIsIntact), ("history", history.guardIsIntact),
-    ]
-  }
+  var allBuffers: [(name: String, guardIsIntact: () throws -> Bool)] { buffers.all + stopping.buffers }
 
   // MARK: Kernels, one block at a time
 
@@ -309,14 +235,14 @@ final class OpenCLSession: FitSession {
     try runtime.launch(kernel, on: queue, global: global, local: local, arguments)
   }
 
-  /// S = Q_block Dᵀ / τ into `scores`.
+  /// S = Q_block Dᵀ / τ into the score block.
   func computeScores(_ block: Range<Int>) throws {
     let tile = runtime.tile
     try launch(
       .scores, global: [documentCount, block.count], local: [tile, tile],
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
-       .float(plan.inverseTemperature), .buffer(queries), .buffer(documents),
-       .buffer(scores)])
+       .float(plan.inverseTemperature), .buffer(buffers.queries), .buffer(buffers.documents),
+       .buffer(buffers.scores)])
   }
 
   /// The block's row results, and ∂L/∂S in place of its scores.
@@ -325,9 +251,9 @@ final class OpenCLSession: FitSession {
     try launch(
       .rowLosses, global: [block.count * group], local: [group],
       [.int(documentCount), .int(block.lowerBound), .int(loss.kernelCode), .float(1 / Float(plan.lossTerms)),
-       .float(biasState[0]), .float(plan.margin), .buffer(offsets),
-       .buffer(relevantDocuments), .buffer(scores), .buffer(rowLoss),
-       .buffer(rowSolved), .buffer(rowFound), .buffer(rowBiasGradient)])
+       .float(biasState[0]), .float(plan.margin), .buffer(buffers.offsets),
+       .buffer(buffers.relevantDocuments), .buffer(buffers.scores), .buffer(buffers.rowLoss),
+       .buffer(buffers.rowSolved), .buffer(buffers.rowFound), .buffer(buffers.rowBiasGradient)])
   }
 
   /// ∇Q for the block's queries, and the block's share of ∇D (added to the earlier blocks').
@@ -336,13 +262,13 @@ final class OpenCLSession: FitSession {
     try launch(
       .queryGradient, global: [dimension, block.count], local: [tile, tile],
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
-       .float(plan.inverseTemperature), .buffer(scores), .buffer(documents),
-       .buffer(queryGradient)])
+       .float(plan.inverseTemperature), .buffer(buffers.scores), .buffer(buffers.documents),
+       .buffer(buffers.queryGradient)])
     try launch(
       .documentGradient, global: [dimension, documentCount], local: [tile, tile],
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
-       .float(plan.inverseTemperature), .int(block.lowerBound == 0 ? 0 : 1), .buffer(scores),
-       .buffer(queries), .buffer(documentGradient)])
+       .float(plan.inverseTemperature), .int(block.lowerBound == 0 ? 0 : 1), .buffer(buffers.scores),
+       .buffer(buffers.queries), .buffer(buffers.documentGradient)])
   }
 
   /// The fused step: row results and ∇Q, then ∇D, with no score matrix.
@@ -353,31 +279,31 @@ final class OpenCLSession: FitSession {
     try launch(
       .fusedQueryRows, global: [queryCount * group], local: [group],
       [.int(documentCount), .int(dimension), .float(plan.inverseTemperature), .float(inverseTerms),
-       .buffer(offsets), .buffer(relevantDocuments), .buffer(queries),
-       .buffer(documents), .buffer(queryGradient), .buffer(rowLogSumExp),
-       .buffer(rowLoss), .buffer(rowSolved), .buffer(rowFound), rowsOfD,
+       .buffer(buffers.offsets), .buffer(buffers.relevantDocuments), .buffer(buffers.queries),
+       .buffer(buffers.documents), .buffer(buffers.queryGradient), .buffer(buffers.rowLogSumExp),
+       .buffer(buffers.rowLoss), .buffer(buffers.rowSolved), .buffer(buffers.rowFound), rowsOfD,
        rowsOfD])
     try launch(
       .fusedDocumentRows, global: [documentCount * group], local: [group],
       [.int(queryCount), .int(dimension), .float(plan.inverseTemperature), .float(inverseTerms),
-       .buffer(offsets), .buffer(relevantDocuments), .buffer(queries),
-       .buffer(documents), .buffer(rowLogSumExp),
-       .buffer(documentGradient), rowsOfD, rowsOfD])
+       .buffer(buffers.offsets), .buffer(buffers.relevantDocuments), .buffer(buffers.queries),
+       .buffer(buffers.documents), .buffer(buffers.rowLogSumExp),
+       .buffer(buffers.documentGradient), rowsOfD, rowsOfD])
   }
 
-  /// The step's loss, solved count and found count (and the bias gradient) into `totals`.
+  /// The step's loss, solved count and found count (and the bias gradient) into the totals.
   private func enqueueReduction() throws {
     let group = runtime.rowGroup
     try launch(
       .reduceRows, global: [group], local: [group],
-      [.int(queryCount), .buffer(rowLoss), .buffer(rowSolved),
-       .buffer(rowFound), .buffer(rowBiasGradient), .buffer(totals)])
+      [.int(queryCount), .buffer(buffers.rowLoss), .buffer(buffers.rowSolved),
+       .buffer(buffers.rowFound), .buffer(buffers.rowBiasGradient), .buffer(buffers.totals)])
   }
 
   /// The step's loss, solved count and found count (and the bias gradient), read from the device.
   func reduceRows() throws -> StepEvaluation {
     try enqueueReduction()
-    let values = try totals.read()
+    let values = try buffers.totals.read()
     biasState[1] = Float(bitPattern: values[3])
     return evaluation(values[0..<3])
   }
@@ -406,14 +332,14 @@ final class OpenCLSession: FitSession {
   private func enqueueAdam(iteration: Int) throws -> (first: Float, second: Float) {
     let (firstCorrection, secondCorrection): (Float, Float) = Adam.corrections(iteration: iteration)
     for (rows, parameters, gradient, moments) in [
-      (queryCount, queries, queryGradient, queryMoments),
-      (documentCount, documents, documentGradient, documentMoments),
+      (queryCount, buffers.queries, buffers.queryGradient, buffers.queryMoments),
+      (documentCount, buffers.documents, buffers.documentGradient, buffers.documentMoments),
     ] {
       try launch(
         .adamRows, global: [rows], local: [runtime.rowGroup],
         [.int(rows), .int(dimension), .float(plan.learningRate), .float(firstCorrection),
          .float(secondCorrection), .buffer(parameters), .buffer(gradient),
-         .buffer(moments.first), .buffer(moments.second), .buffer(control)])
+         .buffer(moments.first), .buffer(moments.second), .buffer(stopping.control)])
     }
     return (firstCorrection, secondCorrection)
   }
@@ -438,7 +364,7 @@ final class OpenCLSession: FitSession {
   }
 
   func embeddings() throws -> Embeddings {
-    Embeddings(dimension: dimension, queries: try queries.read(), documents: try documents.read())
+    Embeddings(dimension: dimension, queries: try buffers.queries.read(), documents: try buffers.documents.read())
   }
 }
 
@@ -448,21 +374,13 @@ extension OpenCLSession: MultiStepSession {
     for slot in 0..<count {
       try enqueueLossAndGradients()
       try enqueueReduction()
-      try launch(
-        .recordStep, global: [1], local: [1],
-        // Patience and the iteration limit past 2³¹ − 1 steps are never reached: clamped to int.
-        [.int(queryCount), .int(plan.lossTerms), .int(min(rules.patience, Int(Int32.max))), .double(rules.minDelta),
-         .int(rules.stopWhenSolved ? 1 : 0), .int(min(rules.maxIterations, Int(Int32.max))), .int(slot),
-         .buffer(totals), .buffer(control), .buffer(bestLoss),
-         .buffer(history)])
-      _ = try enqueueAdam(iteration: stepsRun + slot + 1)
+      try stopping.enqueueRecord(
+        slot: slot, queries: queryCount, lossTerms: plan.lossTerms, totals: buffers.totals)
+      _ = try enqueueAdam(iteration: stopping.stepsRun + slot + 1)
     }
-    let state = try control.read()
-    let taken = Int(state[1]) - stepsRun
-    let recorded = try history.read(prefix: 3 * taken)
-    stepsRun += taken
-    let evaluations = (0..<taken).map { evaluation(recorded[(3 * $0)..<(3 * $0 + 3)]) }
-    return (evaluations, state[0] != 0)
+    let (recorded, stopped) = try stopping.readSteps()
+    let evaluations = stride(from: 0, to: recorded.count, by: 3).map { evaluation(recorded[$0..<($0 + 3)]) }
+    return (evaluations, stopped)
   }
 }
 
