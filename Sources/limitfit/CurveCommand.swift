@@ -15,7 +15,7 @@ struct CurveCommand: ParsableCommand {
       """
   )
 
-  @Option(help: "Dimensions: a range (2...12), a list (2,4,8), or both (2...8,12,16).")
+  @Option(help: "Dimensions: a range (2...12 or 2-12), a list (2,4,8), or both (2...8,12,16).")
   var dims: String
 
   @OptionGroup(title: "Search")

@@ -39,7 +39,7 @@ struct Shard: Equatable, Sendable {
   }
 }
 
-/// Dimensions written as a range ("2...12"), a list ("2,4,8") or both ("2...8,12,16"):
+/// Dimensions written as a range ("2...12" or "2-12"), a list ("2,4,8") or both ("2...8,12,16"):
 /// ascending and distinct, held as ranges, so that "2...999999999999" costs no memory.
 struct DimensionList: Sequence, Equatable, Sendable {
   /// Disjoint ranges, ascending, none adjacent to the next.
@@ -47,14 +47,14 @@ struct DimensionList: Sequence, Equatable, Sendable {
 
   /// Parses `text`.
   ///
-  /// - Throws: `LimitFitError` unless every part is a number ≥ 1 or a range `low...high`
-  ///   with 1 ≤ low ≤ high.
+  /// - Throws: `LimitFitError` unless every part is a number ≥ 1 or a range `low...high` (or
+  ///   `low-high`) with 1 ≤ low ≤ high.
   init(parsing text: String) throws {
     let problem = LimitFitError(
-      "--dims \(text): expected a range like 2...12, a list like 2,4,8, or both, of dimensions ≥ 1")
+      "--dims \(text): expected a range like 2...12 or 2-12, a list like 2,4,8, or both, of dimensions ≥ 1")
     var parts: [ClosedRange<Int>] = []
     for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-      let bounds = part.split(separator: "...", omittingEmptySubsequences: false)
+      let bounds = part.split(separator: part.contains("...") ? "..." : "-", omittingEmptySubsequences: false)
         .map { Int($0.trimmingCharacters(in: .whitespaces)) }
       guard (1...2).contains(bounds.count), let low = bounds.first ?? nil, let high = bounds.last ?? nil,
         1 <= low, low <= high
@@ -76,6 +76,25 @@ struct DimensionList: Sequence, Equatable, Sendable {
   var maximum: Int { ranges[ranges.count - 1].upperBound }
   /// The smallest dimension.
   var minimum: Int { ranges[0].lowerBound }
+
+  /// Whether `dimension` is one of these.
+  func contains(_ dimension: Int) -> Bool { ranges.contains { $0.contains(dimension) } }
+
+  /// The dimensions of this list that `present` lacks: how many, and the first `shown` of them
+  /// (found without listing the ranges, which may be huge).
+  func missing(from present: Set<Int>, shown: Int = 10) -> (count: Int, first: [Int]) {
+    var count = 0
+    var first: [Int] = []
+    for range in ranges {
+      count += range.count - present.filter { range.contains($0) }.count
+      var dimension = range.lowerBound
+      while first.count < shown, dimension <= range.upperBound {
+        if !present.contains(dimension) { first.append(dimension) }
+        dimension += 1
+      }
+    }
+    return (count, first)
+  }
 
   func makeIterator() -> FlattenSequence<[ClosedRange<Int>]>.Iterator {
     ranges.joined().makeIterator()

@@ -17,6 +17,9 @@ struct ReportCommand: ParsableCommand {
   @Option(parsing: .upToNextOption, help: "Results files (JSON Lines) to merge.")
   var results: [String]
 
+  @Option(help: "The dimensions the curve must hold, as curve's --dims: report names any that the files lack (a lost shard) and writes nothing.")
+  var dims: String?
+
   @OptionGroup(title: "Search")
   var search: SearchOptions
 
@@ -35,6 +38,17 @@ struct ReportCommand: ParsableCommand {
     }
     let merge = try SearchMerge(stores) { search.searchKey(dimension: $0) }
     merge.conflicts.forEach(printToStandardError)
-    try output.finish(Curve(searches: merge.searches), into: files)
+    var searches = merge.searches
+    if let dims {
+      let wanted = try DimensionList(parsing: dims)
+      let missing = wanted.missing(from: Set(searches.map(\.dimension)))
+      guard missing.count == 0 else {
+        let listed = missing.first.map(String.init).joined(separator: ", ") + (missing.count > missing.first.count ? ", …" : "")
+        throw LimitFitError(
+          "--dims \(dims): the results hold no matching search for \(missing.count) of them: d = \(listed)")
+      }
+      searches = searches.filter { wanted.contains($0.dimension) }
+    }
+    try output.finish(Curve(searches: searches), into: files)
   }
 }

@@ -212,6 +212,14 @@ import Testing
 }
 
 @Suite struct CubicTests {
+  @Test func namesItsCoefficientsByPowerInJSON() throws {
+    let cubic = Cubic(coefficients: [1, 2, 3, 4])
+    let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(cubic)) as? [String: Double]
+    #expect(json == ["c0": 1, "c1": 2, "c2": 3, "c3": 4])
+    #expect(try JSONDecoder().decode(Cubic.self, from: JSONEncoder().encode(cubic)) == cubic)
+    #expect(cubic(2) == 49)  // 1 + 2·2 + 3·4 + 4·8
+  }
+
   @Test func recoversAnExactCubic() throws {
     let truth = Cubic(coefficients: [-10.5322, 4.0309, 0.0520, 0.0037])
     let points = (2...12).map { (x: Double($0), y: truth(Double($0))) }

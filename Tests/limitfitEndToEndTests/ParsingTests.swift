@@ -17,7 +17,9 @@ import Testing
     #expect(Array(try DimensionList(parsing: "2...5")) == [2, 3, 4, 5])
     #expect(Array(try DimensionList(parsing: "8,2,4,4")) == [2, 4, 8])
     #expect(Array(try DimensionList(parsing: "2...4,10")) == [2, 3, 4, 10])
-    for bad in ["", "0...3", "5...2", "a", "2..4", "2...", "1,,2"] {
+    #expect(Array(try DimensionList(parsing: "2-5")) == [2, 3, 4, 5])
+    #expect(Array(try DimensionList(parsing: "2-4,10-11")) == [2, 3, 4, 10, 11])
+    for bad in ["", "0...3", "5...2", "a", "2..4", "2...", "1,,2", "-1", "2-", "3-2", "2-3-4", "2...-4"] {
       #expect(throws: LimitFitError.self, "\(bad)") { try DimensionList(parsing: bad) }
     }
   }

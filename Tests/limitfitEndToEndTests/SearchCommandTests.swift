@@ -62,6 +62,17 @@ import Testing
     #expect(report.status == 0, "\(report.standardError)")
     let csv = try String(contentsOfFile: "\(out)/curve.csv", encoding: .utf8)
     #expect(csv.split(separator: "\n").map { $0.split(separator: ",").first ?? "" } == ["d", "2", "3", "4"])
+
+    // With --dims, a lost shard is named instead of dropping out of the cubic.
+    let lost = folder.appendingPathComponent("lost").path
+    let partial = try limitfit(["report", "--patience", "200", "--dims", "2-4", "--results", files[0], "--out", lost])
+    #expect(partial.status != 0)
+    #expect(partial.standardError == "Error: --dims 2-4: the results hold no matching search for 1 of them: d = 3\n")
+    #expect(!FileManager.default.fileExists(atPath: lost))
+    let huge = try limitfit(["report", "--patience", "200", "--dims", "2...999999999999", "--results", files[0], "--out", lost])
+    #expect(huge.standardError.hasPrefix("Error: --dims 2...999999999999: the results hold no matching search for 999999999996 of them: d = 3, 5, 6,"))
+    let chosen = try limitfit(["report", "--patience", "200", "--dims", "2,4", "--results", files[0], "--out", lost])
+    #expect(chosen.status == 0, "\(chosen.standardError)")
   }
 
   @Test func aKilledRunResumesAndWarnsAboutTheTruncatedLine() throws {

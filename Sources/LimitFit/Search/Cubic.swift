@@ -10,6 +10,22 @@ public struct Cubic: Codable, Equatable, Sendable {
     self.coefficients = coefficients
   }
 
+  /// Each coefficient named by its power, `c0` to `c3`, so that a reader cannot take the
+  /// order the wrong way round (numpy's `polyval` wants the highest power first).
+  private enum CodingKeys: String, CodingKey, CaseIterable {
+    case c0, c1, c2, c3
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    coefficients = try CodingKeys.allCases.map { try container.decode(Double.self, forKey: $0) }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    for (key, value) in zip(CodingKeys.allCases, coefficients) { try container.encode(value, forKey: key) }
+  }
+
   /// The value at x, by Horner's rule.
   public func callAsFunction(_ x: Double) -> Double {
     coefficients.reversed().reduce(0) { $0 * x + $1 }
