@@ -43,6 +43,9 @@ struct FitCommand: ParsableCommand {
   @Flag(help: "Replace the --json file and certificate files if they exist.")
   var overwrite = false
 
+  @Flag(help: "Exit with status 2 when the fit ends unsolved (1 stays an error).")
+  var requireSolved = false
+
   func run() throws {
     var settings = optimiser.hyperparameters
     settings.initialization = initialization
@@ -98,6 +101,7 @@ struct FitCommand: ParsableCommand {
       print(summary)
     }
     try output?.write(result)
+    if requireSolved && !result.solved { throw LimitFitCommand.negativeAnswer }
   }
 }
 

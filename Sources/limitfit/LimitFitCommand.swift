@@ -21,6 +21,11 @@ struct LimitFitCommand: ParsableCommand {
     ]
   )
 
+  /// The exit status of a negative answer — `verify`: not solved; `min-dim`: no dimension up to
+  /// --max-dim; `fit --require-solved`: not solved — told apart from an error (1) and a usage
+  /// error (64).
+  static let negativeAnswer = ExitCode(2)
+
   /// Runs the command line. A failure prints one line on standard error, "Error: " and what
   /// is wrong (not the usage, which --help shows), and exits non-zero; help and the version
   /// print as usual.

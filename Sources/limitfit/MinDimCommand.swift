@@ -64,7 +64,7 @@ struct MinDimCommand: ParsableCommand {
     }
     guard let minimum else {
       print(String(format: "not solved in any d up to %d (%.1f s)", maxDim, seconds))
-      throw ExitCode.failure
+      throw LimitFitCommand.negativeAnswer
     }
     print(String(format: "smallest dimension: d = %d (%.1f s)", minimum, seconds))
     print(proofLine(dimension: minimum))

@@ -33,7 +33,7 @@ struct VerifyCommand: ParsableCommand {
     if verification.solved {
       print(proofLine(dimension: dimension))
     } else {
-      throw ExitCode.failure
+      throw LimitFitCommand.negativeAnswer
     }
   }
 }

@@ -31,6 +31,23 @@ func limitfit(_ arguments: [String], environment: [String: String] = [:])
     #expect(run.standardError.isEmpty)
   }
 
+  @Test func aNegativeAnswerExitsWithTwo() throws {
+    let unsolved = try limitfit(["fit", "--docs", "4", "--dim", "2", "--require-solved"])
+    #expect(unsolved.status == 2)
+    #expect(unsolved.standardOutput.hasPrefix("not solved: "))
+    #expect(unsolved.standardError.isEmpty)
+    #expect(try limitfit(["fit", "--docs", "3", "--dim", "2", "--require-solved"]).status == 0)
+
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let none = try limitfit([
+      "min-dim", "--pattern", "cycle", "--queries", "5", "--max-dim", "1", "--backend", "cpu",
+      "--results", folder.appendingPathComponent("fits.jsonl").path,
+    ])
+    #expect(none.status == 2)
+    #expect(none.standardOutput.contains("not solved in any d up to 1"))
+  }
+
   @Test func writesJSONAndRefusesToOverwriteIt() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

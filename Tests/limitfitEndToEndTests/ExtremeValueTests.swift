@@ -38,7 +38,7 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     String(decoding: errorData, as: UTF8.self))
 }
 
-/// Checks that a run ended as a tool should: an answer (exit 0, or 1 with a verdict of "not
+/// Checks that a run ended as a tool should: an answer (exit 0, or 2 with a verdict of "not
 /// solved"), or one line "Error: …" and a non-zero exit — never a signal, a trap, a time-out.
 func expectCleanEnd(
   _ run: (status: Int32, standardOutput: String, standardError: String), _ label: String,
@@ -47,7 +47,7 @@ func expectCleanEnd(
   let errorLines = run.standardError.split(separator: "\n").filter { $0.hasPrefix("Error: ") }
   let crashed = ["Fatal error", "Backtrace", "Stack dump", "Illegal instruction", "Segmentation"]
     .contains { run.standardError.contains($0) }
-  let verdict = run.status == 1 && errorLines.isEmpty && run.standardOutput.contains("not solved")
+  let verdict = run.status == 2 && errorLines.isEmpty && run.standardOutput.contains("not solved")
   let clean = !crashed
     && (run.status == 0 || verdict || ([1, 64].contains(run.status) && errorLines.count == 1))
   #expect(clean, "\(label): exit \(run.status)\n\(run.standardError.suffix(600))", sourceLocation: sourceLocation)
