@@ -65,8 +65,8 @@ struct BackendOptions: ParsableArguments {
   }
 }
 
-/// The backend `request` names, on `device` or LIMITFIT_DEVICE's device; the CPU backend at
-/// LIMITFIT_CPU_LEVEL's level.
+/// The backend `request` names, on `device` or LIMITFIT_DEVICE's device, tuned by the OpenCL
+/// variables (`OpenCLSettings`); the CPU backend at LIMITFIT_CPU_LEVEL's level.
 func selectBackend(_ request: BackendRequest, device: Int?) throws -> any FitBackend {
   let environment = ProcessInfo.processInfo.environment
   let runsOnlyOpenCL = request == .opencl || device != nil
@@ -79,6 +79,7 @@ func selectBackend(_ request: BackendRequest, device: Int?) throws -> any FitBac
   }
   let preferred = try BackendSelection.deviceIndex(environment: environment[BackendSelection.deviceVariable])
   return try BackendSelection.makeBackend(
-    request, deviceIndex: device, preferredDeviceIndex: preferred, cpuLevel: cpuLevel,
+    request, deviceIndex: device, preferredDeviceIndex: preferred,
+    openCLSettings: try OpenCLSettings(environment: environment), cpuLevel: cpuLevel,
     notice: printToStandardError)
 }

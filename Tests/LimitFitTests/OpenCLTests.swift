@@ -141,8 +141,8 @@ struct OpenCLTests {
       documents: documents, k: 2, dimension: dimension, hyperparameters: settings,
       checkingCapacityOf: TestDevice.backend.get())
     let shared = try TestDevice.backend.get()
-    let onDevice = try fit.run(on: OpenCLBackend(sharingKernelsOf: shared, stepsPerRead: 32))
-    let onHost = try fit.run(on: OpenCLBackend(sharingKernelsOf: shared, stepsPerRead: 1))
+    let onDevice = try fit.run(on: OpenCLBackend(sharingKernelsOf: shared, settings: OpenCLSettings(stepsPerRead: 32)))
+    let onHost = try fit.run(on: OpenCLBackend(sharingKernelsOf: shared, settings: OpenCLSettings(stepsPerRead: 1)))
     #expect(onDevice.result.iterations == onHost.result.iterations, "\(name)")
     #expect(onDevice.result.stopReason == onHost.result.stopReason, "\(name)")
     #expect(onDevice.result.firstSolvedIteration == onHost.result.firstSolvedIteration, "\(name)")
@@ -298,7 +298,7 @@ extension OpenCLTests {
       for stepsPerRead in [1, 32] {
         let backend = try OpenCLBackend(
           sharingKernelsOf: shared, scoreBlockBytes: scoreBlockBytes == 0 ? nil : scoreBlockBytes,
-          stepsPerRead: stepsPerRead)
+          settings: OpenCLSettings(stepsPerRead: stepsPerRead))
         let qrels = Qrels.allSubsets(documents: documents, k: 2)
         let size = try ProblemSize(qrels: qrels, dimension: dimension)
         let start = Embeddings.random(queries: qrels.queryCount, documents: documents, dimension: dimension, seed: 3)
@@ -307,6 +307,33 @@ extension OpenCLTests {
         #expect(
           Double(backend.runtime.allocatedBytes - before) == backend.bytesNeeded(for: size),
           "n = \(documents), d = \(dimension), \((session as? OpenCLSession)?.step.rawValue ?? "?"), \(stepsPerRead) steps per read")
+      }
+    }
+  }
+}
+
+@Suite struct OpenCLSettingsTests {
+  @Test func theEnvironmentGivesTheSettings() throws {
+    #expect(try OpenCLSettings(environment: [:]) == OpenCLSettings())
+    let settings = try OpenCLSettings(environment: [
+      "LIMITFIT_OPENCL_STEP": "fused", "LIMITFIT_STEPS_PER_READ": "8", "LIMITFIT_TILE": "4",
+      "LIMITFIT_ROW_GROUP": "32", "LIMITFIT_OTHER": "x",
+    ])
+    #expect(settings == OpenCLSettings(step: .fused, stepsPerRead: 8, tile: 4, rowGroup: 32))
+    #expect(throws: LimitFitError("LIMITFIT_STEPS_PER_READ=4097: expected a number of steps from 1 to 4096")) {
+      try OpenCLSettings(environment: ["LIMITFIT_STEPS_PER_READ": "4097"])
+    }
+    #expect(throws: LimitFitError("LIMITFIT_TILE=abc: expected a power of two")) {
+      try OpenCLSettings(environment: ["LIMITFIT_TILE": "abc"])
+    }
+  }
+
+  @Test func workGroupSizesArePowersOfTwoWithinTheDevicesLimit() throws {
+    #expect(try OpenCLSettings.workGroupSize(nil, named: "T", limit: 16) == nil)
+    #expect(try OpenCLSettings.workGroupSize(8, named: "T", limit: 16) == 8)
+    for bad in [0, -4, 3, 32] {
+      #expect(throws: LimitFitError("T=\(bad): expected a power of two from 1 to 16 for this device")) {
+        try OpenCLSettings.workGroupSize(bad, named: "T", limit: 16)
       }
     }
   }

@@ -48,6 +48,7 @@ public enum BackendSelection {
   ///     OpenCL.
   ///   - preferredDeviceIndex: the device of LIMITFIT_DEVICE: the OpenCL device whenever OpenCL
   ///     runs; `auto` takes it only where it is a GPU, and keeps its own choice otherwise.
+  ///   - openCLSettings: the OpenCL backend's tuning, where it runs.
   ///   - cpuLevel: the instruction-set level of the CPU backend, where it runs.
   ///   - notice: receives one line when `auto` falls back to the CPU backend or passes over
   ///     the preferred device.
@@ -55,26 +56,26 @@ public enum BackendSelection {
   ///   cannot be used.
   public static func makeBackend(
     _ request: BackendRequest, deviceIndex: Int? = nil, preferredDeviceIndex: Int? = nil,
-    cpuLevel: CPULevel = .best, notice: (String) -> Void
+    openCLSettings: OpenCLSettings = OpenCLSettings(), cpuLevel: CPULevel = .best, notice: (String) -> Void
   ) throws -> any FitBackend {
     switch (request, deviceIndex) {
     case (.cpu, _):
       return CPUBackend(level: cpuLevel)
     case (.opencl, _), (.auto, .some):
-      return try OpenCLBackend(device: device(at: deviceIndex ?? preferredDeviceIndex))
+      return try OpenCLBackend(device: device(at: deviceIndex ?? preferredDeviceIndex), settings: openCLSettings)
     case (.auto, nil):
       do {
         let devices = try OpenCLDevice.all()
         if let preferred = preferredDeviceIndex {
           if devices.indices.contains(preferred), devices[preferred].kind == .gpu {
-            return try OpenCLBackend(device: devices[preferred])
+            return try OpenCLBackend(device: devices[preferred], settings: openCLSettings)
           }
           let named = devices.indices.contains(preferred)
             ? "\(devices[preferred].name), not a GPU" : "no device (there are \(devices.count))"
           notice("limitfit: \(deviceVariable)=\(preferred) names \(named); auto keeps its own choice")
         }
         guard let gpu = automaticDevice(among: devices) else { return CPUBackend(level: cpuLevel) }
-        return try OpenCLBackend(device: gpu)
+        return try OpenCLBackend(device: gpu, settings: openCLSettings)
       } catch {
         notice("limitfit: \(error); using the cpu backend")
         return CPUBackend(level: cpuLevel)

@@ -28,39 +28,27 @@ public struct OpenCLBackend: FitBackend {
   /// - Parameters:
   ///   - scoreBlockBytes: the budget of one block of the score matrix; by default a quarter of
   ///     the device's memory, and never more than its largest allocation.
-  ///   - step: the step for InfoNCE fits; by default LIMITFIT_OPENCL_STEP (`fused` or
-  ///     `blocked`) where set, else chosen by size.
-  ///   - stepsPerRead: steps between two reads of the results; by default
-  ///     LIMITFIT_STEPS_PER_READ where set, else 32. 1 reads every step.
-  public init(
-    device: OpenCLDevice, scoreBlockBytes: Double? = nil, step: OpenCLStep? = nil,
-    stepsPerRead: Int? = nil
-  ) throws {
+  ///   - settings: the step for InfoNCE fits (by default chosen by size), the steps between
+  ///     two reads of the results (by default 32) and the work-group shapes.
+  public init(device: OpenCLDevice, scoreBlockBytes: Double? = nil, settings: OpenCLSettings = OpenCLSettings()) throws {
     try self.init(
-      runtime: OpenCLRuntime(device: device, library: OpenCLLibrary.shared()),
-      scoreBlockBytes: scoreBlockBytes, step: step, stepsPerRead: stepsPerRead)
+      runtime: OpenCLRuntime(device: device, library: OpenCLLibrary.shared(), settings: settings),
+      scoreBlockBytes: scoreBlockBytes, settings: settings)
   }
 
-  /// A backend on `other`'s device and built kernels, with settings of its own.
-  init(
-    sharingKernelsOf other: OpenCLBackend, scoreBlockBytes: Double? = nil, step: OpenCLStep? = nil,
-    stepsPerRead: Int? = nil
-  ) throws {
-    try self.init(runtime: other.runtime, scoreBlockBytes: scoreBlockBytes, step: step, stepsPerRead: stepsPerRead)
+  /// A backend on `other`'s device and built kernels, with settings of its own (their
+  /// work-group shapes are the built kernels').
+  init(sharingKernelsOf other: OpenCLBackend, scoreBlockBytes: Double? = nil, settings: OpenCLSettings = OpenCLSettings()) throws {
+    try self.init(runtime: other.runtime, scoreBlockBytes: scoreBlockBytes, settings: settings)
   }
 
-  private init(runtime: OpenCLRuntime, scoreBlockBytes: Double?, step: OpenCLStep?, stepsPerRead: Int?) throws {
+  private init(runtime: OpenCLRuntime, scoreBlockBytes: Double?, settings: OpenCLSettings) throws {
     self.runtime = runtime
     let device = runtime.device
     self.scoreBlockBytes = min(
       scoreBlockBytes ?? device.globalMemory / 4, device.maximumAllocation)
-    self.stepsPerRead = try stepsPerRead
-      ?? OpenCLRuntime.setting("LIMITFIT_STEPS_PER_READ", expected: "a number of steps from 1 to 4096") {
-        Int($0).flatMap { (1...4096).contains($0) ? $0 : nil }
-      }
-      ?? 32
-    preferredStep = try step
-      ?? OpenCLRuntime.setting("LIMITFIT_OPENCL_STEP", expected: "fused or blocked", OpenCLStep.init(rawValue:))
+    stepsPerRead = settings.stepsPerRead ?? 32
+    preferredStep = settings.step
   }
 
   /// The step a fit of `qrels` in `dimension` dimensions with `loss` takes: fused for InfoNCE

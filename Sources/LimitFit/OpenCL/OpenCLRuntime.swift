@@ -50,17 +50,17 @@ final class OpenCLRuntime: @unchecked Sendable {
   /// Creates the context and builds the kernels for `device`.
   ///
   /// Work-group shapes come from the device's limits: TILE × TILE ≤ the largest work-group,
-  /// at most 16; ROW_GROUP up to 64 (two NVIDIA warps, one AMD wavefront). For tuning, the
-  /// environment variables LIMITFIT_TILE and LIMITFIT_ROW_GROUP set them (powers of two within
-  /// the device's limits).
-  init(device: OpenCLDevice, library: OpenCLLibrary) throws {
+  /// at most 16; ROW_GROUP up to 64 (two NVIDIA warps, one AMD wavefront). For tuning,
+  /// `settings` sets them (powers of two within the device's limits).
+  init(device: OpenCLDevice, library: OpenCLLibrary, settings: OpenCLSettings = OpenCLSettings()) throws {
     self.device = device
     let api = library.api
     self.api = api
     let largest = device.maximumWorkGroupSize
-    tile = try Self.powerOfTwo("LIMITFIT_TILE", limit: Int(Double(largest).squareRoot()))
+    tile = try OpenCLSettings.workGroupSize(
+      settings.tile, named: OpenCLSettings.tileVariable, limit: Int(Double(largest).squareRoot()))
       ?? [16, 8, 4, 2, 1].first { $0 * $0 <= largest } ?? 1
-    rowGroup = try Self.powerOfTwo("LIMITFIT_ROW_GROUP", limit: largest)
+    rowGroup = try OpenCLSettings.workGroupSize(settings.rowGroup, named: OpenCLSettings.rowGroupVariable, limit: largest)
       ?? [64, 32, 16, 8, 4, 2, 1].first { $0 <= largest } ?? 1
 
     var status: cl_int = CL_SUCCESS
@@ -106,23 +106,6 @@ final class OpenCLRuntime: @unchecked Sendable {
     ].merging(Loss.allCases.map { ("LOSS_" + $0.rawValue.uppercased(), "\($0.kernelCode)") }) { $1 }
     return (["-cl-std=CL1.2", "-cl-kernel-arg-info"] + shared.sorted { $0.key < $1.key }.map { "-D \($0.key)=\($0.value)" })
       .joined(separator: " ")
-  }
-
-  /// A work-group size from the environment variable `name`, if set.
-  private static func powerOfTwo(_ name: String, limit: Int) throws -> Int? {
-    try setting(name, expected: "a power of two from 1 to \(limit) for this device") { text in
-      Int(text).flatMap { $0 > 0 && $0 & ($0 - 1) == 0 && $0 <= limit ? $0 : nil }
-    }
-  }
-
-  /// The value of the tuning variable `name`, if set; a one-line error naming what was
-  /// `expected` where `parse` rejects it.
-  static func setting<Value>(_ name: String, expected: String, _ parse: (String) -> Value?) throws
-    -> Value?
-  {
-    guard let text = ProcessInfo.processInfo.environment[name] else { return nil }
-    guard let value = parse(text) else { throw LimitFitError("\(name)=\(text): expected \(expected)") }
-    return value
   }
 
   /// The `__local` bytes the fused step needs at dimension `d`.
