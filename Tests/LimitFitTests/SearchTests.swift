@@ -279,7 +279,7 @@ import Testing
   @Test func tableAndCSVListEveryDimension() throws {
     let curve = try Curve(searches: [(2, 3), (3, 4), (4, 9), (5, 13)].map { summary(dimension: $0.0, criticalN: $0.1) })
     #expect(curve.csv.split(separator: "\n").count == 5)
-    #expect(curve.csv.hasPrefix("d,critical_n,paper_cubic\n2,3,"))
+    #expect(curve.csv.hasPrefix("dimension,criticalN,paperCubic\n2,3,"))
     #expect(curve.extrapolations.map(\.dimension) == [512, 768, 1024, 3072, 4096])
     #expect(curve.summary.contains("least-squares cubic"))
     #expect(curve.rSquared.map { abs($0 - 1) < 1e-9 } == true)  // 4 points: exact
@@ -291,7 +291,7 @@ import Testing
     // d = 3 has no construction; d = 4 and 5 have one limit per precision.
     #expect(curve.witnessLimits.count == 4)
     #expect(curve.witnessLimits.allSatisfy { $0.documents < 64 && !$0.capped })
-    #expect(curve.csv.hasPrefix("d,critical_n,paper_cubic,witness_float16,witness_bfloat16\n3,4,"))
+    #expect(curve.csv.hasPrefix("dimension,criticalN,paperCubic,witnessLimitFloat16,witnessLimitBfloat16\n3,4,"))
     #expect(curve.summary.contains("exact float16"))
     let counter = ElementCounter()
     let parser = XMLParser(data: Data(curve.svg.utf8))

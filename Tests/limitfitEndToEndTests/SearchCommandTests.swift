@@ -61,7 +61,7 @@ import Testing
     let report = try limitfit(["report", "--patience", "200", "--results"] + files + ["--out", out])
     #expect(report.status == 0, "\(report.standardError)")
     let csv = try String(contentsOfFile: "\(out)/curve.csv", encoding: .utf8)
-    #expect(csv.split(separator: "\n").map { $0.split(separator: ",").first ?? "" } == ["d", "2", "3", "4"])
+    #expect(csv.split(separator: "\n").map { $0.split(separator: ",").first ?? "" } == ["dimension", "2", "3", "4"])
 
     // With --dims, a lost shard is named instead of dropping out of the cubic.
     let lost = folder.appendingPathComponent("lost").path

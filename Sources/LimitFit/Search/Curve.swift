@@ -137,9 +137,11 @@ public struct Curve: Codable, Sendable {
     }
   }
 
-  /// d,critical_n,paper_cubic: one line per dimension.
+  /// dimension,criticalN,paperCubic (and witnessLimitFloat16, … where the witness's limits were
+  /// asked for): one line per dimension, the columns named as curve.json names them.
   public var csv: String {
-    let header = "d,critical_n,paper_cubic" + witnessPrecisions.map { ",witness_\($0.rawValue)" }.joined()
+    let header = "dimension,criticalN,paperCubic"
+      + witnessPrecisions.map { ",witnessLimit" + $0.rawValue.prefix(1).uppercased() + $0.rawValue.dropFirst() }.joined()
     return ([header] + points.map { point in
       "\(point.dimension),\(point.criticalN.map(String.init) ?? ""),"
         + String(format: "%.4f", LimitFit.paperCubic(Double(point.dimension)))
