@@ -105,19 +105,13 @@ import Testing
       try FreeEmbeddingFit(documents: $0, k: 2, dimension: 3, hyperparameters: settings, checkingCapacityOf: backend)
     }
     #expect(fits.allSatisfy { backend.runsFitsConcurrently(of: $0.size) })
-    func stripped(_ result: FitResult) -> FitResult {
-      var result = result
-      result.wallSeconds = 0
-      result.iterationsPerSecond = 0
-      return result
-    }
     let stores = try ["together", "alone"].map {
       try ResultsStore(path: folder.appendingPathComponent("\($0).jsonl").path) { Issue.record("warning: \($0)") }
     }
     let labels = fits.map { "n = \($0.size.documents)" }
     let together = try FitRunner(store: stores[0], backend: backend).run(fits, labels: labels, concurrently: true)
     let alone = try FitRunner(store: stores[1], backend: backend).run(fits, labels: labels, concurrently: false)
-    #expect(together.map { stripped($0.result) } == alone.map { stripped($0.result) })
+    #expect(together.map(\.result.outcome) == alone.map(\.result.outcome))
     #expect(together.allSatisfy { !$0.reused })
     #expect(together.map(\.result.documents) == Array(4...9))
     // A second run finds every result in the file.
@@ -208,6 +202,21 @@ import Testing
         checkingCapacityOf: CPUBackend())
       #expect(try FitRunner(store: store, backend: CPUBackend()).run(fit, label: "fit").embeddings != nil)
     }
+  }
+}
+
+@Suite struct RecordStampTests {
+  @Test func aRecordSaysWhenAndWhere() throws {
+    let record = fakeResult(documents: 5, seed: 1, solved: true)
+    #expect(record.host == ProcessInfo.processInfo.hostName)
+    let time = try #require(record.finishedAt)
+    #expect(time.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/) != nil, "\(time)")
+    // Records written before the fields existed still read, without them.
+    var object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(record)) as? [String: Any])
+    object["finishedAt"] = nil
+    object["host"] = nil
+    let old = try JSONDecoder().decode(FitResult.self, from: JSONSerialization.data(withJSONObject: object))
+    #expect(old.finishedAt == nil && old.host == nil && old.documents == 5)
   }
 }
 

@@ -45,3 +45,16 @@ public func fakeResult(documents: Int, seed: UInt64, solved: Bool, dimension: In
     solvedQueries: 0, solved: solved, stopReason: solved ? .solved : .plateau, wallSeconds: 0.01,
     iterationsPerSecond: 1000, backend: "fake", device: "fake")
 }
+
+extension FitResult {
+  /// The record without what differs between two runs of the same fit: its timings, when it
+  /// ended and where.
+  public var outcome: FitResult {
+    var result = self
+    result.wallSeconds = 0
+    result.iterationsPerSecond = 0
+    result.finishedAt = nil
+    result.host = nil
+    return result
+  }
+}

@@ -50,6 +50,10 @@ public struct FitResult: Codable, Equatable, Sendable {
   public var device: String
   /// The version of limitfit that ran the fit.
   public var toolVersion: String = limitfitVersion
+  /// When the record was made (ISO 8601, UTC); `nil` in records older than the field.
+  public var finishedAt: String? = RecordStamp.now()
+  /// The machine that ran the fit; `nil` in records older than the field.
+  public var host: String? = RecordStamp.host
 
   /// A record with every field given (the tool's version is this build's).
   public init(

@@ -191,6 +191,10 @@ public struct CriticalNSummary: Codable, Equatable, Sendable {
   public var backend: String
   public var device: String
   public var toolVersion: String = limitfitVersion
+  /// When the record was made (ISO 8601, UTC); `nil` in records older than the field.
+  public var finishedAt: String? = RecordStamp.now()
+  /// The machine that ran the search; `nil` in records older than the field.
+  public var host: String? = RecordStamp.host
 
   /// What makes two searches the same search.
   public var key: SearchKey {
