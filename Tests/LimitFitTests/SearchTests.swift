@@ -285,6 +285,21 @@ import Testing
     #expect(counter.texts.joined().contains("least-squares cubic (r² = "))
   }
 
+  @Test func aCurveLeavesTheFrameInsteadOfRunningAlongItsEdge() throws {
+    // The paper's cubic is −2.2 at d = 2 and crosses 0 near d = 2.5: its line starts there, on
+    // the axis, not at d = 2.
+    let curve = try Curve(searches: [(2, 3), (3, 4), (4, 9), (5, 13)].map { summary(dimension: $0.0, criticalN: $0.1) })
+    let dashed = try #require(curve.svg.split(separator: "\n").first { $0.contains("stroke-dasharray=\"6 4\" points=") })
+    let points = try #require(dashed.split(separator: "points=\"").last?.split(separator: "\"").first)
+      .split(separator: " ").map { $0.split(separator: ",").compactMap { Double($0) } }
+    let axis = 460.0 - 60  // the frame's bottom
+    let start = try #require(points.first)
+    #expect(start[1] == axis)
+    let leftEdge: Double = 80  // x at d = 2; d = 2.5 is about 183
+    #expect(start[0] > leftEdge + 50, "the line starts at d = 2 (x = \(start[0]))")
+    #expect(points.dropFirst().allSatisfy { $0[1] < axis })
+  }
+
   @Test func tableAndCSVListEveryDimension() throws {
     let curve = try Curve(searches: [(2, 3), (3, 4), (4, 9), (5, 13)].map { summary(dimension: $0.0, criticalN: $0.1) })
     #expect(curve.csv.split(separator: "\n").count == 5)

@@ -176,9 +176,28 @@ public struct Curve: Codable, Sendable {
     let yHigh = max(1, (measuredValues + curveValues).max() ?? 1) * 1.08
     func x(_ value: Double) -> Double { left + (value - xLow) / (xHigh - xLow) * (width - left - right) }
     func y(_ value: Double) -> Double { height - bottom - value / yHigh * (height - top - bottom) }
-    func polyline(_ f: (Double) -> Double) -> String {
-      samples.map { String(format: "%.1f,%.1f", x($0), y(max(0, min(yHigh, f($0))))) }
-        .joined(separator: " ")
+    // The parts of a curve inside the frame, 0 ≤ value ≤ yHigh, as polylines: where the curve
+    // leaves the frame it is cut at the edge (between samples, by linear interpolation), not
+    // drawn along it — the paper's cubic is negative below d ≈ 2.5.
+    func polylines(_ f: (Double) -> Double, style: String) -> [String] {
+      var runs: [[(d: Double, value: Double)]] = [[]]
+      var previous: (d: Double, value: Double)?
+      for d in samples {
+        let value = f(d)
+        let inside = (0...yHigh).contains(value)
+        if let previous, (0...yHigh).contains(previous.value) != inside {
+          let edge = min(value, previous.value) < 0 ? 0 : yHigh
+          let t = (edge - previous.value) / (value - previous.value)
+          runs[runs.count - 1].append((previous.d + t * (d - previous.d), edge))
+          if !inside { runs.append([]) }
+        }
+        if inside { runs[runs.count - 1].append((d, value)) }
+        previous = (d, value)
+      }
+      return runs.filter { $0.count >= 2 }.map { run in
+        let points = run.map { String(format: "%.1f,%.1f", x($0.d), y($0.value)) }.joined(separator: " ")
+        return ##"<polyline fill="none" \##(style) points="\##(points)"/>"##
+      }
     }
 
     var svg = [
@@ -201,9 +220,9 @@ public struct Curve: Codable, Sendable {
       svg.append(##"<text x="\##(left - 8)" y="\##(y(tick) + 4)" text-anchor="end">\##(Self.label(tick))</text>"##)
     }
     // Curves, then points on top.
-    svg.append(##"<polyline fill="none" stroke="gray" stroke-width="1.5" stroke-dasharray="6 4" points="\##(polyline { LimitFit.paperCubic($0) })"/>"##)
+    svg += polylines({ LimitFit.paperCubic($0) }, style: ##"stroke="gray" stroke-width="1.5" stroke-dasharray="6 4""##)
     if let cubic {
-      svg.append(##"<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="\##(polyline { cubic($0) })"/>"##)
+      svg += polylines({ cubic($0) }, style: ##"stroke="#1f77b4" stroke-width="2""##)
     }
     let witnessColors = ["#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
     for (index, precision) in witnessPrecisions.enumerated() {
