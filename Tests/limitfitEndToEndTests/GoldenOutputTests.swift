@@ -8,7 +8,7 @@ import Testing
 /// match to the byte (the CPU backend's results do not depend on the machine).
 ///
 /// After a change that is meant to alter an output, record them again with
-/// `LIMITFIT_RECORD_GOLDEN=1 swift test -c release -Xswiftc -enable-testing --filter GoldenOutput`
+/// `LIMITFIT_RECORD_GOLDEN=1 swift test -c release -Xswiftc -enable-testing --scratch-path .build-tests --filter GoldenOutput`
 /// and review the difference in the commit.
 @Suite(.serialized) struct GoldenOutputTests {
   static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
