@@ -235,7 +235,7 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
 
   private func relevant(to query: Int) -> UnsafeBufferPointer<Int32> {
     UnsafeBufferPointer(
-      start: relevantDocuments.base + offsets.base[query], count: offsets.base[query + 1] - offsets.base[query])
+      start: relevantDocuments.base + offsets[query], count: offsets[query + 1] - offsets[query])
   }
 
   /// One partition's working memory for a block of queries.

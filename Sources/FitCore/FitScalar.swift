@@ -36,7 +36,9 @@ extension Float: FitScalar {
 
 extension Double: FitScalar {
   /// Lane by lane, with the correctly rounded `exp`: Double is the precision of the checks.
-  @inlinable
+  /// Always inlined, as the engines' other FitCore code, so that no standalone copy of it is
+  /// shared between the instruction-set levels.
+  @inlinable @inline(__always)
   public static func exponential(ofNonPositive x: SIMD8<Double>) -> SIMD8<Double> {
     var result = x
     for lane in x.indices { result[lane] = Double.exp(x[lane]) }

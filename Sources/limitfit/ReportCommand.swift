@@ -29,6 +29,7 @@ struct ReportCommand: ParsableCommand {
   func run() throws {
     try search.check()
     guard !results.isEmpty else { throw LimitFitError("--results needs at least one file") }
+    let wanted = try dims.map(DimensionList.init(parsing:))
     let files = try output.files()
     let stores = try results.map { path in
       guard FileManager.default.fileExists(atPath: path) else {
@@ -39,8 +40,7 @@ struct ReportCommand: ParsableCommand {
     let merge = try SearchMerge(stores) { search.searchKey(dimension: $0) }
     merge.conflicts.forEach(printToStandardError)
     var searches = merge.searches
-    if let dims {
-      let wanted = try DimensionList(parsing: dims)
+    if let dims, let wanted {
       let missing = wanted.missing(from: Set(searches.map(\.dimension)))
       guard missing.count == 0 else {
         let listed = missing.first.map(String.init).joined(separator: ", ") + (missing.count > missing.first.count ? ", …" : "")

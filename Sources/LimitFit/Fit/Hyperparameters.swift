@@ -1,5 +1,3 @@
-import RealModule
-
 /// Where a fit starts.
 public enum Initialization: String, Codable, CaseIterable, Sendable {
   /// N(0, 1) entries from the seed, rows normalised.
