@@ -87,10 +87,10 @@ struct DimensionList: Sequence, Equatable, Sendable {
     var first: [Int] = []
     for range in ranges {
       count += range.count - present.filter { range.contains($0) }.count
-      var dimension = range.lowerBound
-      while first.count < shown, dimension <= range.upperBound {
-        if !present.contains(dimension) { first.append(dimension) }
-        dimension += 1
+      // A closed range's iterator stops at Int.max without stepping past it.
+      for dimension in range where !present.contains(dimension) {
+        guard first.count < shown else { break }
+        first.append(dimension)
       }
     }
     return (count, first)

@@ -19,6 +19,9 @@ import Testing
     #expect(Array(try DimensionList(parsing: "2...4,10")) == [2, 3, 4, 10])
     #expect(Array(try DimensionList(parsing: "2-5")) == [2, 3, 4, 5])
     #expect(Array(try DimensionList(parsing: "2-4,10-11")) == [2, 3, 4, 10, 11])
+    let largest = try DimensionList(parsing: "3,\(Int.max)")
+    #expect(largest.missing(from: [3]) == (1, [Int.max]))
+    #expect(try DimensionList(parsing: "\(Int.max - 2)...\(Int.max)").missing(from: [Int.max - 1]) == (2, [Int.max - 2, Int.max]))
     for bad in ["", "0...3", "5...2", "a", "2..4", "2...", "1,,2", "-1", "2-", "3-2", "2-3-4", "2...-4"] {
       #expect(throws: LimitFitError.self, "\(bad)") { try DimensionList(parsing: bad) }
     }

@@ -71,6 +71,8 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: lost))
     let huge = try limitfit(["report", "--patience", "200", "--dims", "2...999999999999", "--results", files[0], "--out", lost])
     #expect(huge.standardError.hasPrefix("Error: --dims 2...999999999999: the results hold no matching search for 999999999996 of them: d = 3, 5, 6,"))
+    let largest = try limitfit(["report", "--patience", "200", "--dims", "\(Int.max)", "--results", files[0], "--out", lost])
+    #expect(largest.standardError == "Error: --dims \(Int.max): the results hold no matching search for 1 of them: d = \(Int.max)\n")
     let chosen = try limitfit(["report", "--patience", "200", "--dims", "2,4", "--results", files[0], "--out", lost])
     #expect(chosen.status == 0, "\(chosen.standardError)")
   }
