@@ -60,7 +60,8 @@ func evidence(_ result: CriticalNResult, summary: CriticalNSummary, reused: Int)
 /// accuracy — under a header naming the size.
 func fitTable(size: String, _ fits: [(size: Int, fit: FitResult)]) -> [String] {
   ["\(size.leftPadded(to: 6))   seed  verdict          iterations   best loss  accuracy"] + fits.map { size, fit in
-    let iterations = fit.firstSolvedIteration.map { "\($0)" } ?? "\(fit.iterations) (\(fit.stopReason.rawValue))"
+    let solvedAt = fit.hyperparameters.verdict == .exact ? fit.firstSolvedIteration : nil
+    let iterations = solvedAt.map { "\($0)" } ?? "\(fit.iterations) (\(fit.stopReason.rawValue))"
     return String(size).leftPadded(to: 6) + " " + String(fit.hyperparameters.seed).leftPadded(to: 6)
       + "  " + (fit.solved ? "solved" : "not solved").padding(toLength: 11, withPad: " ", startingAt: 0)
       + iterations.leftPadded(to: 16) + String(format: "%12.5f%10.4f", fit.bestLoss, fit.accuracy)

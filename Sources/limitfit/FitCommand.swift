@@ -110,7 +110,10 @@ func summaryLine(_ result: FitResult) -> String {
   let problem = "n = \(result.documents), d = \(result.dimension)"
     + (result.k.map { ", k = \($0)" } ?? "") + " (\(result.queries) queries)"
   let verdict: String
-  if let first = result.firstSolvedIteration {
+  if result.hyperparameters.verdict == .paper {
+    verdict = (result.solved ? "solved" : "not solved") + " by the paper's verdict: \(problem) after \(result.iterations) iterations (\(result.stopReason.rawValue)); exactly "
+      + (result.firstSolvedIteration.map { "solved at iteration \($0)" } ?? "never solved")
+  } else if let first = result.firstSolvedIteration {
     verdict = "solved: \(problem) at iteration \(first)"
       + (result.stopReason == .solved ? "" : ", stopped after \(result.iterations) (\(result.stopReason.rawValue))")
   } else {

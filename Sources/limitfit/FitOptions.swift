@@ -28,8 +28,11 @@ struct HyperparameterOptions: ParsableArguments {
   @Option(help: "The most steps a fit takes.")
   var maxIterations: Int = Hyperparameters().maxIterations
 
-  @Flag(help: "Keep training after the problem is solved, until the loss plateaus (the paper's behaviour).")
+  @Flag(help: "Keep training after the problem is solved, until the loss plateaus (not the paper's behaviour: its script stops at the first sample that is solved).")
   var runToPlateau = false
+
+  @Option(help: "How 'solved' is decided: exact (every query's relevant documents strictly above the rest, at every step) or paper (the script's top-k accuracy, sampled every 50 steps).")
+  var verdict: Verdict = Hyperparameters().verdict
 
   var hyperparameters: Hyperparameters {
     var settings = Hyperparameters()
@@ -42,6 +45,7 @@ struct HyperparameterOptions: ParsableArguments {
     settings.minDelta = minDelta
     settings.maxIterations = maxIterations
     settings.stopWhenSolved = !runToPlateau
+    settings.verdict = verdict
     return settings
   }
 }
@@ -49,6 +53,7 @@ struct HyperparameterOptions: ParsableArguments {
 extension BackendRequest: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
 extension Initialization: ExpressibleByArgument {}
+extension Verdict: ExpressibleByArgument {}
 
 /// Where fits run, shared by every command that fits.
 struct BackendOptions: ParsableArguments {

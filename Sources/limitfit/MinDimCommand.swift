@@ -2,17 +2,35 @@ import ArgumentParser
 import Foundation
 import LimitFit
 
+/// How `min-dim` answers.
+enum MinDimMethod: String, CaseIterable, ExpressibleByArgument {
+  /// Proven bounds and a construction, the optimiser inside the interval they leave, and the
+  /// optimiser's own answer beside.
+  case all
+  /// Proven bounds and a construction only: no fit.
+  case bounds
+  /// The optimiser's search alone (the paper's measure).
+  case optimiser
+}
+
+
 struct MinDimCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "min-dim",
-    abstract: "The smallest dimension at which a free-embedding fit represents a relevance matrix exactly.",
+    abstract: "The smallest dimension in which unit vectors represent a relevance matrix exactly: proven bounds, constructions and the optimiser's answer.",
     discussion: """
-      Gallops d = 1, 2, 4, 8, … up to --max-dim until a fit solves the matrix, then binary \
-      searches between the last failure and the first success; d counts as solved when any \
-      seed solves it (seeds after the first success are not fitted). Fits are stored in and \
-      reused from the results file. A solved fit in d dimensions proves rank_rop(A) ≤ d and \
-      sign-rank(2A − 1) ≤ d + 1; --save-embeddings writes its embeddings as the certificate, \
-      which 'limitfit verify' checks.
+      Geometry first (--method all or bounds): a lower bound with its reason (d = 1: documents \
+      are ±1; d = 2: on a circle only neighbours are top-2 pairs; d = 3: the convex hull's graph \
+      is planar) and an upper bound by construction (the line, the circle, a simplex, or the \
+      trigonometric moment curve in d = 2k, which represents any matrix whose relevant sets have \
+      at most k documents), checked in double precision and again as stored in --precision. When \
+      the bounds meet the answer is exact; otherwise the optimiser searches inside them. \
+      The optimiser's own search (--method all or optimiser; the paper's measure) gallops \
+      d = 1, 2, 4, 8, … up to --max-dim until a fit solves the matrix, then binary searches; d \
+      counts as solved when any seed solves it. Fits are stored in and reused from the results \
+      file. Embeddings that solve the matrix in d dimensions prove rank_rop(A) ≤ d and \
+      sign-rank(2A − 1) ≤ d + 1; --save-construction and --save-embeddings write them as \
+      certificates, which 'limitfit verify' checks.
       """
   )
 
@@ -25,16 +43,25 @@ struct MinDimCommand: ParsableCommand {
   @Option(help: "The largest dimension tried.")
   var maxDim: Int = 256
 
+  @Option(help: "all (bounds, a construction and the optimiser), bounds (no fit) or optimiser (the paper's measure alone).")
+  var method: MinDimMethod = .all
+
+  @Option(help: "The precision the construction is stored and checked in: float32, float16, bfloat16 or float64.")
+  var precision: Precision = .float32
+
   @OptionGroup(title: "Search")
   var seeding: SeedOptions
 
   @Option(help: "The results file (JSON Lines): every fit is appended; stored fits are reused.")
   var results = "results/fits.jsonl"
 
-  @Option(help: "Write the embeddings of the solved fit at the smallest d into this folder.")
+  @Option(help: "Write the construction's embeddings into this folder (a certificate for 'limitfit verify').")
+  var saveConstruction: String?
+
+  @Option(help: "Write the embeddings of the optimiser's solved fit at its smallest d into this folder.")
   var saveEmbeddings: String?
 
-  @Flag(help: "Replace certificate files in --save-embeddings.")
+  @Flag(help: "Replace certificate files in --save-construction and --save-embeddings.")
   var overwrite = false
 
   @OptionGroup(title: "Backend")
@@ -42,36 +69,112 @@ struct MinDimCommand: ParsableCommand {
 
   func run() throws {
     try seeding.check()
-    let optimiser = seeding.optimiser
     _ = try MinimumDimensionSearch(maximumDimension: maxDim, seeds: seeding.seedList)
+    if method == .bounds, saveEmbeddings != nil {
+      throw LimitFitError("--save-embeddings saves the optimiser's fit; --method bounds runs none")
+    }
+    if method == .optimiser, saveConstruction != nil {
+      throw LimitFitError("--save-construction saves the construction; --method optimiser builds none")
+    }
+    if let saveConstruction, saveConstruction == saveEmbeddings {
+      throw LimitFitError("--save-construction and --save-embeddings name the same folder; give each its own")
+    }
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")
     }
-    let certificate = try saveEmbeddings.map { try CertificateOutput(folder: $0, overwrite: overwrite) }
+    let constructionOutput = try saveConstruction.map {
+      try CertificateOutput(folder: $0, overwrite: overwrite, option: "--save-construction")
+    }
+    let fitOutput = try saveEmbeddings.map { try CertificateOutput(folder: $0, overwrite: overwrite) }
     print(describe(labeled))
     fflush(nil)
 
-    let clock = ContinuousClock()
-    let began = clock.now
-    let runner = try FitRunner(results: results, backend: try backend.makeBackend())
-    let search = try runner.minimumDimension(
-      of: labeled, maximumDimension: maxDim, seeds: seeding.seedList, hyperparameters: optimiser.hyperparameters)
-    let (minimum, outcomes) = (search.minimumDimension, search.outcomes)
-    let seconds = (clock.now - began).seconds
-
-    for line in fitTable(size: "d", outcomes.flatMap { outcome in outcome.fits.map { (outcome.dimension, $0) } }) {
-      print(line)
+    var lower = 1
+    var upper: Int?
+    var construction: (Construction, Embeddings)?
+    if method != .optimiser {
+      let bounds = DimensionBounds(of: labeled.qrels, maximumDimension: maxDim) { labeled.documentIDs[$0] }
+      lower = bounds.lower
+      print("lower bound: d ≥ \(lower)" + (bounds.lowerReason.map { ": \($0)" } ?? " (every matrix needs a dimension)"))
+      if let built = bounds.construction {
+        let embeddings = built.embeddings(roundedTo: precision)
+        let exact = built.verify()
+        let stored = Verification(
+          checking: embeddings, against: labeled.qrels, queryRows: Array(0..<labeled.qrels.queryCount),
+          documentRows: Array(0..<labeled.qrels.documentCount))
+        let solved = exact.solved && stored.solved
+        print(
+          "upper bound: " + (solved ? "d ≤ \(built.dimension): " : "none: in d = \(built.dimension) ")
+            + built.summary
+            + String(format: "; smallest margin %.3g in double, %.3g as stored in %@", exact.minimumMargin, stored.minimumMargin, precision.rawValue)
+            + (solved ? "" : " — not every query is solved as stored"))
+        if solved {
+          upper = built.dimension
+          construction = (built, embeddings)
+        }
+      } else {
+        print("upper bound: no construction up to d = \(maxDim)")
+      }
+      fflush(nil)
     }
-    guard let minimum else {
-      print(String(format: "not solved in any d up to %d (%.1f s)", maxDim, seconds))
-      throw LimitFitCommand.negativeAnswer
-    }
-    print(String(format: "smallest dimension: d = %d (%.1f s)", minimum, seconds))
-    print(proofLine(dimension: minimum))
 
-    guard let saveEmbeddings, let certificate else { return }
-    let (result, embeddings) = try runner.certificate(of: search)
-    try certificate.write(embeddings, of: labeled, fit: result)
-    print("certificate: \(saveEmbeddings) (check it with: limitfit verify \(saveEmbeddings) --qrels …)")
+    var optimiserCertificate: (FitResult, Embeddings)?
+    if method != .bounds {
+      let clock = ContinuousClock()
+      let began = clock.now
+      let runner = try FitRunner(results: results, backend: try backend.makeBackend())
+      let hyperparameters = seeding.optimiser.hyperparameters
+      let alone = try runner.minimumDimension(
+        of: labeled, maximumDimension: maxDim, seeds: seeding.seedList, hyperparameters: hyperparameters)
+      // Inside the bounds: the smallest d the optimiser solves below the construction's.
+      let highest = (upper ?? maxDim + 1) - 1
+      let inside = method == .all && lower < (upper ?? .max) && lower <= highest
+        ? try runner.minimumDimension(
+          of: labeled, minimumDimension: lower, maximumDimension: highest, seeds: seeding.seedList,
+          hyperparameters: hyperparameters)
+        : nil
+      let seconds = (clock.now - began).seconds
+      let outcomes = Dictionary((alone.outcomes + (inside?.outcomes ?? [])).map { ($0.dimension, $0) }) { first, _ in first }
+      for line in fitTable(size: "d", outcomes.values.sorted { $0.dimension < $1.dimension }.flatMap { outcome in
+        outcome.fits.map { (outcome.dimension, $0) }
+      }) {
+        print(line)
+      }
+      print(
+        "the optimiser alone (the paper's measure): "
+          + (alone.minimumDimension.map { "d = \($0)" } ?? "not solved in any d up to \(maxDim)")
+          + String(format: " (%.1f s)", seconds))
+      if method == .optimiser {
+        upper = alone.minimumDimension
+      } else if let found = inside?.minimumDimension {
+        upper = found
+      }
+      if let saveEmbeddings, fitOutput != nil {
+        guard alone.minimumDimension != nil else {
+          throw LimitFitError("--save-embeddings \(saveEmbeddings): the optimiser solved no dimension; there is no certificate")
+        }
+        optimiserCertificate = try runner.certificate(of: alone)
+      }
+    }
+
+    if method != .optimiser {
+      switch upper {
+      case lower?: print("answer: exact: d = \(lower)")
+      case let upper?: print("answer: \(lower) ≤ d ≤ \(upper)")
+      case nil: print("answer: d ≥ \(lower); nothing up to d = \(maxDim) represents it")
+      }
+    }
+    if let upper { print(proofLine(dimension: upper)) }
+    if let (built, embeddings) = construction, let constructionOutput {
+      try constructionOutput.write(embeddings, of: labeled, fit: nil, construction: built.summary)
+      print("construction certificate: \(constructionOutput.folder) (check it with: limitfit verify \(constructionOutput.folder) --qrels …)")
+    } else if let constructionOutput {
+      print("no construction certificate written to \(constructionOutput.folder): no construction represents the matrix")
+    }
+    if let (result, embeddings) = optimiserCertificate, let fitOutput {
+      try fitOutput.write(embeddings, of: labeled, fit: result)
+      print("optimiser certificate: \(fitOutput.folder) (check it with: limitfit verify \(fitOutput.folder) --qrels …)")
+    }
+    if upper == nil { throw LimitFitCommand.negativeAnswer }
   }
 }

@@ -23,11 +23,22 @@ struct QrelsOptions: ParsableArguments {
   @Option(help: "The seed of the random pattern.")
   var patternSeed: UInt64 = 42
 
-  /// The matrix from `--qrels` (or `file`) or `--pattern`; `nil` when neither is given.
+  @Option(help: "Add N documents relevant to no query, with ids negative-1 … negative-N (LIMIT's qrels name 46 of its 50,000 documents: --negatives 49954).")
+  var negatives: Int?
+
+  /// The matrix from `--qrels` (or `file`) or `--pattern`, with any `--negatives`; `nil` when
+  /// neither is given.
   ///
   /// - Parameter documents: the pattern's number of documents (`--docs`), if given.
   /// - Throws: `LimitFitError` for options that do not apply to the source given.
   func load(file: String? = nil, documents: Int? = nil) throws -> LabeledQrels? {
+    let loaded = try loadWithoutNegatives(file: file, documents: documents)
+    guard let negatives else { return loaded }
+    guard let loaded else { throw LimitFitError("--negatives adds documents to a qrels file or a pattern; give one") }
+    return try loaded.addingNegatives(negatives)
+  }
+
+  private func loadWithoutNegatives(file: String?, documents: Int?) throws -> LabeledQrels? {
     if file != nil && qrels != nil { throw LimitFitError("give the qrels file once: as an argument or with --qrels") }
     let path = file ?? qrels
     if path == nil, corpus != nil { throw LimitFitError("--corpus adds documents to a qrels file; give one with --qrels") }

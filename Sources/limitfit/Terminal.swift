@@ -95,18 +95,22 @@ struct JSONOutput {
 struct CertificateOutput {
   let folder: String
   let overwrite: Bool
+  /// The option that names the folder, for messages.
+  let option: String
 
-  init(folder: String, overwrite: Bool) throws {
+  init(folder: String, overwrite: Bool, option: String = "--save-embeddings") throws {
     self.folder = folder
     self.overwrite = overwrite
-    try naming { try Certificate.checkWritable(folder, overwrite: overwrite, describedAs: "--save-embeddings") }
+    self.option = option
+    try naming { try Certificate.checkWritable(folder, overwrite: overwrite, describedAs: option) }
   }
 
-  /// Writes the certificate of `embeddings`, fitted to `qrels`.
-  func write(_ embeddings: Embeddings, of qrels: LabeledQrels, fit: FitResult?) throws {
+  /// Writes the certificate of `embeddings`, fitted to `qrels` or built by `construction`.
+  func write(_ embeddings: Embeddings, of qrels: LabeledQrels, fit: FitResult?, construction: String? = nil) throws {
     try naming {
       try Certificate.write(
-        embeddings, of: qrels, fit: fit, to: folder, overwrite: overwrite, describedAs: "--save-embeddings")
+        embeddings, of: qrels, fit: fit, construction: construction, to: folder, overwrite: overwrite,
+        describedAs: option)
     }
   }
 
@@ -115,7 +119,7 @@ struct CertificateOutput {
     do {
       try body()
     } catch let existing as Certificate.ExistingFile {
-      throw LimitFitError("--save-embeddings \(folder): \(existing.name) exists; pass --overwrite to replace it")
+      throw LimitFitError("\(option) \(folder): \(existing.name) exists; pass --overwrite to replace it")
     }
   }
 }

@@ -129,6 +129,53 @@ func runFit(
   }
 }
 
+@Suite struct PaperVerdictTests {
+  static func evaluation(loss: Double, found: Int, solved: Int = 0) -> StepEvaluation {
+    StepEvaluation(loss: loss, solvedQueries: solved, relevantFound: found, queries: 2, relevantPairs: 4)
+  }
+
+  @Test func samplesTheEmbeddingsAfterUpdatesOneFiftyOneAndSoOn() {
+    #expect([2, 52, 102, 5002].allSatisfy(FitMonitor.isPaperSample))
+    #expect(![0, 1, 3, 50, 51, 53, 101].contains(where: FitMonitor.isPaperSample))
+  }
+
+  @Test func stopsAtTheFirstSampleWithFullAccuracyNotAtTheFirstExactlySolvedStep() throws {
+    var settings = Hyperparameters()
+    settings.verdict = .paper
+    var monitor = FitMonitor(settings)
+    for step in 1...51 {
+      // Full accuracy and exactly solved from step 10 on, but unsampled until step 52.
+      #expect(try monitor.record(Self.evaluation(loss: 1, found: step >= 10 ? 4 : 3, solved: step >= 10 ? 2 : 0)) == nil)
+    }
+    #expect(monitor.firstSolvedIteration == 10 && !monitor.isSolved)
+    #expect(try monitor.record(Self.evaluation(loss: 1, found: 4)) == .solved)
+    #expect(monitor.isSolved && monitor.iteration == 52)
+  }
+
+  @Test func aFitStoppedOtherwiseIsJudgedByItsFinalAccuracy() throws {
+    var settings = Hyperparameters()
+    settings.verdict = .paper
+    settings.maxIterations = 3
+    var monitor = FitMonitor(settings)
+    _ = try monitor.record(Self.evaluation(loss: 1, found: 3))
+    #expect(try monitor.record(Self.evaluation(loss: 1, found: 3)) == nil)
+    #expect(try monitor.record(Self.evaluation(loss: 1, found: 4, solved: 2)) == .iterationLimit)
+    #expect(!monitor.isSolved)
+    monitor.recordFinal(Self.evaluation(loss: 1, found: 4))
+    #expect(monitor.isSolved)
+  }
+
+  @Test func paperFitsStopOnASampleAndRecordTheirVerdict() throws {
+    let (paper, _) = try runFit(documents: 8, dimension: 4) { $0.verdict = .paper }
+    let (exact, _) = try runFit(documents: 8, dimension: 4)
+    #expect(paper.solved && paper.stopReason == .solved && FitMonitor.isPaperSample(paper.iterations))
+    #expect(paper.accuracy == 1 && paper.hyperparameters.verdict == .paper)
+    // The same start and steps: the exact verdict stops at the first solved step, before.
+    #expect(paper.firstSolvedIteration == exact.firstSolvedIteration)
+    #expect(exact.iterations <= paper.iterations && paper.key != exact.key)
+  }
+}
+
 @Suite struct HyperparameterCodingTests {
   @Test func recordsWithoutALossAreInfoNCEFits() throws {
     let old = #"{"learningRate":0.01,"maxIterations":100000,"minDelta":1e-05,"patience":1000,"seed":42,"stopWhenSolved":true,"temperature":0.1}"#
@@ -141,6 +188,7 @@ func runFit(
     settings.loss = .hinge
     settings.margin = 2.5
     settings.initialization = .witness
+    settings.verdict = .paper
     let data = try JSONEncoder().encode(settings)
     #expect(try JSONDecoder().decode(Hyperparameters.self, from: data) == settings)
   }

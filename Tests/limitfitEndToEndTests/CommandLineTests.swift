@@ -31,6 +31,14 @@ func limitfit(_ arguments: [String], environment: [String: String] = [:])
     #expect(run.standardError.isEmpty)
   }
 
+  @Test func thePaperVerdictStopsAtASampledStep() throws {
+    let run = try limitfit(["fit", "--docs", "8", "--dim", "4", "--verdict", "paper"])
+    #expect(run.status == 0)
+    // Solved exactly at step 742; the script samples after updates 701 and 751 (steps 702, 752).
+    #expect(run.standardOutput.hasPrefix(
+      "solved by the paper's verdict: n = 8, d = 4, k = 2 (28 queries) after 752 iterations (solved); exactly solved at iteration 742;"))
+  }
+
   @Test func aNegativeAnswerExitsWithTwo() throws {
     let unsolved = try limitfit(["fit", "--docs", "4", "--dim", "2", "--require-solved"])
     #expect(unsolved.status == 2)

@@ -18,27 +18,66 @@ import Testing
     #expect(run.standardOutput.contains("average query strength   0.0000"))
   }
 
-  @Test func minDimWritesACertificateThatVerifies() throws {
+  @Test func minDimWritesCertificatesThatVerify() throws {
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let certificate = folder.appendingPathComponent("certificate").path
+    let construction = folder.appendingPathComponent("construction").path
+    let fitted = folder.appendingPathComponent("fitted").path
     let pattern = ["--pattern", "cycle", "--queries", "8", "--docs", "8"]
     let run = try limitfit(
       ["min-dim"] + pattern + ["--results", folder.appendingPathComponent("fits.jsonl").path,
-        "--save-embeddings", certificate])
+        "--save-construction", construction, "--save-embeddings", fitted])
     #expect(run.status == 0, "\(run.standardError)")
-    let line = try #require(run.standardOutput.split(separator: "\n").first { $0.hasPrefix("smallest dimension: d = ") })
-    let d = try #require(Int(line.dropFirst("smallest dimension: d = ".count).prefix { $0.isNumber }))
-    #expect(run.standardOutput.contains("This proves rank_rop(A) ≤ \(d) and so sign-rank(2A − 1) ≤ \(d + 1)"))
+    // A cycle through every document lies on the circle; the optimiser needs more.
+    #expect(run.standardOutput.contains("\nlower bound: d ≥ 2: d = 1 is impossible"))
+    #expect(run.standardOutput.contains("\nupper bound: d ≤ 2: the circle d = 2 (8 equally spaced points, each relevant pair adjacent)"))
+    #expect(run.standardOutput.contains("\nanswer: exact: d = 2\nThis proves rank_rop(A) ≤ 2 and so sign-rank(2A − 1) ≤ 3"))
+    let line = try #require(run.standardOutput.split(separator: "\n").first { $0.hasPrefix("the optimiser alone (the paper's measure): d = ") })
+    let d = try #require(Int(line.dropFirst("the optimiser alone (the paper's measure): d = ".count).prefix { $0.isNumber }))
 
-    let verified = try limitfit(["verify", certificate] + pattern)
-    #expect(verified.status == 0, "\(verified.standardOutput)")
-    #expect(verified.standardOutput.hasPrefix("solved: 8 of 8 queries have a positive margin in d = \(d)"))
-
+    for (certificate, dimension) in [(construction, 2), (fitted, d)] {
+      let verified = try limitfit(["verify", certificate] + pattern)
+      #expect(verified.status == 0, "\(verified.standardOutput)")
+      #expect(verified.standardOutput.hasPrefix("solved: 8 of 8 queries have a positive margin in d = \(dimension)"))
+    }
     // Against another matrix of the same ids, it does not hold.
-    let other = try limitfit(["verify", certificate, "--pattern", "random", "--queries", "8", "--docs", "8", "--pattern-seed", "3"])
+    let other = try limitfit(["verify", fitted, "--pattern", "random", "--queries", "8", "--docs", "8", "--pattern-seed", "3"])
     #expect(other.status == 2)
     #expect(other.standardOutput.hasPrefix("not solved: "))
+  }
+
+  @Test func minDimProvesLIMITNeedsFourDimensionsWithItsNegatives() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let certificate = folder.appendingPathComponent("limit").path
+    let limit = ["--qrels", "\(limitSmall)/../limit/qrels.jsonl", "--negatives", "49954"]
+    let run = try limitfit(["min-dim"] + limit + ["--method", "bounds", "--save-construction", certificate])
+    #expect(run.status == 0, "\(run.standardError)")
+    #expect(run.standardOutput.contains("1000 queries, 50000 documents, 2000 relevant pairs"))
+    #expect(run.standardOutput.contains("the relevance graph has 1000 edges on 46 documents, more than 3n − 6 = 132"))
+    #expect(run.standardOutput.contains("upper bound: d ≤ 4: the trigonometric moment curve in d = 4 (47 points, 2-neighbourly)"))
+    #expect(run.standardOutput.contains("answer: exact: d = 4"))
+    #expect(!run.standardOutput.contains("optimiser"))
+    let verified = try limitfit(["verify", certificate] + limit)
+    #expect(verified.status == 0)
+    #expect(verified.standardOutput.hasPrefix("solved: 1000 of 1000 queries have a positive margin in d = 4"))
+    // The negatives are candidates: without them the certificate's rows still cover the matrix.
+    #expect(try limitfit(["verify", certificate, "--qrels", "\(limitSmall)/../limit/qrels.jsonl"]).status == 0)
+  }
+
+  @Test func minDimByTheOptimiserAloneAndItsNegativeAnswers() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let results = ["--results", folder.appendingPathComponent("fits.jsonl").path]
+    let alone = try limitfit(["min-dim", "--pattern", "cycle", "--queries", "5", "--method", "optimiser"] + results)
+    #expect(alone.status == 0)
+    #expect(!alone.standardOutput.contains("bound") && !alone.standardOutput.contains("answer"))
+    #expect(alone.standardOutput.contains("the optimiser alone (the paper's measure): d = 2"))
+    // K5 needs d = 4: nothing up to 3 represents it, and the bounds say so without a fit.
+    let k5 = try writeFile("k5.tsv", (0..<5).flatMap { a in ((a + 1)..<5).map { "q\(a)\($0)\td\(a)\t1\nq\(a)\($0)\td\($0)\t1\n" } }.joined())
+    let none = try limitfit(["min-dim", "--qrels", k5, "--method", "bounds", "--max-dim", "3"])
+    #expect(none.status == 2)
+    #expect(none.standardOutput.hasSuffix("upper bound: no construction up to d = 3\nanswer: d ≥ 4; nothing up to d = 3 represents it\n"))
   }
 
   @Test func fitTakesAQrelsFile() throws {
@@ -62,6 +101,13 @@ import Testing
     (["min-dim", "--qrels", "/nonexistent/qrels.jsonl"], "/nonexistent/qrels.jsonl: cannot read"),
     (["min-dim", "--pattern", "cycle", "--queries", "4", "--max-dim", "0"], "the largest dimension (0) must be at least 1"),
     (["min-dim"], "give the relevance matrix with --qrels or --pattern"),
+    (["min-dim", "--pattern", "cycle", "--queries", "4", "--negatives=-1"], "the number of negatives (-1) must be between 0 and"),
+    (["min-dim", "--pattern", "cycle", "--queries", "4", "--negatives", "\(Int.max)"], "the number of negatives (\(Int.max)) must be between 0 and"),
+    (["min-dim", "--pattern", "cycle", "--queries", "4", "--negatives", "2000000000"], "the ids of 2000000000 negatives needs"),
+    (["min-dim", "--negatives", "4"], "--negatives adds documents to a qrels file or a pattern; give one"),
+    (["min-dim", "--pattern", "cycle", "--queries", "4", "--method", "bounds", "--save-embeddings", "x"], "--save-embeddings saves the optimiser's fit; --method bounds runs none"),
+    (["min-dim", "--pattern", "cycle", "--queries", "4", "--method", "optimiser", "--save-construction", "x"], "--save-construction saves the construction; --method optimiser builds none"),
+    (["min-dim", "--pattern", "cycle", "--queries", "4", "--save-construction", "x", "--save-embeddings", "x"], "--save-construction and --save-embeddings name the same folder"),
     (["verify", "/nonexistent", "--pattern", "cycle", "--queries", "4"], "/nonexistent: certificate.json is missing or unreadable"),
     (["qrels-stats", "--pattern", "disjoint", "--queries", "3", "--docs", "4"], "the disjoint pattern with 3 queries needs at least 6 documents, not 4"),
   ])

@@ -19,6 +19,8 @@ trap 'rm -rf "$packages"' EXIT
 dpkg -x "$packages"/ocl-icd-libopencl1_*.deb "$packages/root"
 cp -L "$packages"/root/usr/lib/*/libOpenCL.so.1 "$bundle/libOpenCL.so.1"
 cp tools/jax_baseline.py "$bundle/"
+# The full LIMIT's qrels, for run.sh's limit section (../shared is not on the device machine).
+cp ../shared/data/limit/qrels.jsonl "$bundle/limit-qrels.jsonl"
 git rev-parse HEAD > "$bundle/commit" 2>/dev/null || echo unknown > "$bundle/commit"
 git diff --quiet 2>/dev/null || echo "(with uncommitted changes)" >> "$bundle/commit"
 ls -l "$bundle"

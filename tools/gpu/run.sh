@@ -9,7 +9,9 @@
 # everything to OUT/results.txt (and JSON lines beside it): limitfit devices, limitfit validate,
 # limitfit bench over a grid of (n, d) with both OpenCL steps, the JAX baseline on the same GPU
 # and sizes, and limitfit curve on the GPU for CURVE_SECONDS (default 180) — killed then, which
-# loses at most the fit in progress: OUT/curve-results.jsonl keeps every finished fit.
+# loses at most the fit in progress: OUT/curve-results.jsonl keeps every finished fit; then
+# limitfit min-dim on the full LIMIT with its 49,954 negatives for as long, and verify on the
+# certificates it wrote.
 set -uo pipefail
 out=${1:?usage: tools/gpu/run.sh OUT [CURVE_SECONDS]}
 curve_seconds=${2:-180}
@@ -73,4 +75,15 @@ curve() {
   "$limitfit" report --results "$out/curve-results.jsonl" --out "$out/report" 2>&1 | tee -a "$results"
 }
 
-for section in ${SECTIONS:-devices validate bench jax curve}; do "$section"; done
+limit() {
+  note "min-dim on the full LIMIT (1000 queries, 46 relevant documents + 49,954 negatives) for $curve_seconds s"
+  timeout "$curve_seconds" "$limitfit" min-dim --backend opencl --qrels "$bundle/limit-qrels.jsonl" \
+    --negatives 49954 --results "$out/limit-results.jsonl" --save-construction "$out/limit-construction" \
+    --save-embeddings "$out/limit-optimiser" 2>&1 | tee -a "$results"
+  note "min-dim exit status ${PIPESTATUS[0]} (124: stopped by the time limit; its fits are in limit-results.jsonl)"
+  for certificate in limit-construction limit-optimiser; do
+    [ -d "$out/$certificate" ] && run "$limitfit" verify "$out/$certificate" --qrels "$bundle/limit-qrels.jsonl" --negatives 49954
+  done
+}
+
+for section in ${SECTIONS:-devices validate bench jax curve limit}; do "$section"; done

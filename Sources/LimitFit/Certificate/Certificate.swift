@@ -16,6 +16,8 @@ public struct Certificate: Codable, Sendable {
   public var digest: String
   /// The fit that produced the embeddings; `nil` for a construction.
   public var fit: FitResult?
+  /// The construction that produced the embeddings (`Construction.summary`); `nil` for a fit.
+  public var construction: String?
 
   static let files = (queries: "queries.npy", documents: "documents.npy", metadata: "certificate.json")
 
@@ -33,13 +35,13 @@ public struct Certificate: Codable, Sendable {
   /// - Throws: `ExistingFile` when the folder already holds certificate files and `overwrite`
   ///   is false; `LimitFitError` when a file cannot be written.
   public static func write(
-    _ embeddings: Embeddings, of qrels: LabeledQrels, fit: FitResult?, to folder: String,
-    overwrite: Bool, describedAs name: String = "certificate folder"
+    _ embeddings: Embeddings, of qrels: LabeledQrels, fit: FitResult?, construction: String? = nil,
+    to folder: String, overwrite: Bool, describedAs name: String = "certificate folder"
   ) throws {
     try checkWritable(folder, overwrite: overwrite, describedAs: name)
     let certificate = Certificate(
       queryIDs: qrels.queryIDs, documentIDs: qrels.documentIDs, dimension: embeddings.dimension,
-      source: qrels.source, digest: qrels.digest, fit: fit)
+      source: qrels.source, digest: qrels.digest, fit: fit, construction: construction)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let contents: [(String, Data)] = [
@@ -132,26 +134,12 @@ extension Certificate {
       guard let row = documentRows[id] else { throw LimitFitError("\(folder): no embedding for document \"\(id)\"") }
       return row
     }
-    var verification = Verification()
-    let n = certificate.documentIDs.count
-    var scores = [Double](repeating: 0, count: n)
-    var isRelevant = [Bool](repeating: false, count: n)
-    for (query, id) in qrels.queryIDs.enumerated() {
+    let queryRow = try qrels.queryIDs.map { id in
       guard let row = queryRows[id] else { throw LimitFitError("\(folder): no embedding for query \"\(id)\"") }
-      for document in 0..<n {
-        var score = 0.0
-        for c in 0..<d {
-          score += Double(embeddings.queries[row * d + c]) * Double(embeddings.documents[document * d + c])
-        }
-        scores[document] = score
-      }
-      let relevant = qrels.qrels.relevant(to: query).map { documentRow[Int($0)] }
-      for document in relevant { isRelevant[document] = true }
-      let worstRelevant = relevant.map { scores[$0] }.min() ?? .infinity
-      let bestIrrelevant = (0..<n).filter { !isRelevant[$0] }.map { scores[$0] }.max() ?? -.infinity
-      for document in relevant { isRelevant[document] = false }
-      verification.record(margin: worstRelevant - bestIrrelevant, of: query)
+      return row
     }
+    let verification = Verification(
+      checking: embeddings, against: qrels.qrels, queryRows: queryRow, documentRows: documentRow)
     return (verification, d)
   }
 }

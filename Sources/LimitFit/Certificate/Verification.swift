@@ -41,3 +41,38 @@ public struct Verification: Equatable, Sendable {
     solvedQueries += other.solvedQueries
   }
 }
+
+extension Verification {
+  /// Checks embeddings against a relevance matrix, every score in double precision: query i
+  /// is row `queryRows[i]` of the query matrix and document j row `documentRows[j]` of the
+  /// document matrix; every document row takes part as a candidate.
+  ///
+  /// - Complexity: O(m · n · d), one row of scores at a time.
+  public init(checking embeddings: Embeddings, against qrels: Qrels, queryRows: [Int], documentRows: [Int]) {
+    self.init()
+    let d = embeddings.dimension
+    let n = embeddings.documentCount
+    let documents = embeddings.documents.map(Double.init)
+    var scores = [Double](repeating: 0, count: n)
+    var isRelevant = [Bool](repeating: false, count: n)
+    var query = [Double](repeating: 0, count: d)
+    for (index, row) in queryRows.enumerated() {
+      for c in 0..<d { query[c] = Double(embeddings.queries[row * d + c]) }
+      for document in 0..<n {
+        var score = 0.0
+        for c in 0..<d { score += query[c] * documents[document * d + c] }
+        scores[document] = score
+      }
+      let relevant = qrels.relevant(to: index).map { documentRows[Int($0)] }
+      var worstRelevant = Double.infinity
+      for document in relevant {
+        isRelevant[document] = true
+        worstRelevant = min(worstRelevant, scores[document])
+      }
+      var bestIrrelevant = -Double.infinity
+      for document in 0..<n where !isRelevant[document] { bestIrrelevant = max(bestIrrelevant, scores[document]) }
+      for document in relevant { isRelevant[document] = false }
+      record(margin: worstRelevant - bestIrrelevant, of: index)
+    }
+  }
+}

@@ -36,7 +36,8 @@ public struct FitResult: Codable, Equatable, Sendable {
   public var accuracy: Double
   /// The queries solved at the last step.
   public var solvedQueries: Int
-  /// Whether some step solved every query exactly.
+  /// Whether the fit represents the matrix, by its verdict (`Hyperparameters.verdict`): some
+  /// step solved every query exactly, or the paper's sampled top-k accuracy reached 1.0.
   public var solved: Bool
   /// Why the fit stopped.
   public var stopReason: StopReason

@@ -104,7 +104,8 @@ public struct FreeEmbeddingFit: Sendable {
         iterationsPerSecond: Double(monitor.iteration) / (lastReport - loopStarted).seconds))
     }
     let reason: StopReason
-    if let device = session as? MultiStepSession, device.stepsPerRead > 1 {
+    // The device's stopping rules (control.cl) judge exactly; the paper's verdict is the host's.
+    if let device = session as? MultiStepSession, device.stepsPerRead > 1, hyperparameters.verdict == .exact {
       reason = try runSteps(on: device, monitor: &monitor, report: report)
     } else {
       while true {
@@ -117,6 +118,11 @@ public struct FreeEmbeddingFit: Sendable {
         try session.update(iteration: monitor.iteration)
       }
     }
+    if hyperparameters.verdict == .paper && reason != .solved {
+      // The script's final accuracy, after the update that the step it stopped at made.
+      try session.update(iteration: monitor.iteration)
+      monitor.recordFinal(try session.evaluate())
+    }
     guard let last = monitor.last else { preconditionFailure("a fit takes at least one step") }
     let finished = clock.now
     let result = FitResult(
@@ -125,7 +131,7 @@ public struct FreeEmbeddingFit: Sendable {
       relevantPairs: qrels.relevantPairCount, hyperparameters: hyperparameters,
       iterations: monitor.iteration, firstSolvedIteration: monitor.firstSolvedIteration,
       finalLoss: last.loss, bestLoss: monitor.stopping.lowestLoss, accuracy: last.accuracy,
-      solvedQueries: last.solvedQueries, solved: monitor.firstSolvedIteration != nil,
+      solvedQueries: last.solvedQueries, solved: monitor.isSolved,
       stopReason: reason, wallSeconds: (finished - started).seconds,
       iterationsPerSecond: Double(monitor.iteration) / (finished - loopStarted).seconds,
       backend: backend.name, device: backend.device)
@@ -170,13 +176,16 @@ extension FreeEmbeddingFit {
   }
 }
 
-/// The driver's rules, step by step: early stopping, the first solved step, and why the fit
-/// stops.
+/// The driver's rules, step by step: early stopping, the verdict, the first solved step, and
+/// why the fit stops.
 struct FitMonitor {
   let hyperparameters: Hyperparameters
   private(set) var stopping: EarlyStopping
   private(set) var iteration = 0
+  /// The first step solved exactly, whatever the verdict.
   private(set) var firstSolvedIteration: Int?
+  /// Whether the verdict found the fit solved.
+  private(set) var isSolved = false
   private(set) var last: StepEvaluation?
 
   init(_ hyperparameters: Hyperparameters) {
@@ -198,10 +207,28 @@ struct FitMonitor {
     last = evaluation
     stopping.record(evaluation.loss)
     if evaluation.isSolved && firstSolvedIteration == nil { firstSolvedIteration = iteration }
-    if evaluation.isSolved && hyperparameters.stopWhenSolved { return .solved }
+    let judgedSolved = switch hyperparameters.verdict {
+    case .exact: evaluation.isSolved
+    case .paper: Self.isPaperSample(iteration) && evaluation.relevantFound == evaluation.relevantPairs
+    }
+    if judgedSolved { isSolved = true }
+    if judgedSolved && hyperparameters.stopWhenSolved { return .solved }
     if stopping.isExhausted { return .plateau }
     if iteration == hyperparameters.maxIterations { return .iterationLimit }
     return nil
+  }
+
+  /// Records the paper verdict's final evaluation, after the last step's update: solved when
+  /// its accuracy is 1.0.
+  mutating func recordFinal(_ evaluation: StepEvaluation) {
+    last = evaluation
+    if evaluation.relevantFound == evaluation.relevantPairs { isSolved = true }
+  }
+
+  /// Whether the script samples the accuracy that step `iteration` evaluates: it samples after
+  /// updates 1, 51, 101, …, and step t evaluates the embeddings after t − 1 updates.
+  static func isPaperSample(_ iteration: Int) -> Bool {
+    iteration >= 2 && (iteration - 2) % Verdict.paperSampleInterval == 0
   }
 }
 

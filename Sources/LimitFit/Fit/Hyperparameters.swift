@@ -6,6 +6,21 @@ public enum Initialization: String, Codable, CaseIterable, Sendable {
   case witness
 }
 
+/// How a fit decides that it represents the relevance matrix.
+public enum Verdict: String, Codable, CaseIterable, Sendable {
+  /// Every query's worst relevant score strictly above its best irrelevant one, judged at
+  /// every step.
+  case exact
+  /// The paper's script: top-k accuracy (ties broken by the lower document id) sampled after
+  /// update 1, 51, 101, … (every `paperSampleInterval`), the fit stopping at the first sample
+  /// that reaches 1.0; a fit that stops otherwise takes one more update and counts as solved
+  /// when that final accuracy is 1.0, as the script's `final_accuracy` does.
+  case paper
+
+  /// The script's `log_interval`: steps between samples of the accuracy.
+  public static let paperSampleInterval = 50
+}
+
 /// The settings of one fit that change its outcome. Defaults are the paper's code
 /// (Weller et al. 2025, free_embedding_experiment.py).
 public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
@@ -27,6 +42,8 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
   public var minDelta: Double = 1e-5
   /// Stop at the first step whose scores solve the problem; `false` runs to the plateau.
   public var stopWhenSolved: Bool = true
+  /// How "solved" is decided.
+  public var verdict: Verdict = .exact
   /// The seed of the starting embeddings.
   public var seed: UInt64 = 42
 
@@ -34,11 +51,11 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
   public init() {}
 
   private enum CodingKeys: String, CodingKey {
-    case loss, margin, initialization, learningRate, temperature, maxIterations, patience, minDelta, stopWhenSolved, seed
+    case loss, margin, initialization, learningRate, temperature, maxIterations, patience, minDelta, stopWhenSolved, verdict, seed
   }
 
-  /// Reads settings; records written before `loss`, `margin` and `initialization` existed are
-  /// InfoNCE fits from a random start.
+  /// Reads settings; records written before `loss`, `margin`, `initialization` and `verdict`
+  /// existed are InfoNCE fits from a random start, judged exactly.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     loss = try container.decodeIfPresent(Loss.self, forKey: .loss) ?? .infonce
@@ -50,6 +67,7 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
     patience = try container.decode(Int.self, forKey: .patience)
     minDelta = try container.decode(Double.self, forKey: .minDelta)
     stopWhenSolved = try container.decode(Bool.self, forKey: .stopWhenSolved)
+    verdict = try container.decodeIfPresent(Verdict.self, forKey: .verdict) ?? .exact
     seed = try container.decode(UInt64.self, forKey: .seed)
   }
 

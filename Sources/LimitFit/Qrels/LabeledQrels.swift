@@ -38,6 +38,34 @@ public struct LabeledQrels: Sendable {
       documentIDs: (0..<n).map { "d\($0)" }, source: "all \(k)-subsets of \(n) documents")
   }
 
+  /// The matrix with `count` more documents, relevant to no query, whose ids are
+  /// "negative-1" … "negative-<count>": the rest of a corpus whose qrels name only the relevant
+  /// documents (LIMIT: 46 relevant documents of 50,000).
+  ///
+  /// - Throws: `LimitFitError` when `count` is negative, the documents would be too many or
+  ///   not fit in memory, or an id is taken.
+  public func addingNegatives(_ count: Int) throws -> LabeledQrels {
+    let total = qrels.documentCount.addingReportingOverflow(count)
+    guard count >= 0, !total.overflow, total.partialValue <= QrelsPattern.maximumDocuments else {
+      throw LimitFitError(
+        "the number of negatives (\(count)) must be between 0 and \(QrelsPattern.maximumDocuments - qrels.documentCount) (at most \(QrelsPattern.maximumDocuments) documents)")
+    }
+    guard count > 0 else { return self }
+    try SystemMemory.require(64 * Double(count), for: "the ids of \(count) negatives")
+    let names = (0..<count).map { "negative-\($0 + 1)" }
+    if let taken = documentIDs.first(where: { id in
+      id.hasPrefix("negative-") && Int(id.dropFirst(9)).map { (1...count).contains($0) && "\($0)" == id.dropFirst(9) } == true
+    }) {
+      throw LimitFitError("\(source): a document is already called \(taken); the negatives' ids would repeat it")
+    }
+    var result = self
+    result.qrels = Qrels(
+      documentCount: total.partialValue, offsets: qrels.offsets, relevantDocuments: qrels.relevantDocuments)
+    result.documentIDs += names
+    result.source += " + \(count) negatives"
+    return result
+  }
+
   /// The file formats of relevance judgements.
   public enum Format: String, Sendable {
     /// MTEB/BEIR qrels.jsonl: {"query-id", "corpus-id", "score"} per line.

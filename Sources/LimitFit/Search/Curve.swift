@@ -124,13 +124,17 @@ public struct Curve: Codable, Sendable {
         "\(String(row.dimension).leftPadded(5))  \(Self.abbreviated(row.fitted).leftPadded(12))"
           + "  \(Self.abbreviated(row.paperCubic).leftPadded(14))  \(Self.abbreviated(row.paperReported).leftPadded(13))")
     }
+    if extrapolations.contains(where: { ($0.fitted ?? 0) < 0 }) {
+      lines.append("negative: the fitted cubic falls below zero there (no number of documents); curve.json keeps its values")
+    }
     return lines.joined(separator: "\n")
   }
 
-  /// 1 234 567 as "1.23m", 500 000 as "500k".
+  /// 1 234 567 as "1.23m", 500 000 as "500k"; below zero, "negative": no number of documents.
   static func abbreviated(_ value: Double?) -> String {
     guard let value else { return "-" }
-    switch abs(value) {
+    switch value {
+    case ..<0: return "negative"
     case 1e6...: return String(format: "%.3gm", value / 1e6)
     case 1e4...: return String(format: "%.3gk", value / 1e3)
     default: return String(format: "%.0f", value)

@@ -142,9 +142,11 @@ extension FitRunner {
 
   /// The smallest dimension at which a fit solves `qrels` (`MinimumDimensionSearch`).
   public func minimumDimension(
-    of qrels: LabeledQrels, maximumDimension: Int, seeds: [UInt64], hyperparameters: Hyperparameters
+    of qrels: LabeledQrels, minimumDimension: Int = 1, maximumDimension: Int, seeds: [UInt64],
+    hyperparameters: Hyperparameters
   ) throws -> MinimumDimensionRun {
-    let search = try MinimumDimensionSearch(maximumDimension: maximumDimension, seeds: seeds)
+    let search = try MinimumDimensionSearch(
+      minimumDimension: minimumDimension, maximumDimension: maximumDimension, seeds: seeds)
     var solvedNow: [Int: (FitResult, Embeddings)] = [:]
     let (minimum, outcomes) = try search.run { dimension, seed in
       let fit = try MinimumDimensionRun.fit(

@@ -1,17 +1,24 @@
 /// The smallest dimension d at which a free-embedding fit solves a relevance matrix: gallop
-/// d = 1, 2, 4, 8, … (capped at the maximum) until a fit solves it, then binary search between
-/// the last failure and the first success. d counts as solved when any seed solves it.
+/// d = 1, 2, 4, 8, … (from the smallest dimension tried, capped at the largest) until a fit
+/// solves it, then binary search between the last failure and the first success. d counts as
+/// solved when any seed solves it.
 public struct MinimumDimensionSearch: Sendable {
+  /// The smallest dimension tried: every smaller one is taken as unsolved.
+  public var minimumDimension: Int
   /// The largest dimension tried.
   public var maximumDimension: Int
   /// The seeds every d is fitted with.
   public var seeds: [UInt64]
 
-  public init(maximumDimension: Int, seeds: [UInt64]) throws {
+  public init(minimumDimension: Int = 1, maximumDimension: Int, seeds: [UInt64]) throws {
     guard maximumDimension >= 1 else {
       throw LimitFitError("the largest dimension (\(maximumDimension)) must be at least 1")
     }
+    guard (1...maximumDimension).contains(minimumDimension) else {
+      throw LimitFitError("the smallest dimension (\(minimumDimension)) must be between 1 and the largest, \(maximumDimension)")
+    }
     guard !seeds.isEmpty else { throw LimitFitError("the search needs at least one seed") }
+    self.minimumDimension = minimumDimension
     self.maximumDimension = maximumDimension
     self.seeds = seeds
   }
@@ -45,9 +52,11 @@ public struct MinimumDimensionSearch: Sendable {
     }
 
     // Unsolved up to some d, solved from there on: the boundary of "not solved", doubling
-    // from d = 1 (d = 0 is taken as unsolved, never fitted), then bisecting.
-    let firstSuccess = try Gallop.boundary(
-      from: 0, through: Gallop.doublings(from: 1, to: maximumDimension)) { try !solved($0) }.failing
+    // the distance from the smallest d (the one below it is taken as unsolved, never fitted),
+    // then bisecting.
+    let below = minimumDimension - 1
+    let probes = Gallop.doublings(from: 1, to: maximumDimension - below).lazy.map { below + $0 }
+    let firstSuccess = try Gallop.boundary(from: below, through: probes) { try !solved($0) }.failing
     return (firstSuccess, outcomes.values.sorted { $0.dimension < $1.dimension })
   }
 }

@@ -1,0 +1,134 @@
+/// What geometry proves about the smallest dimension d in which unit vectors represent a
+/// relevance matrix exactly (every query's relevant documents strictly above the rest): a lower
+/// bound with its reason, and an upper bound with a construction (docs/MATHEMATICS.md §4).
+public struct DimensionBounds: Sendable {
+  /// d ≥ `lower`.
+  public let lower: Int
+  /// Why d = `lower` − 1 is impossible; `nil` when `lower` is 1.
+  public let lowerReason: String?
+  /// The construction in the smallest dimension one reaches (d ≤ its dimension), if any.
+  public let construction: Construction?
+
+  /// The bounds of `qrels`; `name` gives a document's id for the reasons.
+  ///
+  /// - Parameter maximumDimension: no construction above it is built.
+  public init(of qrels: Qrels, maximumDimension: Int = .max, naming name: (Int) -> String = { "\($0)" }) {
+    (lower, lowerReason) = Self.lowerBound(of: qrels, naming: name)
+    construction = Construction.smallest(for: qrels, maximumDimension: maximumDimension)
+  }
+
+  /// Whether the bounds meet: the smallest dimension is `lower`.
+  public var isExact: Bool { construction?.dimension == lower }
+
+  /// The largest d proven impossible plus one, and why. Which documents coincide is free, but
+  /// a document relevant to a query can share its vector only with documents relevant to every
+  /// query it is relevant to; in d ≥ 2 that never helps the arguments below.
+  static func lowerBound(of qrels: Qrels, naming name: (Int) -> String) -> (Int, String?) {
+    if let reason = lineImpossibility(qrels, naming: name) {
+      guard qrels.maximumRelevantCount <= 2 else { return (2, reason) }
+      let graph = RelevanceGraph(qrels)
+      if let reason = graph.spaceImpossibility(naming: name) { return (4, reason) }
+      if let reason = graph.planeImpossibility(naming: name) { return (3, reason) }
+      return (2, reason)
+    }
+    return (1, nil)
+  }
+
+  /// Why d = 1 is impossible, if it is: the documents are ±1 there, so a query's top set is
+  /// every document at +1 or every one at −1.
+  private static func lineImpossibility(_ qrels: Qrels, naming name: (Int) -> String) -> String? {
+    var sets: [ArraySlice<Int32>] = []
+    for query in 0..<qrels.queryCount where !sets.contains(qrels.relevant(to: query)) {
+      sets.append(qrels.relevant(to: query))
+      if sets.count > 2 {
+        return "d = 1 is impossible: documents are +1 or −1 there, so at most 2 different sets can be top sets, and the matrix has more"
+      }
+    }
+    guard sets.count == 2 else { return nil }
+    let first = Set(sets[0])
+    if let shared = sets[1].first(where: first.contains) {
+      return "d = 1 is impossible: its two top sets are the documents at +1 and those at −1, but \(name(Int(shared))) is in both relevant sets"
+    }
+    if sets[0].count + sets[1].count < qrels.documentCount {
+      let left = qrels.documentCount - sets[0].count - sets[1].count
+      return "d = 1 is impossible: its two top sets are the documents at +1 and those at −1, but \(left == 1 ? "1 document is" : "\(left) documents are") in neither relevant set"
+    }
+    return nil
+  }
+}
+
+/// The graph of a matrix whose relevant sets have at most two documents: an edge for every
+/// relevant pair. With unit vectors a pair is a query's strict top 2 exactly when it is an edge
+/// of the documents' convex hull.
+struct RelevanceGraph {
+  /// The documents in some relevant pair, and their neighbours.
+  let neighbours: [Int: [Int]]
+  let edges: [(Int, Int)]
+  /// Documents in no relevant pair.
+  let otherDocuments: Int
+
+  init(_ qrels: Qrels) {
+    var seen = Set<[Int32]>()
+    var edges: [(Int, Int)] = []
+    var neighbours: [Int: [Int]] = [:]
+    for query in 0..<qrels.queryCount {
+      let set = qrels.relevant(to: query)
+      guard set.count == 2, seen.insert(Array(set)).inserted else { continue }
+      let (a, b) = (Int(set.first!), Int(set.last!))
+      edges.append((a, b))
+      neighbours[a, default: []].append(b)
+      neighbours[b, default: []].append(a)
+    }
+    self.neighbours = neighbours
+    self.edges = edges
+    otherDocuments = qrels.documentCount - neighbours.count
+  }
+
+  /// Why d = 2 is impossible, if it is: on a circle only neighbours are hull edges, so the
+  /// graph must lie in one cycle through every document.
+  func planeImpossibility(naming name: (Int) -> String) -> String? {
+    if let document = neighbours.keys.sorted().first(where: { neighbours[$0]!.count > 2 }), let partners = neighbours[document] {
+      let listed = partners.prefix(3).map(name).joined(separator: ", ")
+      return "d = 2 is impossible: \(name(document)) is in \(partners.count) relevant pairs (with \(listed)\(partners.count > 3 ? ", …" : "")), but on a circle only its two neighbours can be its top-2 partners"
+    }
+    // Every degree is at most 2: the components are paths and cycles.
+    guard let cycle = firstCycle() else { return nil }
+    let documents = neighbours.count + otherDocuments
+    guard cycle.count < documents else { return nil }
+    let shown = cycle.count <= 6 ? cycle.map(name).joined(separator: "–") + "–" + name(cycle[0]) : "\(cycle.count) documents"
+    return "d = 2 is impossible: the relevant pairs close a cycle (\(shown)) that leaves out \(documents - cycle.count == 1 ? "a document" : "\(documents - cycle.count) documents"), but on a circle the only such cycle is the whole circle"
+  }
+
+  /// A cycle of a graph of degree at most 2, as its documents in order.
+  private func firstCycle() -> [Int]? {
+    var visited = Set<Int>()
+    for start in neighbours.keys.sorted() where !visited.contains(start) {
+      var path = [start]
+      var (previous, current) = (-1, start)
+      visited.insert(start)
+      while let next = neighbours[current]?.first(where: { $0 != previous }) {
+        if next == start { return path }
+        guard visited.insert(next).inserted else { break }
+        path.append(next)
+        (previous, current) = (current, next)
+      }
+    }
+    return nil
+  }
+
+  /// Why d = 3 is impossible, if the graph shows it: the hull's graph in d = 3 is planar, so
+  /// it has at most 3n − 6 edges and no subdivision of K5 or K3,3.
+  func spaceImpossibility(naming name: (Int) -> String) -> String? {
+    let reason = "d = 3 is impossible: its convex hulls have planar graphs, and the relevance graph"
+    let n = neighbours.count
+    if n >= 3 && edges.count > 3 * n - 6 {
+      return "\(reason) has \(edges.count) edges on \(n) documents, more than 3n − 6 = \(3 * n - 6), the most a planar graph has"
+    }
+    // The documents in pairs, numbered 0..<n: ids may be as large as the corpus.
+    let documents = neighbours.keys.sorted()
+    let vertex = Dictionary(uniqueKeysWithValues: documents.enumerated().map { ($1, $0) })
+    let graph = UndirectedGraph(vertexCount: n, edges: edges.map { (vertex[$0.0]!, vertex[$0.1]!) })
+    guard case .nonPlanar(let subdivision) = graph.planarity() else { return nil }
+    return "\(reason) is not planar: " + subdivision.description { name(documents[$0]) }
+  }
+}
