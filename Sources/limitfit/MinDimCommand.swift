@@ -76,7 +76,9 @@ struct MinDimCommand: ParsableCommand {
     if method == .optimiser, saveConstruction != nil {
       throw LimitFitError("--save-construction saves the construction; --method optimiser builds none")
     }
-    if let saveConstruction, saveConstruction == saveEmbeddings {
+    if let saveConstruction, let saveEmbeddings,
+      URL(fileURLWithPath: saveConstruction).standardizedFileURL.path == URL(fileURLWithPath: saveEmbeddings).standardizedFileURL.path
+    {
       throw LimitFitError("--save-construction and --save-embeddings name the same folder; give each its own")
     }
     guard let labeled = try source.load(documents: docs) else {
@@ -91,29 +93,30 @@ struct MinDimCommand: ParsableCommand {
 
     var lower = 1
     var upper: Int?
-    var construction: (Construction, Embeddings)?
     if method != .optimiser {
-      let bounds = DimensionBounds(of: labeled.qrels, maximumDimension: maxDim) { labeled.documentIDs[$0] }
+      let bounds = DimensionBounds(of: labeled.qrels, maximumDimension: maxDim, precision: precision) {
+        labeled.documentIDs[$0]
+      }
       lower = bounds.lower
       print("lower bound: d ≥ \(lower)" + (bounds.lowerReason.map { ": \($0)" } ?? " (every matrix needs a dimension)"))
-      if let built = bounds.construction {
-        let embeddings = built.embeddings(roundedTo: precision)
-        let exact = built.verify()
-        let stored = Verification(
-          checking: embeddings, against: labeled.qrels, queryRows: Array(0..<labeled.qrels.queryCount),
-          documentRows: Array(0..<labeled.qrels.documentCount))
-        let solved = exact.solved && stored.solved
+      for tried in bounds.rejected + (bounds.upper.map { [$0] } ?? []) {
         print(
-          "upper bound: " + (solved ? "d ≤ \(built.dimension): " : "none: in d = \(built.dimension) ")
-            + built.summary
-            + String(format: "; smallest margin %.3g in double, %.3g as stored in %@", exact.minimumMargin, stored.minimumMargin, precision.rawValue)
-            + (solved ? "" : " — not every query is solved as stored"))
-        if solved {
-          upper = built.dimension
-          construction = (built, embeddings)
+          (tried.solved ? "upper bound: d ≤ \(tried.construction.dimension): " : "not an upper bound: ")
+            + tried.construction.summary
+            + String(format: "; smallest margin %.3g in double, %.3g as stored in %@", tried.exact.minimumMargin, tried.stored.minimumMargin, precision.rawValue)
+            + (tried.solved ? "" : " — not every query is solved as stored"))
+      }
+      if let solving = bounds.upper {
+        upper = solving.construction.dimension
+        if let constructionOutput {
+          try constructionOutput.write(solving.embeddings, of: labeled, fit: nil, construction: solving.construction.summary)
+          print("construction certificate: \(constructionOutput.folder) (check it with: limitfit verify \(constructionOutput.folder) --qrels …)")
         }
       } else {
-        print("upper bound: no construction up to d = \(maxDim)")
+        print("upper bound: no construction up to d = \(maxDim) represents it as stored in \(precision.rawValue)")
+        if let constructionOutput {
+          print("no construction certificate written to \(constructionOutput.folder)")
+        }
       }
       fflush(nil)
     }
@@ -161,16 +164,10 @@ struct MinDimCommand: ParsableCommand {
       switch upper {
       case lower?: print("answer: exact: d = \(lower)")
       case let upper?: print("answer: \(lower) ≤ d ≤ \(upper)")
-      case nil: print("answer: d ≥ \(lower); nothing up to d = \(maxDim) represents it")
+      case nil: print("answer: d ≥ \(lower); nothing up to d = \(maxDim) was shown to represent it")
       }
     }
     if let upper { print(proofLine(dimension: upper)) }
-    if let (built, embeddings) = construction, let constructionOutput {
-      try constructionOutput.write(embeddings, of: labeled, fit: nil, construction: built.summary)
-      print("construction certificate: \(constructionOutput.folder) (check it with: limitfit verify \(constructionOutput.folder) --qrels …)")
-    } else if let constructionOutput {
-      print("no construction certificate written to \(constructionOutput.folder): no construction represents the matrix")
-    }
     if let (result, embeddings) = optimiserCertificate, let fitOutput {
       try fitOutput.write(embeddings, of: labeled, fit: result)
       print("optimiser certificate: \(fitOutput.folder) (check it with: limitfit verify \(fitOutput.folder) --qrels …)")

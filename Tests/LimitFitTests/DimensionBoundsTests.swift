@@ -17,18 +17,23 @@ func completeGraph(_ n: Int) -> [(Int, Int)] {
 }
 
 /// The bounds, after checking that the construction, if any, solves the matrix in double
-/// precision and as stored in float32.
+/// precision and as stored in float32, and that its stored vectors are finite.
 func checkedBounds(_ qrels: Qrels) throws -> DimensionBounds {
   let bounds = DimensionBounds(of: qrels)
-  if let construction = bounds.construction {
-    #expect(construction.verify().solved, "\(construction.summary)")
+  if let upper = bounds.upper {
     let stored = Verification(
-      checking: construction.embeddings(roundedTo: .float32), against: qrels,
+      checking: upper.embeddings, against: qrels,
       queryRows: Array(0..<qrels.queryCount), documentRows: Array(0..<qrels.documentCount))
-    #expect(stored.solved && stored.queries == qrels.queryCount, "\(construction.summary)")
-    #expect(construction.dimension >= bounds.lower)
+    #expect(stored.solved && stored.queries == qrels.queryCount, "\(upper.construction.summary)")
+    let values = upper.embeddings.queries + upper.embeddings.documents
+    #expect(values.allSatisfy { $0.isFinite })
+    #expect(upper.construction.dimension >= bounds.lower)
   }
   return bounds
+}
+
+extension DimensionBounds {
+  var construction: Construction? { upper?.construction }
 }
 
 @Suite struct DimensionBoundsTests {
@@ -108,6 +113,23 @@ func checkedBounds(_ qrels: Qrels) throws -> DimensionBounds {
     }
   }
 
+  @Test func aQueryRelevantToEveryDocumentHoldsInAnyDimension() throws {
+    // {0, 1, 2} and {0}: 0 at +1, the rest at −1 — d = 1, though 0 is in both sets.
+    let bounds = try checkedBounds(matrix([[0, 1, 2], [0]], documents: 3))
+    #expect(bounds.lower == 1 && bounds.isExact)
+    let pairAndHalves = try checkedBounds(matrix([[0, 1], [0], [1]], documents: 2))
+    #expect(pairAndHalves.lower == 1 && pairAndHalves.isExact)
+  }
+
+  @Test func aConstructionThatRoundingBreaksGivesWayToALargerOne() throws {
+    // LIMIT-small's moment curve does not survive float16; the simplex on 46 points does.
+    let qrels = try loadLimitSmall().qrels
+    let bounds = DimensionBounds(of: qrels, precision: .float16)
+    #expect(bounds.rejected.map(\.construction.kind) == [.momentCurve])
+    #expect(bounds.rejected.first?.exact.solved == true && bounds.rejected.first?.stored.solved == false)
+    #expect(bounds.upper?.construction.kind == .simplex && bounds.upper?.construction.dimension == 45)
+  }
+
   @Test func negativesShareOnePoint() throws {
     let qrels = try pairs([(0, 1), (1, 2)], documents: 1000)
     let construction = try #require(try checkedBounds(qrels).construction)
@@ -159,7 +181,7 @@ func checkedBounds(_ qrels: Qrels) throws -> DimensionBounds {
   @Test func optimisedQueriesWidenTheMomentCurvesMargins() throws {
     let n = 30
     let qrels = try pairs(completeGraph(n), documents: n)
-    let construction = try #require(Construction.smallest(for: qrels))
+    let construction = try #require(Array(Construction.candidates(for: qrels)).first)
     let angles = (0..<n).map { 2 * Double.pi * Double($0) / Double(n) }
     let points = angles.map { Construction.momentCurvePoint($0, k: 2) }
     func margin(_ q: [Double], _ a: Int, _ b: Int) -> Double {

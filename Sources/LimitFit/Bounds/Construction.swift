@@ -52,20 +52,15 @@ public struct Construction: Sendable {
     }
   }
 
-  /// The construction of `qrels` in the smallest dimension any kind reaches, and `nil` when no
-  /// construction applies (for example, more than `maximumPoints` distinct points).
-  ///
-  /// - Parameter maximumDimension: constructions above it are not built.
-  public static func smallest(for qrels: Qrels, maximumDimension: Int = .max) -> Construction? {
+  /// The constructions of `qrels` up to `maximumDimension`, smallest dimension first, each
+  /// built when the sequence reaches it; none beyond `maximumPoints` distinct points.
+  public static func candidates(for qrels: Qrels, maximumDimension: Int = .max) -> some Sequence<Construction> {
     let layout = PointLayout(qrels)
-    guard layout.pointCount <= maximumPoints else { return nil }
-    let candidates: [(Kind, Int)] = [
+    let kinds: [(Kind, Int)] = layout.pointCount > maximumPoints ? [] : [
       (.line, 1), (.circle, 2), (.simplex, layout.pointCount - 1), (.momentCurve, 2 * qrels.maximumRelevantCount),
     ]
-    for (kind, dimension) in candidates.sorted(by: { $0.1 < $1.1 }) where (1...maximumDimension).contains(dimension) {
-      if let construction = Construction(kind, of: qrels, layout: layout) { return construction }
-    }
-    return nil
+    return kinds.sorted { $0.1 < $1.1 }.filter { (1...maximumDimension).contains($0.1) }
+      .lazy.compactMap { Construction($0.0, of: qrels, layout: layout) }
   }
 
   /// The most distinct points a construction is built for: its margins and checks cost
@@ -195,8 +190,10 @@ public struct Construction: Sendable {
   /// For the line: which points lie at +1, when every relevant set is one of at most two
   /// disjoint sides that together hold every point.
   private static func lineSides(_ relevant: [[Int]], pointCount p: Int, layout: PointLayout) -> [Bool]? {
-    let sets = Array(Set(relevant))
+    // A set of every point holds on either side.
+    let sets = Array(Set(relevant.filter { $0.count < p }))
     guard sets.count <= 2 else { return nil }
+    guard !sets.isEmpty else { return [Bool](repeating: true, count: p) }
     var positive = [Bool](repeating: false, count: p)
     for point in sets[0] { positive[point] = true }
     if sets.count == 2 {

@@ -6,24 +6,70 @@ public struct DimensionBounds: Sendable {
   public let lower: Int
   /// Why d = `lower` − 1 is impossible; `nil` when `lower` is 1.
   public let lowerReason: String?
-  /// The construction in the smallest dimension one reaches (d ≤ its dimension), if any.
-  public let construction: Construction?
+  /// The construction in the smallest dimension that solves the matrix in double precision and
+  /// as stored: d ≤ its dimension.
+  public let upper: CheckedConstruction?
+  /// Smaller constructions that did not solve it as stored, smallest first.
+  public let rejected: [CheckedConstruction]
+
+  /// A construction with its embeddings as stored, and what checking them found.
+  public struct CheckedConstruction: Sendable {
+    public let construction: Construction
+    /// The vectors rounded to the precision asked, as a certificate stores them.
+    public let embeddings: Embeddings
+    /// The check in double precision, before rounding.
+    public let exact: Verification
+    /// The check of the stored vectors, every score in double precision.
+    public let stored: Verification
+    public var solved: Bool { exact.solved && stored.solved }
+  }
 
   /// The bounds of `qrels`; `name` gives a document's id for the reasons.
   ///
-  /// - Parameter maximumDimension: no construction above it is built.
-  public init(of qrels: Qrels, maximumDimension: Int = .max, naming name: (Int) -> String = { "\($0)" }) {
+  /// - Parameters:
+  ///   - maximumDimension: no construction above it is built.
+  ///   - precision: the constructions are stored, and checked again, in this precision.
+  public init(
+    of qrels: Qrels, maximumDimension: Int = .max, precision: Precision = .float32,
+    naming name: (Int) -> String = { "\($0)" }
+  ) {
     (lower, lowerReason) = Self.lowerBound(of: qrels, naming: name)
-    construction = Construction.smallest(for: qrels, maximumDimension: maximumDimension)
+    var rejected: [CheckedConstruction] = []
+    var upper: CheckedConstruction?
+    for construction in Construction.candidates(for: qrels, maximumDimension: maximumDimension) {
+      let embeddings = construction.embeddings(roundedTo: precision)
+      let checked = CheckedConstruction(
+        construction: construction, embeddings: embeddings, exact: construction.verify(),
+        stored: Verification(
+          checking: embeddings, against: qrels, queryRows: Array(0..<qrels.queryCount),
+          documentRows: Array(0..<qrels.documentCount)))
+      if checked.solved {
+        upper = checked
+        break
+      }
+      rejected.append(checked)
+    }
+    self.upper = upper
+    self.rejected = rejected
   }
 
   /// Whether the bounds meet: the smallest dimension is `lower`.
-  public var isExact: Bool { construction?.dimension == lower }
+  public var isExact: Bool { upper?.construction.dimension == lower }
 
   /// The largest d proven impossible plus one, and why. Which documents coincide is free, but
   /// a document relevant to a query can share its vector only with documents relevant to every
   /// query it is relevant to; in d ≥ 2 that never helps the arguments below.
   static func lowerBound(of qrels: Qrels, naming name: (Int) -> String) -> (Int, String?) {
+    // A query relevant to every document has nothing to rank below them: it holds in any d.
+    let rows = (0..<qrels.queryCount).filter { qrels.relevant(to: $0).count < qrels.documentCount }
+    guard !rows.isEmpty else { return (1, nil) }
+    var offsets = [0]
+    var documents: [Int32] = []
+    for row in rows {
+      documents += qrels.relevant(to: row)
+      offsets.append(documents.count)
+    }
+    let qrels = Qrels(documentCount: qrels.documentCount, offsets: offsets, relevantDocuments: documents)
     if let reason = lineImpossibility(qrels, naming: name) {
       guard qrels.maximumRelevantCount <= 2 else { return (2, reason) }
       let graph = RelevanceGraph(qrels)

@@ -26,8 +26,9 @@ struct MarginMaximizer {
   mutating func bestQuery(relevant: [Int], start: [Double]) -> [Double] {
     for point in relevant { isRelevant[point] = true }
     defer { for point in relevant { isRelevant[point] = false } }
+    // Relevant to every point, any unit vector will do (and the start may be zero).
+    guard isRelevant.contains(false) else { return [1] + [Double](repeating: 0, count: dimension - 1) }
     let initial = Self.unit(start)
-    guard isRelevant.contains(false) else { return initial }
     let initialMargin = margin(of: initial)
     guard let solved = supportVectorQuery(relevant: relevant, start: initial) else { return initial }
     return margin(of: solved) > initialMargin ? solved : initial
@@ -79,9 +80,9 @@ struct MarginMaximizer {
       return !rivals.isEmpty
     }
     _ = addRivals(scoredBy: start) { _ in true }
-    for _ in 0..<50 {
+    for _ in 0..<20 {
       // Coordinate ascent on the working set until no dual variable moves noticeably.
-      for _ in 0..<10_000 {
+      for _ in 0..<1000 {
         var largestStep = 0.0
         for index in pairs.indices where pairs[index].squaredNorm > 0 {
           let (s, j, alpha, squaredNorm) = pairs[index]

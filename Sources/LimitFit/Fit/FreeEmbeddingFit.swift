@@ -222,6 +222,7 @@ struct FitMonitor {
   /// its accuracy is 1.0.
   mutating func recordFinal(_ evaluation: StepEvaluation) {
     last = evaluation
+    stopping.record(evaluation.loss)
     if evaluation.relevantFound == evaluation.relevantPairs { isSolved = true }
   }
 

@@ -51,7 +51,8 @@ public struct LabeledQrels: Sendable {
         "the number of negatives (\(count)) must be between 0 and \(QrelsPattern.maximumDocuments - qrels.documentCount) (at most \(QrelsPattern.maximumDocuments) documents)")
     }
     guard count > 0 else { return self }
-    try SystemMemory.require(64 * Double(count), for: "the ids of \(count) negatives")
+    // Measured: about 160 bytes per negative for its id, the matrix and the checks.
+    try SystemMemory.require(256 * Double(count), for: "\(count) negatives")
     let names = (0..<count).map { "negative-\($0 + 1)" }
     if let taken = documentIDs.first(where: { id in
       id.hasPrefix("negative-") && Int(id.dropFirst(9)).map { (1...count).contains($0) && "\($0)" == id.dropFirst(9) } == true
