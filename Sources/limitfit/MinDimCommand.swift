@@ -130,8 +130,8 @@ struct MinDimCommand: ParsableCommand {
       let alone = try runner.minimumDimension(
         of: labeled, maximumDimension: maxDim, seeds: seeding.seedList, hyperparameters: hyperparameters)
       // Inside the bounds: the smallest d the optimiser solves below the construction's.
-      let highest = (upper ?? maxDim + 1) - 1
-      let inside = method == .all && lower < (upper ?? .max) && lower <= highest
+      let highest = upper.map { $0 - 1 } ?? maxDim
+      let inside = method == .all && lower <= highest
         ? try runner.minimumDimension(
           of: labeled, minimumDimension: lower, maximumDimension: highest, seeds: seeding.seedList,
           hyperparameters: hyperparameters)

@@ -69,16 +69,14 @@ public struct Construction: Sendable {
 
   private init?(_ kind: Kind, of qrels: Qrels, layout: PointLayout) {
     let p = layout.pointCount
-    let relevant = (0..<qrels.queryCount).map { query in
-      qrels.relevant(to: query).map { layout.pointOfDocument[Int($0)] }.sorted()
-    }
+    let relevant = layout.relevantPoints
     let k = qrels.maximumRelevantCount
     let d: Int
     let points: [Double]
     let start: ([Int]) -> [Double]
     switch kind {
     case .line:
-      guard let side = Self.lineSides(relevant, pointCount: p, layout: layout) else { return nil }
+      guard let side = Self.lineSides(relevant, pointCount: p) else { return nil }
       d = 1
       points = side.map { $0 ? 1.0 : -1.0 }
       start = { set in [side[set[0]] ? 1 : -1] }
@@ -189,7 +187,7 @@ public struct Construction: Sendable {
 
   /// For the line: which points lie at +1, when every relevant set is one of at most two
   /// disjoint sides that together hold every point.
-  private static func lineSides(_ relevant: [[Int]], pointCount p: Int, layout: PointLayout) -> [Bool]? {
+  private static func lineSides(_ relevant: [[Int]], pointCount p: Int) -> [Bool]? {
     // A set of every point holds on either side.
     let sets = Array(Set(relevant.filter { $0.count < p }))
     guard sets.count <= 2 else { return nil }
@@ -241,6 +239,8 @@ struct PointLayout {
   let pointOfDocument: [Int]
   let pointCount: Int
   let hasNegatives: Bool
+  /// Every query's relevant points, ascending.
+  let relevantPoints: [[Int]]
 
   init(_ qrels: Qrels) {
     var isRelevant = [Bool](repeating: false, count: qrels.documentCount)
@@ -255,6 +255,7 @@ struct PointLayout {
     for document in 0..<qrels.documentCount where !isRelevant[document] { point[document] = next }
     pointOfDocument = point
     pointCount = next + (hasNegatives ? 1 : 0)
+    relevantPoints = (0..<qrels.queryCount).map { query in qrels.relevant(to: query).map { point[Int($0)] } }
   }
 }
 
@@ -262,27 +263,9 @@ extension Construction {
   /// Checks every query against the points in double precision: exact up to the rounding of
   /// the scores themselves.
   public func verify() -> Verification {
-    var verification = Verification()
-    let p = pointCount
-    var isRelevant = [Bool](repeating: false, count: p)
-    for (query, set) in relevantPoints.enumerated() {
-      let q = queries[(query * dimension)..<((query + 1) * dimension)]
-      func score(_ point: Int) -> Double {
-        var sum = 0.0
-        for (c, value) in q.enumerated() { sum += value * points[point * dimension + c] }
-        return sum
-      }
-      for point in set { isRelevant[point] = true }
-      var worstRelevant = Double.infinity
-      var bestOther = -Double.infinity
-      for point in 0..<p {
-        let s = score(point)
-        if isRelevant[point] { worstRelevant = min(worstRelevant, s) } else { bestOther = max(bestOther, s) }
-      }
-      for point in set { isRelevant[point] = false }
-      verification.record(margin: worstRelevant - bestOther, of: query)
-    }
-    return verification
+    Verification(
+      queries: queries, documents: points, dimension: dimension, queryRows: Array(relevantPoints.indices)
+    ) { relevantPoints[$0] }
   }
 
   /// The construction's vectors rounded to `precision`, stored as float32 (every narrower

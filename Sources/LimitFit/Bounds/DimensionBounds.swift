@@ -110,8 +110,8 @@ struct RelevanceGraph {
   /// The documents in some relevant pair, and their neighbours.
   let neighbours: [Int: [Int]]
   let edges: [(Int, Int)]
-  /// Documents in no relevant pair.
-  let otherDocuments: Int
+  /// All the documents, in pairs or not.
+  let documentCount: Int
 
   init(_ qrels: Qrels) {
     var seen = Set<[Int32]>()
@@ -127,7 +127,7 @@ struct RelevanceGraph {
     }
     self.neighbours = neighbours
     self.edges = edges
-    otherDocuments = qrels.documentCount - neighbours.count
+    documentCount = qrels.documentCount
   }
 
   /// Why d = 2 is impossible, if it is: on a circle only neighbours are hull edges, so the
@@ -139,10 +139,9 @@ struct RelevanceGraph {
     }
     // Every degree is at most 2: the components are paths and cycles.
     guard let cycle = firstCycle() else { return nil }
-    let documents = neighbours.count + otherDocuments
-    guard cycle.count < documents else { return nil }
+    guard cycle.count < documentCount else { return nil }
     let shown = cycle.count <= 6 ? cycle.map(name).joined(separator: "–") + "–" + name(cycle[0]) : "\(cycle.count) documents"
-    return "d = 2 is impossible: the relevant pairs close a cycle (\(shown)) that leaves out \(documents - cycle.count == 1 ? "a document" : "\(documents - cycle.count) documents"), but on a circle the only such cycle is the whole circle"
+    return "d = 2 is impossible: the relevant pairs close a cycle (\(shown)) that leaves out \(documentCount - cycle.count == 1 ? "a document" : "\(documentCount - cycle.count) documents"), but on a circle the only such cycle is the whole circle"
   }
 
   /// A cycle of a graph of degree at most 2, as its documents in order.
@@ -170,11 +169,9 @@ struct RelevanceGraph {
     if n >= 3 && edges.count > 3 * n - 6 {
       return "\(reason) has \(edges.count) edges on \(n) documents, more than 3n − 6 = \(3 * n - 6), the most a planar graph has"
     }
-    // The documents in pairs, numbered 0..<n: ids may be as large as the corpus.
-    let documents = neighbours.keys.sorted()
-    let vertex = Dictionary(uniqueKeysWithValues: documents.enumerated().map { ($1, $0) })
-    let graph = UndirectedGraph(vertexCount: n, edges: edges.map { (vertex[$0.0]!, vertex[$0.1]!) })
+    // Documents in no pair cost the test nothing.
+    let graph = UndirectedGraph(vertexCount: documentCount, edges: edges)
     guard case .nonPlanar(let subdivision) = graph.planarity() else { return nil }
-    return "\(reason) is not planar: " + subdivision.description { name(documents[$0]) }
+    return "\(reason) is not planar: " + subdivision.description(naming: name)
   }
 }

@@ -49,21 +49,35 @@ extension Verification {
   ///
   /// - Complexity: O(m · n · d), one row of scores at a time.
   public init(checking embeddings: Embeddings, against qrels: Qrels, queryRows: [Int], documentRows: [Int]) {
+    self.init(
+      queries: embeddings.queries, documents: embeddings.documents, dimension: embeddings.dimension,
+      queryRows: queryRows
+    ) { query in qrels.relevant(to: query).map { documentRows[Int($0)] } }
+  }
+
+  /// Checks row-major query and document matrices, every score in double precision: query i is
+  /// row `queryRows[i]`, its relevant documents the rows `relevantRows(i)`, and every document
+  /// row a candidate.
+  init<Scalar: BinaryFloatingPoint>(
+    queries: [Scalar], documents: [Scalar], dimension d: Int, queryRows: [Int], relevantRows: (Int) -> [Int]
+  ) {
     self.init()
-    let d = embeddings.dimension
-    let n = embeddings.documentCount
-    let documents = embeddings.documents.map(Double.init)
+    let n = documents.count / d
+    var converted = [Double]()
+    converted.reserveCapacity(documents.count)
+    for value in documents { converted.append(Double(value)) }
+    let documents = converted
     var scores = [Double](repeating: 0, count: n)
     var isRelevant = [Bool](repeating: false, count: n)
     var query = [Double](repeating: 0, count: d)
     for (index, row) in queryRows.enumerated() {
-      for c in 0..<d { query[c] = Double(embeddings.queries[row * d + c]) }
+      for c in 0..<d { query[c] = Double(queries[row * d + c]) }
       for document in 0..<n {
         var score = 0.0
         for c in 0..<d { score += query[c] * documents[document * d + c] }
         scores[document] = score
       }
-      let relevant = qrels.relevant(to: index).map { documentRows[Int($0)] }
+      let relevant = relevantRows(index)
       var worstRelevant = Double.infinity
       for document in relevant {
         isRelevant[document] = true

@@ -54,9 +54,8 @@ public struct LabeledQrels: Sendable {
     // Measured: about 160 bytes per negative for its id, the matrix and the checks.
     try SystemMemory.require(256 * Double(count), for: "\(count) negatives")
     let names = (0..<count).map { "negative-\($0 + 1)" }
-    if let taken = documentIDs.first(where: { id in
-      id.hasPrefix("negative-") && Int(id.dropFirst(9)).map { (1...count).contains($0) && "\($0)" == id.dropFirst(9) } == true
-    }) {
+    let existing = Set(documentIDs)
+    if let taken = names.first(where: existing.contains) {
       throw LimitFitError("\(source): a document is already called \(taken); the negatives' ids would repeat it")
     }
     var result = self
