@@ -46,7 +46,7 @@ let package = Package(
       name: "Kernels",
       path: "Kernels",
       resources: [
-        .embedInCode("common.cl"), .embedInCode("scores.cl"), .embedInCode("losses.cl"),
+        .embedInCode("common.cl"), .embedInCode("tiles.cl"), .embedInCode("scores.cl"), .embedInCode("losses.cl"),
         .embedInCode("gradients.cl"), .embedInCode("adam.cl"), .embedInCode("reduce.cl"),
         .embedInCode("fused.cl"), .embedInCode("control.cl"),
       ]

@@ -1,16 +1,13 @@
 // limitfit kernels: definitions shared by every kernel family. The host builds one program
 // from this file followed by the family files, with device-specific -D options.
 //
-// Tuning parameters (each a power of two, set by the host from the device's limits):
-//   TILE       side of the square work-groups of the tiled products (scores, gradients)
-//   ROW_GROUP  work-items per query row in the row-wise kernels (softmax, reduction)
+// Tuning parameters (each a power of two, set by the host):
+//   SCORES_*, GRADIENTS_*  the tiled products' shapes (tiles.cl; from the device's tuning)
+//   ROW_GROUP              work-items per query row in the row-wise kernels (softmax, reduction)
 //
 // Layout: Q is m × d and D is n × d, row-major; a block of the score matrix is rows × n,
 // row-major, for the queries row0 … row0 + rows − 1. Indices into matrices are size_t.
 
-#ifndef TILE
-#define TILE 16
-#endif
 #ifndef ROW_GROUP
 #define ROW_GROUP 64
 #endif

@@ -1,25 +1,38 @@
-// The score matrix, one block of queries at a time, tiled through local memory:
+// The score matrix, one block of queries at a time, in register-blocked tiles (tiles.cl):
 //   S[r][j] = (Q[row0 + r] · D[j]) / τ   for r < rows, j < n.
-// Work-groups are TILE × TILE: dimension 0 runs over documents, dimension 1 over queries.
+// Both operands are read along their rows (contiguous along the depth d); S is written along
+// its rows. Work-groups are SCORES_NDIMC × SCORES_MDIMC: dimension 0 over documents, 1 over
+// queries.
 
-__kernel __attribute__((reqd_work_group_size(TILE, TILE, 1)))
+#define SCORES_MWI (SCORES_MWG / SCORES_MDIMC)
+#define SCORES_NWI (SCORES_NWG / SCORES_NDIMC)
+#define SCORES_ITEMS (SCORES_MDIMC * SCORES_NDIMC)
+
+__kernel __attribute__((reqd_work_group_size(SCORES_NDIMC, SCORES_MDIMC, 1)))
 void scores(const int rows, const int n, const int d, const int row0, const float inverse_temperature,
             __global const float *Q, __global const float *D, __global float *S) {
-  const int tj = get_local_id(0);
-  const int ti = get_local_id(1);
-  const int j0 = get_group_id(0) * TILE;
-  const int i0 = get_group_id(1) * TILE;
-  __local float query_tile[TILE][TILE + 1];     // [query][coordinate]
-  __local float document_tile[TILE][TILE + 1];  // [document][coordinate]
+  const int tn = get_local_id(0);
+  const int tm = get_local_id(1);
+  const int item = tm * SCORES_NDIMC + tn;
+  const int i0 = get_group_id(1) * SCORES_MWG;
+  const int j0 = get_group_id(0) * SCORES_NWG;
+  __local float query_tile[SCORES_KWG * (SCORES_MWG + 1)];     // [coordinate][query]
+  __local float document_tile[SCORES_KWG * (SCORES_NWG + 1)];  // [coordinate][document]
+  __global const float *block = Q + (size_t)row0 * d;
 
-  float total = 0.0f;
-  for (int c0 = 0; c0 < d; c0 += TILE) {
-    const int c = c0 + tj;
-    query_tile[ti][tj] = (i0 + ti < rows && c < d) ? Q[(size_t)(row0 + i0 + ti) * d + c] : 0.0f;
-    document_tile[ti][tj] = (j0 + ti < n && c < d) ? D[(size_t)(j0 + ti) * d + c] : 0.0f;
+  ZERO_ACCUMULATOR(SCORES, total)
+  for (int c0 = 0; c0 < d; c0 += SCORES_KWG) {
+    load_tile(query_tile, SCORES_MWG, SCORES_KWG, SCORES_MWG + 1, block, d, 1, i0, rows, c0, d, item, SCORES_ITEMS);
+    load_tile(document_tile, SCORES_NWG, SCORES_KWG, SCORES_NWG + 1, D, d, 1, j0, n, c0, d, item, SCORES_ITEMS);
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int cc = 0; cc < TILE; ++cc) total += query_tile[ti][cc] * document_tile[tj][cc];
+    MULTIPLY_TILES(SCORES, query_tile, document_tile, total)
     barrier(CLK_LOCAL_MEM_FENCE);
   }
-  if (i0 + ti < rows && j0 + tj < n) S[(size_t)(i0 + ti) * n + j0 + tj] = total * inverse_temperature;
+  _Pragma("unroll") for (int x = 0; x < SCORES_MWI; ++x) {
+    const int i = i0 + tm + x * SCORES_MDIMC;
+    _Pragma("unroll") for (int y = 0; y < SCORES_NWI; ++y) {
+      const int j = j0 + tn + y * SCORES_NDIMC;
+      if (i < rows && j < n) S[(size_t)i * n + j] = total[x][y] * inverse_temperature;
+    }
+  }
 }

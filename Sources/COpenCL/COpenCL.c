@@ -26,6 +26,8 @@ int copencl_load(const char *path, COpenCLFunctions *functions, char *reason, si
   LOAD(CreateCommandQueue);
   LOAD(ReleaseCommandQueue);
   LOAD(CreateProgramWithSource);
+  LOAD(CreateProgramWithBinary);
+  LOAD(GetProgramInfo);
   LOAD(BuildProgram);
   LOAD(GetProgramBuildInfo);
   LOAD(ReleaseProgram);

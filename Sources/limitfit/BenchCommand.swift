@@ -63,6 +63,9 @@ struct BenchCommand: ParsableCommand {
           String(format: "%.2f", measurement.iterationsPerSecond),
           String(format: "%.2f", measurement.gigaflopsPerSecond), formatBytes(measurement.bytesNeeded),
           measurement.processPeakBytes.map(formatBytes) ?? "–"))
+        if let step = measurement.step, let tiles = measurement.tiles, let origin = measurement.tilesOrigin {
+          print("  \(step) step; tiles (\(origin)): \(tiles)")
+        }
       }
       fflush(nil)
     }

@@ -17,7 +17,7 @@ struct LimitFitCommand: ParsableCommand {
       FitCommand.self, CriticalNCommand.self, CurveCommand.self, ReportCommand.self,
       MinDimCommand.self, QrelsStatsCommand.self, VerifyCommand.self, WitnessCommand.self,
       WitnessLimitCommand.self,
-      DevicesCommand.self, ValidateCommand.self, BenchCommand.self,
+      DevicesCommand.self, ValidateCommand.self, BenchCommand.self, TuneCommand.self,
     ]
   )
 

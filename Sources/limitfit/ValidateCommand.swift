@@ -7,8 +7,9 @@ struct ValidateCommand: ParsableCommand {
     commandName: "validate",
     abstract: "Check every OpenCL kernel and short whole fits against the CPU reference.",
     discussion: """
-      Runs seeded random problems of awkward sizes (d = 1, 2, 3, 17, 64; sizes that are not \
-      multiples of the work-group sizes; several query blocks) on the OpenCL device and on \
+      Runs seeded random problems of awkward sizes (d = 1, 2, 3, 17, 64, 65, 128; sizes that \
+      are not multiples of the tile sizes; several query blocks; ∇D's sum split into parts) \
+      with the device's tile shapes (tuned, or its family's defaults) on the OpenCL device and on \
       the CPU backend, and prints, per check, the largest absolute error, the error relative \
       to the values' scale, the tolerance and PASS or FAIL. Exits non-zero if any check fails.
       """
@@ -29,6 +30,7 @@ struct ValidateCommand: ParsableCommand {
       preconditionFailure("the opencl request made a \(backend.name) backend")
     }
     print("Validating \(openCL.device)")
+    print("tiles (\(openCL.tiles.origin)): \(openCL.tiles.parameters)")
     print(row("check", "max abs err", "rel err", "tolerance", "worst at", "over tol", "result"))
     let checks = try KernelValidation(backend: openCL).run { check in
       print(row(

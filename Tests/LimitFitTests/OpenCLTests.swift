@@ -66,7 +66,7 @@ struct OpenCLTests {
       let start = Embeddings.random(queries: qrels.queryCount, documents: qrels.documentCount, dimension: d, seed: 3)
       func session(blockRows: Int) throws -> OpenCLSession {
         try OpenCLSession(
-          runtime: backend.runtime, qrels: qrels, start: start, hyperparameters: Hyperparameters(),
+          backend: backend, qrels: qrels, start: start, hyperparameters: Hyperparameters(),
           blockRows: blockRows)
       }
       let fused = try session(blockRows: 0)
@@ -195,7 +195,7 @@ struct OpenCLTests {
     let qrels = Qrels.allSubsets(documents: 12, k: 2)
     let start = Embeddings.random(queries: 66, documents: 12, dimension: 3, seed: 1)
     let session = try OpenCLSession(
-      runtime: backend.runtime, qrels: qrels, start: start, hyperparameters: Hyperparameters(),
+      backend: backend, qrels: qrels, start: start, hyperparameters: Hyperparameters(),
       blockRows: 20)
     #expect(session.blocks == [0..<20, 20..<40, 40..<60, 60..<66])
   }
@@ -312,15 +312,31 @@ extension OpenCLTests {
   @Test func theEnvironmentGivesTheSettings() throws {
     #expect(try OpenCLSettings(environment: [:]) == OpenCLSettings())
     let settings = try OpenCLSettings(environment: [
-      "LIMITFIT_OPENCL_STEP": "fused", "LIMITFIT_STEPS_PER_READ": "8", "LIMITFIT_TILE": "4",
-      "LIMITFIT_ROW_GROUP": "32", "LIMITFIT_OTHER": "x",
+      "LIMITFIT_OPENCL_STEP": "fused", "LIMITFIT_STEPS_PER_READ": "8", "LIMITFIT_GRADIENT_PARTS": "3",
+      "LIMITFIT_ROW_GROUP": "32", "LIMITFIT_OTHER": "x", "HOME": "/home/a",
     ])
-    #expect(settings == OpenCLSettings(step: .fused, stepsPerRead: 8, tile: 4, rowGroup: 32))
+    #expect(
+      settings
+        == OpenCLSettings(
+          step: .fused, stepsPerRead: 8, rowGroup: 32, gradientParts: 3, tuningFile: "/home/a/.cache/limitfit/tuning.json",
+          cacheFolder: "/home/a/.cache/limitfit"))
+    // XDG's cache folder before HOME's; LIMITFIT_CACHE before both; LIMITFIT_TUNING for the file.
+    let xdg = try OpenCLSettings(environment: ["HOME": "/home/a", "XDG_CACHE_HOME": "/c"])
+    #expect(xdg.cacheFolder == "/c/limitfit" && xdg.tuningFile == "/c/limitfit/tuning.json")
+    let chosen = try OpenCLSettings(environment: ["HOME": "/home/a", "LIMITFIT_CACHE": "/x", "LIMITFIT_TUNING": "/t.json"])
+    #expect(chosen.cacheFolder == "/x" && chosen.tuningFile == "/t.json")
+    let off = try OpenCLSettings(environment: ["HOME": "/home/a", "LIMITFIT_CACHE": ""])
+    #expect(off.cacheFolder == nil && off.tuningFile == nil)
     #expect(throws: LimitFitError("LIMITFIT_STEPS_PER_READ=4097: expected a number of steps from 1 to 4096")) {
       try OpenCLSettings(environment: ["LIMITFIT_STEPS_PER_READ": "4097"])
     }
-    #expect(throws: LimitFitError("LIMITFIT_TILE=abc: expected a power of two")) {
-      try OpenCLSettings(environment: ["LIMITFIT_TILE": "abc"])
+    #expect(throws: LimitFitError("LIMITFIT_ROW_GROUP=abc: expected a power of two")) {
+      try OpenCLSettings(environment: ["LIMITFIT_ROW_GROUP": "abc"])
+    }
+    for bad in ["0", "1025", "-1", "x"] {
+      #expect(throws: LimitFitError("LIMITFIT_GRADIENT_PARTS=\(bad): expected a number of parts from 1 to 1024")) {
+        try OpenCLSettings(environment: ["LIMITFIT_GRADIENT_PARTS": bad])
+      }
     }
   }
 

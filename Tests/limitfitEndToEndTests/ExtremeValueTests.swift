@@ -90,8 +90,9 @@ func expectCleanEnd(
       (["witness-limit", "--dims", "4", "--max-docs", "8", "--precision", "float16"], ["--dims", "--max-docs"]),
       (["bench", "--backend", "cpu", "--docs", "4", "--dim", "2", "--seconds", "0", "--repeats", "1"],
        ["--docs", "--dim", "--k", "--seconds", "--repeats", "--device"]),
-      // validate --device 0 is a full validation on PoCL: a correct answer, but a slow one.
+      // validate and tune --device 0 run in full on PoCL: correct answers, but slow ones.
       (["validate"], ["--device"]),
+      (["tune", "--output", "\(fixtures.folder)/tuning.json"], ["--device"]),
     ]
   }
 
@@ -122,14 +123,14 @@ func expectCleanEnd(
   @Test(arguments: cases.indices)
   func everyExtremeValue(_ index: Int) throws {
     let (base, option) = Self.cases[index]
-    for value in Self.extremes where !(base[0] == "validate" && value == "0") {
+    for value in Self.extremes where !(["validate", "tune"].contains(base[0]) && value == "0") {
       let arguments = Self.arguments(base, option, value, id: UUID().uuidString)
       expectCleanEnd(try limitfitGuarded(arguments), arguments.joined(separator: " "))
     }
   }
 
   @Test(arguments: [
-    ("LIMITFIT_DEVICE", "opencl"), ("LIMITFIT_STEPS_PER_READ", "opencl"), ("LIMITFIT_TILE", "opencl"),
+    ("LIMITFIT_DEVICE", "opencl"), ("LIMITFIT_STEPS_PER_READ", "opencl"), ("LIMITFIT_GRADIENT_PARTS", "opencl"), ("LIMITFIT_TUNING", "opencl"),
     ("LIMITFIT_ROW_GROUP", "opencl"), ("LIMITFIT_OPENCL_STEP", "opencl"), ("LIMITFIT_CPU_LEVEL", "cpu"),
   ])
   func everyExtremeEnvironmentValue(_ variable: String, backend: String) throws {

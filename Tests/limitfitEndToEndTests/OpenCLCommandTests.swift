@@ -40,6 +40,9 @@ struct OpenCLCommandTests {
     #expect(run.standardOutput.hasPrefix("Validating "))
     #expect(run.standardOutput.contains("max abs err     rel err   tolerance    worst at    over tol  result"))
     #expect(run.standardOutput.contains("kernel signatures: every argument as declared"))
+    #expect(run.standardOutput.contains("\ntiles ("))
+    #expect(run.standardOutput.contains("d=128"))
+    #expect(run.standardOutput.contains("∇D in 3 parts"))
     #expect(run.standardOutput.hasSuffix(" passed, 0 failed\n"))
     #expect(!run.standardOutput.contains("FAIL"))
   }
@@ -52,9 +55,31 @@ struct OpenCLCommandTests {
       let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
       #expect((object?["iterationsPerSecond"] as? Double ?? 0) > 0)
       #expect(object?["queries"] as? Int == 66)
+      if object?["backend"] as? String == "opencl" {
+        #expect(object?["step"] as? String == "blocked")
+        #expect((object?["tiles"] as? [String: Any])?.keys.sorted() == ["gradients", "scores"])
+      }
       return object?["backend"] as? String
     }
     #expect(backends == ["cpu", "opencl"])
+  }
+
+  @Test func tuneRefusesAFileItCannotReadOrWriteBeforeTuning() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let garbage = try writeFile("tuning.json", "not json")
+    for (arguments, environment, expected) in [
+      (["tune", "--output", "/proc/limitfit/tuning.json"], [:], "Error: /proc/limitfit/tuning.json: cannot create its folder"),
+      (["tune", "--output", garbage], [:], "Error: \(garbage): not a tuning file limitfit wrote"),
+      (["tune"], ["LIMITFIT_TUNING": folder.path], "Error: \(folder.path): cannot be read as the tuning file (a folder)"),
+      (["fit", "--docs", "3", "--dim", "2", "--backend", "opencl"], ["LIMITFIT_TUNING": garbage], "Error: \(garbage): not a tuning file"),
+    ] {
+      let run = try limitfit(arguments, environment: environment)
+      #expect(run.status == 1)
+      #expect(run.standardError.hasPrefix(expected), "\(run.standardError)")
+      #expect(run.standardError.split(separator: "\n").count == 1)
+      #expect(run.standardOutput.isEmpty)
+    }
   }
 
   @Test func aMissingDeviceIsOneLine() throws {
@@ -69,7 +94,7 @@ struct OpenCLCommandTests {
   @Test(arguments: [
     ("LIMITFIT_STEPS_PER_READ", "0", "a number of steps from 1 to 4096"),
     ("LIMITFIT_OPENCL_STEP", "tiled", "fused or blocked"),
-    ("LIMITFIT_TILE", "3", "a power of two from 1 to "),
+    ("LIMITFIT_GRADIENT_PARTS", "0", "a number of parts from 1 to 1024"),
     ("LIMITFIT_ROW_GROUP", "1000000", "a power of two from 1 to "),
   ])
   func aBadTuningVariableIsOneLine(name: String, value: String, expected: String) throws {

@@ -6,9 +6,10 @@
 #   SECTIONS="jax curve" SIZES="1500:64" tools/gpu/run.sh OUT 100     (a rerun of some parts)
 #
 # Finds NVIDIA's OpenCL library, registers it with the bundled ICD loader, then runs, appending
-# everything to OUT/results.txt (and JSON lines beside it): limitfit devices, limitfit validate,
-# limitfit bench over a grid of (n, d) with both OpenCL steps, the JAX baseline on the same GPU
-# and sizes, and limitfit curve on the GPU for CURVE_SECONDS (default 180) — killed then, which
+# everything to OUT/results.txt (and JSON lines beside it): limitfit devices, limitfit tune
+# (OUT/tuning.json, which every later section reads), limitfit validate with the tuned tiles,
+# limitfit bench over a grid of (n, d) with both OpenCL steps, tuned and with the defaults, the
+# JAX baseline on the same GPU and sizes in both matrix precisions, and limitfit curve on the GPU for CURVE_SECONDS (default 180) — killed then, which
 # loses at most the fit in progress: OUT/curve-results.jsonl keeps every finished fit; then
 # limitfit min-dim on the full LIMIT with its 49,954 negatives for as long, and verify on the
 # certificates it wrote.
@@ -36,21 +37,28 @@ vendors=$(mktemp -d)
 echo "$library" > "$vendors/nvidia.icd"
 export OCL_ICD_VENDORS=$vendors
 export LIMITFIT_OPENCL_LIBRARY=$bundle/libOpenCL.so.1
+# The tuning comes back with the results; the built programs stay on the machine.
+export LIMITFIT_TUNING=$out/tuning.json
+export LIMITFIT_CACHE=$(mktemp -d)
 limitfit=$bundle/limitfit
 
 sizes=${SIZES:-"64:8 256:16 512:32 1024:32 1024:64 1500:64"}
 
 devices() { run "$limitfit" devices; }
 
+tune() { run "$limitfit" tune; }
+
 validate() { run "$limitfit" validate --backend opencl; }
 
 bench() {
-  note "limitfit bench: both OpenCL steps, and the CPU backend up to n = 512"
+  note "limitfit bench: both OpenCL steps, tuned and with the defaults; the CPU backend up to n = 512"
   for size in $sizes; do
     IFS=: read -r n d <<<"$size"
     for step in fused blocked; do
-      LIMITFIT_OPENCL_STEP=$step "$limitfit" bench --backend opencl --docs "$n" --dim "$d" \
-        --seconds 1 --repeats 3 --json | sed "s/^{/{\"step\":\"$step\",/" | tee -a "$out/bench.jsonl"
+      for tuning in "$LIMITFIT_TUNING" /nonexistent; do
+        LIMITFIT_TUNING=$tuning LIMITFIT_OPENCL_STEP=$step "$limitfit" bench --backend opencl --docs "$n" \
+          --dim "$d" --seconds 1 --repeats 3 --json | tee -a "$out/bench.jsonl"
+      done
     done
     if [ "$n" -le 512 ]; then
       "$limitfit" bench --backend cpu --docs "$n" --dim "$d" --seconds 1 --repeats 1 --json | tee -a "$out/bench.jsonl"
@@ -59,11 +67,13 @@ bench() {
 }
 
 jax() {
-  note "JAX baseline on the same GPU and sizes"
+  note "JAX baseline on the same GPU and sizes, float32 (highest) and TF32 (default) products"
   for size in $sizes; do
     IFS=: read -r n d <<<"$size"
-    timeout 90 python3 "$bundle/jax_baseline.py" --docs "$n" --dim "$d" --iterations 10 --seconds 2 \
-      2>>"$out/jax.log" | tee -a "$out/jax.jsonl"
+    for precision in highest default; do
+      timeout 90 python3 "$bundle/jax_baseline.py" --docs "$n" --dim "$d" --iterations 10 --seconds 2 \
+        --precision "$precision" 2>>"$out/jax.log" | tee -a "$out/jax.jsonl"
+    done
   done
 }
 
@@ -86,4 +96,4 @@ limit() {
   done
 }
 
-for section in ${SECTIONS:-devices validate bench jax curve limit}; do "$section"; done
+for section in ${SECTIONS:-devices tune validate bench jax curve limit}; do "$section"; done

@@ -23,6 +23,8 @@ typedef struct {
   __typeof__(&clCreateCommandQueue) CreateCommandQueue;
   __typeof__(&clReleaseCommandQueue) ReleaseCommandQueue;
   __typeof__(&clCreateProgramWithSource) CreateProgramWithSource;
+  __typeof__(&clCreateProgramWithBinary) CreateProgramWithBinary;
+  __typeof__(&clGetProgramInfo) GetProgramInfo;
   __typeof__(&clBuildProgram) BuildProgram;
   __typeof__(&clGetProgramBuildInfo) GetProgramBuildInfo;
   __typeof__(&clReleaseProgram) ReleaseProgram;

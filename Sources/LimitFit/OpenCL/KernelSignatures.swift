@@ -60,8 +60,10 @@ extension OpenCLRuntime.Kernel {
       return int("rows", "n", "d", "row0") + float("inverse_temperature")
         + global("float", "G", "D", "query_gradient")
     case .documentGradient:
-      return int("rows", "n", "d", "row0") + float("inverse_temperature") + int("accumulate")
-        + global("float", "G", "Q", "document_gradient")
+      return int("rows", "n", "d", "row0", "part_rows") + global("float", "G", "Q", "partial")
+    case .sumDocumentGradient:
+      return int("n", "d", "parts") + float("inverse_temperature") + int("accumulate")
+        + global("float", "partial", "document_gradient")
     case .adamRows:
       return int("rows", "d") + float("learning_rate", "first_correction", "second_correction")
         + global("float", "parameters", "gradient", "first_moment", "second_moment") + global("int", "control")

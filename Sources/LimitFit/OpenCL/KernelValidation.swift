@@ -47,8 +47,9 @@ public struct ValidationCheck: Sendable {
 
 /// Every kernel and whole short fits of the OpenCL backend against the CPU reference computing in
 /// double precision from the same float32 values, on
-/// seeded random problems of awkward sizes (n, m, d not multiples of the work-group sizes;
-/// d = 1, 2, 3, 17, 64; several query blocks; relevant sets of mixed sizes).
+/// seeded random problems of awkward sizes (n, m, d not multiples of the tile sizes;
+/// d = 1, 2, 3, 17, 64, 65, 128; several query blocks; ∇D's sum split into parts as the device
+/// chooses and into 3; relevant sets of mixed sizes).
 public struct KernelValidation {
   /// The backend under test.
   public let backend: OpenCLBackend
@@ -90,6 +91,8 @@ public struct KernelValidation {
       Problem(name: "n=29 k=2 d=3", qrels: .allSubsets(documents: 29, k: 2), dimension: 3, blockRows: 150),
       Problem(name: "n=37 k=2 d=17", qrels: .allSubsets(documents: 37, k: 2), dimension: 17, blockRows: 250),
       Problem(name: "n=45 k=2 d=64", qrels: .allSubsets(documents: 45, k: 2), dimension: 64, blockRows: 333),
+      Problem(name: "n=19 k=2 d=65", qrels: .allSubsets(documents: 19, k: 2), dimension: 65, blockRows: 70),
+      Problem(name: "n=23 k=2 d=128", qrels: .allSubsets(documents: 23, k: 2), dimension: 128, blockRows: 101),
       Problem(name: "mixed |R| n=23 d=5", qrels: mixedQrels, dimension: 5, blockRows: 17),
     ] + [Loss.sigmoid, .hinge].flatMap { loss in
       [
@@ -112,6 +115,7 @@ public struct KernelValidation {
       observed: [mismatches.count], expected: [0]))
     for problem in try Self.problems() {
       try checkKernels(on: problem, record)
+      if problem.loss == .infonce { try splitIntoThree.checkKernels(on: problem, record) }
       try checkFit(on: problem, record)
       if problem.loss == .infonce {
         var fused = problem
@@ -121,6 +125,23 @@ public struct KernelValidation {
       }
     }
     try checkVerdicts(record)
+    return checks
+  }
+
+  /// The same checks with ∇D's sum over each block's queries split into three parts.
+  private var splitIntoThree: KernelValidation {
+    get throws { KernelValidation(backend: try OpenCLBackend(sharingKernelsOf: backend, settings: OpenCLSettings(gradientParts: 3))) }
+  }
+
+  /// Each kernel, block by block, on the InfoNCE problems (no whole fits), with ∇D's sum split
+  /// as the device chooses and into three parts: the checks `limitfit tune` runs on every
+  /// candidate.
+  public func checkKernels() throws -> [ValidationCheck] {
+    var checks: [ValidationCheck] = []
+    for problem in try Self.problems() where problem.loss == .infonce {
+      try checkKernels(on: problem) { checks.append($0) }
+      try splitIntoThree.checkKernels(on: problem) { checks.append($0) }
+    }
     return checks
   }
 
@@ -177,7 +198,7 @@ public struct KernelValidation {
       documents: start.documents.map(Double.init), learningRate: settings.learningRate,
       temperature: settings.temperature, loss: settings.loss, margin: settings.margin)
     let device = try OpenCLSession(
-      runtime: backend.runtime, qrels: problem.qrels, start: start, hyperparameters: settings,
+      backend: backend, qrels: problem.qrels, start: start, hyperparameters: settings,
       blockRows: problem.blockRows)
     // A bias away from 0, so that the sigmoid checks see it.
     reference.biasState[0] = -2
@@ -201,7 +222,11 @@ public struct KernelValidation {
     let rows = (0..<problem.qrels.queryCount).map { reference.row(of: $0) }
     scores.expected = rows.flatMap(\.scores)
     scoreGradients.expected = rows.flatMap(\.scoreGradient)
-    let name = "\(problem.name) (\(device.blocks.count) blocks)"
+    let parts = OpenCLSession.documentGradientSplit(
+      rows: device.blocks.first?.count ?? 0, documents: n, dimension: problem.dimension, runtime: backend.runtime,
+      requested: backend.gradientParts
+    ).parts
+    let name = "\(problem.name) (\(device.blocks.count) blocks, ∇D in \(parts) part\(parts == 1 ? "" : "s"))"
     record(ValidationCheck("scores S = QDᵀ/τ, \(name)", observed: scores.observed, expected: scores.expected, tolerance: Tolerance.scores))
     record(ValidationCheck("loss ∂L/∂S, \(name)", observed: scoreGradients.observed, expected: scoreGradients.expected, tolerance: Tolerance.scoreGradient))
     try checkStep(

@@ -17,11 +17,16 @@ public struct OpenCLBackend: FitBackend {
   /// Steps run between two reads of the results, the device applying the early-stopping rules
   /// (where it has double precision; every step otherwise, and for the sigmoid loss).
   public let stepsPerRead: Int
+  /// The parts ∇D's sum over a block's queries is split into, when set; otherwise enough to
+  /// fill the device (`documentGradientSplit`).
+  let gradientParts: Int?
 
   public var name: String { "opencl" }
   public var device: String { runtime.device.summary }
   /// The device the fits run on.
   public var openCLDevice: OpenCLDevice { runtime.device }
+  /// The tiled products' shapes the kernels were built with, and where they come from.
+  public var tiles: (parameters: TileParameters, origin: String) { (runtime.tiles, runtime.tilesOrigin) }
 
   /// Builds the kernels for `device`.
   ///
@@ -49,6 +54,7 @@ public struct OpenCLBackend: FitBackend {
       scoreBlockBytes ?? device.globalMemory / 4, device.maximumAllocation)
     stepsPerRead = settings.stepsPerRead ?? 32
     preferredStep = settings.step
+    gradientParts = settings.gradientParts
   }
 
   /// The step a fit of `qrels` in `dimension` dimensions with `loss` takes: fused for InfoNCE
@@ -74,6 +80,7 @@ public struct OpenCLBackend: FitBackend {
   func blockRows(documents: Int, queries: Int) -> Int {
     min(queries, Int(scoreBlockBytes / (4 * Double(documents))))
   }
+
 
   public func checkCapacity(for size: ProblemSize) throws {
     let m = Double(size.queries)
@@ -115,7 +122,11 @@ public struct OpenCLBackend: FitBackend {
     let rows = step(forInfoNCE: size) == .fused ? 0 : blockRows(documents: size.documents, queries: size.queries)
     return DeviceBufferPlan(
       queries: size.queries, documents: size.documents, dimension: size.dimension,
-      relevantPairs: size.relevantPairs, blockRows: rows, stepsPerRead: stepsPerRead(for: .infonce)
+      relevantPairs: size.relevantPairs, blockRows: rows,
+      gradientParts: OpenCLSession.documentGradientParts(
+        queries: size.queries, blockRows: rows, documents: size.documents, dimension: size.dimension,
+        runtime: runtime, requested: gradientParts),
+      stepsPerRead: stepsPerRead(for: .infonce)
     ).bytes
   }
 
@@ -129,7 +140,7 @@ public struct OpenCLBackend: FitBackend {
   {
     let step = step(for: qrels, dimension: start.dimension, loss: hyperparameters.loss)
     return try OpenCLSession(
-      runtime: runtime, qrels: qrels, start: start, hyperparameters: hyperparameters,
+      backend: self, qrels: qrels, start: start, hyperparameters: hyperparameters,
       blockRows: step == .fused ? 0 : blockRows(documents: qrels.documentCount, queries: qrels.queryCount),
       stepsPerRead: stepsPerRead)
   }
@@ -163,6 +174,8 @@ final class OpenCLSession: FitSession {
   /// Query ranges processed one after another, each within the score block budget; none when
   /// the step is fused.
   let blocks: [Range<Int>]
+  /// The parts ∇D's sum over a block's queries is split into, when set (`documentGradientSplit`).
+  private let requestedGradientParts: Int?
   /// How `evaluate` computes the loss and gradients.
   var step: OpenCLStep { blocks.isEmpty ? .fused : .blocked }
   /// Q, D, their gradients and moments, the score block, the row results.
@@ -182,10 +195,11 @@ final class OpenCLSession: FitSession {
   /// to `stepsPerRead` steps per call where the device has double precision and the loss is
   /// not the sigmoid's (whose bias is updated on the host from every step's gradient).
   init(
-    runtime: OpenCLRuntime, qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters,
+    backend: OpenCLBackend, qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters,
     blockRows: Int, stepsPerRead: Int = 1
   ) throws {
     let m = qrels.queryCount
+    let runtime = backend.runtime
     self.runtime = runtime
     let queue = try runtime.makeQueue()
     self.queue = queue
@@ -202,11 +216,16 @@ final class OpenCLSession: FitSession {
     }
     precondition(blockRows > 0 || plan.loss == .infonce, "the fused step computes InfoNCE only")
     blocks = blockRows == 0 ? [] : stride(from: 0, to: m, by: blockRows).map { $0..<min($0 + blockRows, m) }
+    requestedGradientParts = backend.gradientParts
 
     let stepsPerRead = Self.stepsPerRead(requested: stepsPerRead, loss: plan.loss, on: runtime.device)
     let counts = DeviceBufferPlan(
       queries: m, documents: qrels.documentCount, dimension: start.dimension,
-      relevantPairs: qrels.relevantPairCount, blockRows: blockRows, stepsPerRead: stepsPerRead)
+      relevantPairs: qrels.relevantPairCount, blockRows: blockRows,
+      gradientParts: Self.documentGradientParts(
+        queries: m, blockRows: blockRows, documents: qrels.documentCount, dimension: start.dimension,
+        runtime: runtime, requested: backend.gradientParts),
+      stepsPerRead: stepsPerRead)
     buffers = try OpenCLFitBuffers(runtime: runtime, queue: queue, counts: counts, qrels: qrels, start: start)
     stopping = try DeviceStopping(
       runtime: runtime, queue: queue, counts: counts, rules: hyperparameters, stepsPerRead: stepsPerRead)
@@ -217,17 +236,51 @@ final class OpenCLSession: FitSession {
 
   // MARK: Kernels, one block at a time
 
+  /// How ∇D's sum over a block of `rows` queries is split (`document_gradient`): into parts of
+  /// `rowsPerPart` queries, a multiple of the tiles' depth. As `requested`, or enough parts for
+  /// about four work-groups per compute unit — ∇D has only n × d outputs, too few tiles to fill
+  /// a GPU on its own — and never more than one part per depth of queries.
+  static func documentGradientSplit(
+    rows: Int, documents: Int, dimension: Int, runtime: OpenCLRuntime, requested: Int?
+  ) -> (parts: Int, rowsPerPart: Int) {
+    let shape = runtime.tiles.gradients
+    func tiles(_ count: Int, _ size: Int) -> Int { (count + size - 1) / size }
+    let outputTiles = tiles(documents, shape.outputRows) * tiles(dimension, shape.outputColumns)
+    let wanted = requested ?? tiles(4 * runtime.device.computeUnits, max(outputTiles, 1))
+    let parts = max(1, min(wanted, tiles(rows, shape.depth), 1024))
+    let rowsPerPart = tiles(tiles(rows, parts), shape.depth) * shape.depth
+    return (tiles(rows, rowsPerPart), rowsPerPart)
+  }
+
+  /// The most parts any block of `queries` queries in blocks of `blockRows` is split into: the
+  /// partial sums' buffer holds that many (0 for the fused step). Not always the first block's:
+  /// rounding can split a shorter last block into more parts.
+  static func documentGradientParts(
+    queries: Int, blockRows: Int, documents: Int, dimension: Int, runtime: OpenCLRuntime, requested: Int?
+  ) -> Int {
+    guard blockRows > 0, queries > 0 else { return 0 }
+    return Set([min(blockRows, queries), queries % blockRows]).filter { $0 > 0 }.map {
+      documentGradientSplit(rows: $0, documents: documents, dimension: dimension, runtime: runtime, requested: requested).parts
+    }.max() ?? 0
+  }
+
   private func launch(
     _ kernel: OpenCLRuntime.Kernel, global: [Int], local: [Int], _ arguments: [OpenCLRuntime.Argument]
   ) throws {
     try runtime.launch(kernel, on: queue, global: global, local: local, arguments)
   }
 
+  /// The global and local sizes of a tiled product with `rows` × `columns` outputs.
+  private func tiledRange(_ shape: TileShape, rows: Int, columns: Int) -> (global: [Int], local: [Int]) {
+    let groups = [(columns + shape.outputColumns - 1) / shape.outputColumns, (rows + shape.outputRows - 1) / shape.outputRows]
+    return ([groups[0] * shape.columnItems, groups[1] * shape.rowItems], [shape.columnItems, shape.rowItems])
+  }
+
   /// S = Q_block Dᵀ / τ into the score block.
   func computeScores(_ block: Range<Int>) throws {
-    let tile = runtime.tile
+    let range = tiledRange(runtime.tiles.scores, rows: block.count, columns: documentCount)
     try launch(
-      .scores, global: [documentCount, block.count], local: [tile, tile],
+      .scores, global: range.global, local: range.local,
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
        .float(plan.inverseTemperature), .buffer(buffers.queries), .buffer(buffers.documents),
        .buffer(buffers.scores)])
@@ -244,19 +297,29 @@ final class OpenCLSession: FitSession {
        .buffer(buffers.rowSolved), .buffer(buffers.rowFound), .buffer(buffers.rowBiasGradient)])
   }
 
-  /// ∇Q for the block's queries, and the block's share of ∇D (added to the earlier blocks').
+  /// ∇Q for the block's queries, and the block's share of ∇D (added to the earlier blocks'):
+  /// partial sums over parts of the block's queries, then their sum in part order.
   func computeGradients(_ block: Range<Int>) throws {
-    let tile = runtime.tile
+    let shape = runtime.tiles.gradients
+    let queryRange = tiledRange(shape, rows: block.count, columns: dimension)
     try launch(
-      .queryGradient, global: [dimension, block.count], local: [tile, tile],
+      .queryGradient, global: queryRange.global, local: queryRange.local,
       [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
        .float(plan.inverseTemperature), .buffer(buffers.scores), .buffer(buffers.documents),
        .buffer(buffers.queryGradient)])
+    let split = Self.documentGradientSplit(
+      rows: block.count, documents: documentCount, dimension: dimension, runtime: runtime,
+      requested: requestedGradientParts)
+    let documentRange = tiledRange(shape, rows: documentCount, columns: dimension)
     try launch(
-      .documentGradient, global: [dimension, documentCount], local: [tile, tile],
-      [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
-       .float(plan.inverseTemperature), .int(block.lowerBound == 0 ? 0 : 1), .buffer(buffers.scores),
-       .buffer(buffers.queries), .buffer(buffers.documentGradient)])
+      .documentGradient, global: documentRange.global + [split.parts], local: documentRange.local + [1],
+      [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound), .int(split.rowsPerPart),
+       .buffer(buffers.scores), .buffer(buffers.queries), .buffer(buffers.documentGradientParts)])
+    try launch(
+      .sumDocumentGradient, global: [documentCount * dimension], local: [runtime.rowGroup],
+      [.int(documentCount), .int(dimension), .int(split.parts), .float(plan.inverseTemperature),
+       .int(block.lowerBound == 0 ? 0 : 1), .buffer(buffers.documentGradientParts),
+       .buffer(buffers.documentGradient)])
   }
 
   /// The fused step: row results and ∇Q, then ∇D, with no score matrix.
@@ -332,6 +395,9 @@ final class OpenCLSession: FitSession {
     return (firstCorrection, secondCorrection)
   }
 
+  /// Waits until every command enqueued on the session's queue has finished.
+  func finish() throws { try check(runtime.api.Finish.loaded(queue.handle), "clFinish") }
+
   // MARK: FitSession
 
   func evaluate() throws -> StepEvaluation {
@@ -381,6 +447,8 @@ struct DeviceBufferPlan {
   let documentMatrix: Int
   /// One block of the score matrix, rows × n (none for the fused step).
   let scores: Int
+  /// ∇D's partial sums over parts of a block's queries: parts × n × d.
+  let documentGradientParts: Int
   /// The relevance matrix's row starts, m + 1, and its ids, P.
   let offsets: Int, relevantDocuments: Int
   /// Each per-query row result (loss, solved, found, bias gradient): m.
@@ -392,10 +460,14 @@ struct DeviceBufferPlan {
   /// The reduction's four totals, and the stopping state's three values.
   static let totals = 4, control = 3
 
-  init(queries m: Int, documents n: Int, dimension d: Int, relevantPairs: Int, blockRows: Int, stepsPerRead: Int) {
+  init(
+    queries m: Int, documents n: Int, dimension d: Int, relevantPairs: Int, blockRows: Int, gradientParts: Int,
+    stepsPerRead: Int
+  ) {
     queryMatrix = m * d
     documentMatrix = n * d
     scores = blockRows * n
+    documentGradientParts = gradientParts * n * d
     offsets = m + 1
     relevantDocuments = relevantPairs
     perQuery = m
@@ -407,7 +479,7 @@ struct DeviceBufferPlan {
   var bytes: Double {
     let fourByteCounts = [
       queryMatrix, documentMatrix, queryMatrix, documentMatrix, queryMatrix, queryMatrix,
-      documentMatrix, documentMatrix, scores, offsets, relevantDocuments, perQuery, perQuery,
+      documentMatrix, documentMatrix, scores, documentGradientParts, offsets, relevantDocuments, perQuery, perQuery,
       perQuery, perQuery, rowLogSumExp, Self.totals, Self.control, history,
     ]
     let guardElements = DeviceBuffer<Float>.guardCount

@@ -10,6 +10,8 @@ final class OpenCLFitBuffers {
   let documentMoments: (first: DeviceBuffer<Float>, second: DeviceBuffer<Float>)
   /// One block of the score matrix; the loss kernel replaces it with ∂L/∂S.
   let scores: DeviceBuffer<Float>
+  /// ∇D's partial sums over parts of a block's queries (blocked step only).
+  let documentGradientParts: DeviceBuffer<Float>
   let offsets: DeviceBuffer<UInt32>
   let relevantDocuments: DeviceBuffer<Int32>
   let rowLoss: DeviceBuffer<Float>
@@ -30,6 +32,7 @@ final class OpenCLFitBuffers {
     queryMoments = (try floats(counts.queryMatrix), try floats(counts.queryMatrix))
     documentMoments = (try floats(counts.documentMatrix), try floats(counts.documentMatrix))
     scores = try floats(counts.scores)
+    documentGradientParts = try floats(counts.documentGradientParts)
     offsets = try runtime.makeBuffer(UInt32.self, count: counts.offsets, on: queue)
     relevantDocuments = try runtime.makeBuffer(Int32.self, count: counts.relevantDocuments, on: queue)
     rowLoss = try floats(counts.perQuery)
@@ -59,7 +62,7 @@ final class OpenCLFitBuffers {
       ("∇Q", queryGradient.guardIsIntact), ("∇D", documentGradient.guardIsIntact),
       ("Adam m(Q)", queryMoments.first.guardIsIntact), ("Adam v(Q)", queryMoments.second.guardIsIntact),
       ("Adam m(D)", documentMoments.first.guardIsIntact), ("Adam v(D)", documentMoments.second.guardIsIntact),
-      ("scores", scores.guardIsIntact), ("offsets", offsets.guardIsIntact),
+      ("scores", scores.guardIsIntact), ("∇D parts", documentGradientParts.guardIsIntact), ("offsets", offsets.guardIsIntact),
       ("relevant ids", relevantDocuments.guardIsIntact), ("row loss", rowLoss.guardIsIntact),
       ("row solved", rowSolved.guardIsIntact), ("row found", rowFound.guardIsIntact),
       ("row bias gradient", rowBiasGradient.guardIsIntact), ("row lse", rowLogSumExp.guardIsIntact),

@@ -11,10 +11,13 @@ import Kernels
 final class OpenCLRuntime: @unchecked Sendable {
   let device: OpenCLDevice
   let api: COpenCLFunctions
-  /// Side of the square work-groups of the tiled products.
-  let tile: Int
+  /// The tiled products' shapes, and where they come from (tuned, defaults, as given).
+  let tiles: TileParameters
+  let tilesOrigin: String
   /// Work-items per query row in the row-wise kernels.
   let rowGroup: Int
+  /// Whether the program was loaded from the cache of built programs instead of compiled.
+  let programFromCache: Bool
 
   private let context: cl_context
   private let program: cl_program
@@ -39,6 +42,7 @@ final class OpenCLRuntime: @unchecked Sendable {
     case rowLosses = "row_losses"
     case queryGradient = "query_gradient"
     case documentGradient = "document_gradient"
+    case sumDocumentGradient = "sum_document_gradient"
     case adamRows = "adam_rows"
     case reduceRows = "reduce_rows"
     case fusedQueryRows = "fused_query_rows"
@@ -47,19 +51,18 @@ final class OpenCLRuntime: @unchecked Sendable {
     case recordStep = "record_step"
   }
 
-  /// Creates the context and builds the kernels for `device`.
+  /// Creates the context and builds the kernels for `device`, or loads them from the cache of
+  /// built programs (`settings.cacheFolder`), where a build with the same device, driver,
+  /// source and options left them.
   ///
-  /// Work-group shapes come from the device's limits: TILE × TILE ≤ the largest work-group,
-  /// at most 16; ROW_GROUP up to 64 (two NVIDIA warps, one AMD wavefront). For tuning,
-  /// `settings` sets them (powers of two within the device's limits).
+  /// The tiled products' shapes come from `settings` (`tileParameters(for:)`); ROW_GROUP from
+  /// the device's limits, up to 64 (two NVIDIA warps, one AMD wavefront), or `settings`.
   init(device: OpenCLDevice, library: OpenCLLibrary, settings: OpenCLSettings = OpenCLSettings()) throws {
     self.device = device
     let api = library.api
     self.api = api
+    (tiles, tilesOrigin) = try settings.tileParameters(for: device)
     let largest = device.maximumWorkGroupSize
-    tile = try OpenCLSettings.workGroupSize(
-      settings.tile, named: OpenCLSettings.tileVariable, limit: Int(Double(largest).squareRoot()))
-      ?? [16, 8, 4, 2, 1].first { $0 * $0 <= largest } ?? 1
     rowGroup = try OpenCLSettings.workGroupSize(settings.rowGroup, named: OpenCLSettings.rowGroupVariable, limit: largest)
       ?? [64, 32, 16, 8, 4, 2, 1].first { $0 <= largest } ?? 1
 
@@ -70,23 +73,34 @@ final class OpenCLRuntime: @unchecked Sendable {
     }
     self.context = context
 
-    let source = KernelSources.program
-    var program: cl_program?
-    source.withCString { text in
-      var pointer: UnsafePointer<CChar>? = text
-      program = api.CreateProgramWithSource.loaded(context, 1, &pointer, nil, &status)
+    let options = Self.buildOptions(tiles: tiles, rowGroup: rowGroup)
+    let cache = settings.cacheFolder.map { ProgramCache(folder: $0, device: device, options: options) }
+    if let cache, let cached = cache.program(api: api, context: context, device: id) {
+      program = cached
+      programFromCache = true
+    } else {
+      let source = KernelSources.program
+      var program: cl_program?
+      source.withCString { text in
+        var pointer: UnsafePointer<CChar>? = text
+        program = api.CreateProgramWithSource.loaded(context, 1, &pointer, nil, &status)
+      }
+      guard let program else {
+        _ = api.ReleaseContext.loaded(context)
+        throw OpenCLError.call("clCreateProgramWithSource", status)
+      }
+      self.program = program
+      programFromCache = false
     }
-    guard let program else {
-      _ = api.ReleaseContext.loaded(context)
-      throw OpenCLError.call("clCreateProgramWithSource", status)
-    }
-    self.program = program
     // From here on, deinit releases what exists.
-    status = api.BuildProgram.loaded(program, 1, &id, Self.buildOptions(tile: tile, rowGroup: rowGroup), nil, nil)
-    if status == CL_BUILD_PROGRAM_FAILURE {
-      throw OpenCLError.build(device: device.summary, log: buildLog())
+    if !programFromCache {
+      status = api.BuildProgram.loaded(program, 1, &id, options, nil, nil)
+      if status == CL_BUILD_PROGRAM_FAILURE {
+        throw OpenCLError.build(device: device.summary, log: buildLog())
+      }
+      try check(status, "clBuildProgram")
+      cache?.store(program, api: api)
     }
-    try check(status, "clBuildProgram")
     for kernel in Kernel.allCases where kernel != .recordStep || device.hasDoublePrecision {
       guard let created = api.CreateKernel.loaded(program, kernel.rawValue, &status) else {
         throw OpenCLError.call("clCreateKernel(\(kernel.rawValue))", status)
@@ -95,15 +109,17 @@ final class OpenCLRuntime: @unchecked Sendable {
     }
   }
 
-  /// The program's build options: the work-group shapes, and the definitions the kernels share
-  /// with Swift — Adam's constants and the loss codes — generated from the Swift side;
-  /// -cl-kernel-arg-info keeps the parameters' names and types for `signatureMismatches()`.
-  static func buildOptions(tile: Int, rowGroup: Int) -> String {
+  /// The program's build options: the tile parameters and ROW_GROUP, and the definitions the
+  /// kernels share with Swift — Adam's constants and the loss codes — generated from the Swift
+  /// side; -cl-kernel-arg-info keeps the parameters' names and types for
+  /// `signatureMismatches()`.
+  static func buildOptions(tiles: TileParameters, rowGroup: Int) -> String {
     let shared = [
-      "TILE": "\(tile)", "ROW_GROUP": "\(rowGroup)", "MAX_RELEVANT": "\(maximumHingeRelevant)",
+      "ROW_GROUP": "\(rowGroup)", "MAX_RELEVANT": "\(maximumHingeRelevant)",
       "ADAM_BETA1": "\(Float(Adam.beta1))f", "ADAM_BETA2": "\(Float(Adam.beta2))f",
       "ADAM_EPSILON": "\(Float(Adam.epsilon))f",
     ].merging(Loss.allCases.map { ("LOSS_" + $0.rawValue.uppercased(), "\($0.kernelCode)") }) { $1 }
+      .merging(tiles.definitions) { $1 }
     return (["-cl-std=CL1.2", "-cl-kernel-arg-info"] + shared.sorted { $0.key < $1.key }.map { "-D \($0.key)=\($0.value)" })
       .joined(separator: " ")
   }

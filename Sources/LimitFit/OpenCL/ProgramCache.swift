@@ -1,0 +1,65 @@
+import COpenCL
+import Foundation
+import Kernels
+
+/// Built programs on disk, so that a machine compiles the kernels once, not in every process:
+/// the device's program binary, in `folder`/programs/, under a name that hashes everything the
+/// binary depends on — the device, its driver and OpenCL version, the kernels' source and the
+/// build options. A binary the driver refuses, or a missing or unwritable folder, only means
+/// building from source.
+struct ProgramCache {
+  /// The binary's path.
+  let path: String
+
+  init(folder: String, device: OpenCLDevice, options: String) {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for part in [device.name, device.vendor, device.driverVersion, device.version, device.platform, options, KernelSources.program] {
+      for byte in part.utf8 + [0] {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01b3
+      }
+    }
+    path = folder + "/programs/" + String(hash, radix: 16) + ".bin"
+  }
+
+  /// The cached program, built from its binary for `device`; `nil` when there is none or the
+  /// driver refuses it.
+  func program(api: COpenCLFunctions, context: cl_context, device: cl_device_id?) -> cl_program? {
+    guard let binary = FileManager.default.contents(atPath: path), !binary.isEmpty else { return nil }
+    var status: cl_int = CL_SUCCESS
+    var binaryStatus: cl_int = CL_SUCCESS
+    var id = device
+    var length = binary.count
+    let program: cl_program? = binary.withUnsafeBytes { bytes in
+      var pointer: UnsafePointer<UInt8>? = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+      return api.CreateProgramWithBinary.loaded(context, 1, &id, &length, &pointer, &binaryStatus, &status)
+    }
+    guard let program, status == CL_SUCCESS, binaryStatus == CL_SUCCESS else {
+      if let program { _ = api.ReleaseProgram.loaded(program) }
+      return nil
+    }
+    guard api.BuildProgram.loaded(program, 1, &id, nil, nil, nil) == CL_SUCCESS else {
+      _ = api.ReleaseProgram.loaded(program)
+      return nil
+    }
+    return program
+  }
+
+  /// Writes `program`'s binary (for its one device), atomically; failures are ignored.
+  func store(_ program: cl_program, api: COpenCLFunctions) {
+    var size = 0
+    guard api.GetProgramInfo.loaded(program, cl_program_info(CL_PROGRAM_BINARY_SIZES), MemoryLayout<Int>.size, &size, nil)
+      == CL_SUCCESS, size > 0
+    else { return }
+    var binary = [UInt8](repeating: 0, count: size)
+    let status = binary.withUnsafeMutableBufferPointer { bytes in
+      var pointer: UnsafeMutablePointer<UInt8>? = bytes.baseAddress
+      return api.GetProgramInfo.loaded(
+        program, cl_program_info(CL_PROGRAM_BINARIES), MemoryLayout<UnsafeMutablePointer<UInt8>?>.size, &pointer, nil)
+    }
+    guard status == CL_SUCCESS else { return }
+    let url = URL(fileURLWithPath: path)
+    try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try? Data(binary).write(to: url, options: .atomic)
+  }
+}

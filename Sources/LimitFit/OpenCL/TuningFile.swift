@@ -1,0 +1,122 @@
+import Foundation
+
+/// The tile parameters `limitfit tune` chose, per device: a JSON file that later runs read
+/// (OpenCLSettings.tuningFile). Entries are keyed by the device's name and driver version, so
+/// that a driver update falls back to the defaults until the device is tuned again.
+public struct TuningFile: Codable, Sendable {
+  /// The tuning of one device.
+  public struct Entry: Codable, Sendable {
+    public var device: String
+    public var driver: String
+    public var parameters: TileParameters
+    /// When it was tuned (ISO 8601), and by which limitfit.
+    public var tuned: String
+    public var limitfitVersion: String
+    /// What was timed: each product's chosen and default shapes at each size.
+    public var measurements: [TuningMeasurement]
+
+    enum CodingKeys: String, CodingKey {
+      case device, driver, parameters, tuned, measurements
+      case limitfitVersion = "limitfit_version"
+    }
+  }
+
+  /// Entries by `key(for:)`.
+  public var devices: [String: Entry] = [:]
+
+  public init() {}
+
+  /// "NVIDIA H200 | 580.159.04": the device's name and driver version.
+  public static func key(for device: OpenCLDevice) -> String { "\(device.name) | \(device.driverVersion)" }
+
+  /// The file at `path`, or an empty one where none exists.
+  ///
+  /// - Throws: `LimitFitError` naming the file when it exists but cannot be read as one.
+  public static func load(path: String) throws -> TuningFile {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return TuningFile() }
+    guard !isFolder.boolValue, let data = FileManager.default.contents(atPath: path) else {
+      throw LimitFitError("\(path): cannot be read as the tuning file (\(isFolder.boolValue ? "a folder" : "not readable"))")
+    }
+    do {
+      return try JSONDecoder().decode(TuningFile.self, from: data)
+    } catch {
+      throw LimitFitError("\(path): not a tuning file limitfit wrote (\(describe(error))); remove it or run limitfit tune again")
+    }
+  }
+
+  /// Throws unless the file at `path` can be written (its folder is created).
+  public static func requireWritable(path: String) throws {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+    do {
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    } catch {
+      throw LimitFitError("\(path): cannot create its folder for the tuning file (\(error.localizedDescription))")
+    }
+    let manager = FileManager.default
+    guard manager.isWritableFile(atPath: folder.path), !manager.fileExists(atPath: path) || manager.isWritableFile(atPath: path)
+    else { throw LimitFitError("\(path): cannot write the tuning file there") }
+  }
+
+  /// Writes the file to `path` (creating its folder), replacing what was there atomically.
+  public func save(path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    do {
+      try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try encoder.encode(self).write(to: url, options: .atomic)
+    } catch {
+      throw LimitFitError("\(path): cannot write the tuning file (\(error.localizedDescription))")
+    }
+  }
+}
+
+/// One timing of `limitfit tune`: a product at a size with a candidate shape.
+public struct TuningMeasurement: Codable, Sendable {
+  /// "scores" or "gradients".
+  public var family: String
+  public var shape: TileShape
+  public var documents: Int
+  public var dimension: Int
+  /// Query rows of the timed block.
+  public var rows: Int
+  /// Median seconds of one launch of the family's kernels, and the float32 rate it means.
+  public var seconds: Double
+  public var gigaflops: Double
+}
+
+/// A decoding error in one line.
+private func describe(_ error: Error) -> String {
+  switch error {
+  case DecodingError.keyNotFound(let key, _): "no \"\(key.stringValue)\""
+  case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+    DecodingError.dataCorrupted(let context):
+    (context.codingPath.isEmpty ? "" : context.codingPath.map(\.stringValue).joined(separator: ".") + ": ")
+      + context.debugDescription
+  default: error.localizedDescription
+  }
+}
+
+extension OpenCLSettings {
+  /// The tile parameters for `device`, and where they come from: as set, the tuning file's
+  /// entry for the device, or the device family's defaults.
+  ///
+  /// - Throws: `LimitFitError` when the tuning file cannot be read, or its parameters (or the
+  ///   ones set) cannot run on the device.
+  func tileParameters(for device: OpenCLDevice) throws -> (parameters: TileParameters, origin: String) {
+    let chosen: (parameters: TileParameters, origin: String)
+    if let tiles {
+      chosen = (tiles, "as given")
+    } else if let tuningFile, let entry = try TuningFile.load(path: tuningFile).devices[TuningFile.key(for: device)] {
+      chosen = (entry.parameters, "tuned \(entry.tuned.prefix(10)), \(tuningFile)")
+    } else {
+      let defaults = TileParameters.defaults(for: device)
+      return (defaults.parameters, "defaults for \(defaults.family)")
+    }
+    if let problem = chosen.parameters.problem(on: device) {
+      throw LimitFitError("tile parameters \(chosen.origin): \(problem) on \(device.name)")
+    }
+    return chosen
+  }
+}
