@@ -13,6 +13,10 @@ func cpuEngine(_ name: String, targetCPU: String?) -> Target {
   return .target(name: name, dependencies: ["FitCore"], swiftSettings: settings)
 }
 
+// The commit the binary is built from, recorded with every result ("-dirty" with uncommitted
+// changes); none outside a git checkout.
+let gitCommit = Context.gitInformation.map { $0.currentCommit + ($0.hasUncommittedChanges ? "-dirty" : "") }
+
 let package = Package(
   name: "limitfit",
   products: [
@@ -28,7 +32,7 @@ let package = Package(
     .target(
       name: "LimitFit",
       dependencies: [
-        "FitCore", "CPUEngine", "CPUEngineAVX2", "CPUEngineAVX512", "COpenCL", "Kernels",
+        "FitCore", "CPUEngine", "CPUEngineAVX2", "CPUEngineAVX512", "COpenCL", "Kernels", "CBuildInfo",
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
@@ -41,6 +45,11 @@ let package = Package(
     cpuEngine("CPUEngineAVX512", targetCPU: "skylake-avx512"),
     // The OpenCL C API's types and a loader that opens libOpenCL.so.1 at run time.
     .target(name: "COpenCL", linkerSettings: [.linkedLibrary("dl")]),
+    // The git commit of the build.
+    .target(
+      name: "CBuildInfo",
+      cSettings: gitCommit.map { [.define("LIMITFIT_GIT_COMMIT", to: "\"\($0)\"")] } ?? []
+    ),
     // The OpenCL C kernels, embedded into the binary.
     .target(
       name: "Kernels",

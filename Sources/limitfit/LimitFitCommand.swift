@@ -12,7 +12,7 @@ struct LimitFitCommand: ParsableCommand {
       full-batch InfoNCE) to relevance matrices, after Weller et al., "On the Theoretical \
       Limitations of Embedding-Based Retrieval" (arXiv 2508.21038).
       """,
-    version: limitfitVersion,
+    version: limitfitVersion + (limitfitCommit.map { " (\($0))" } ?? ""),
     subcommands: [
       FitCommand.self, CriticalNCommand.self, CurveCommand.self, ReportCommand.self,
       MinDimCommand.self, QrelsStatsCommand.self, VerifyCommand.self, WitnessCommand.self,

@@ -23,7 +23,7 @@ import Testing
       (#"[0-9]+(\.[0-9]+)? s\b"#, "T s"),
       (#"[0-9]+(\.[0-9]+)?(e[-+][0-9]+)? it/s"#, "R it/s"),
       (#""(wallSeconds|iterationsPerSecond)" ?: ?[-0-9.e+]+"#, "\"$1\": MASKED"),
-      (#""(toolVersion|finishedAt|host)" ?: ?"[^"]*""#, "\"$1\": MASKED"),
+      (#""(toolVersion|finishedAt|host|gitCommit)" ?: ?"[^"]*""#, "\"$1\": MASKED"),
       (#"CPU \([a-z0-9]+\), [0-9]+ threads?"#, "CPU (LEVEL), N threads"),
     ]
     for (pattern, template) in rules {

@@ -51,6 +51,9 @@ public struct FitResult: Codable, Equatable, Sendable {
   public var device: String
   /// The version of limitfit that ran the fit.
   public var toolVersion: String = limitfitVersion
+  /// The git commit of the build (`limitfitCommit`); `nil` in older records and in builds
+  /// outside a git checkout.
+  public var gitCommit: String? = limitfitCommit
   /// When the record was made (ISO 8601, UTC); `nil` in records older than the field.
   public var finishedAt: String? = RecordStamp.now()
   /// The machine that ran the fit; `nil` in records older than the field.

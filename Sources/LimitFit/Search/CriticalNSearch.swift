@@ -191,6 +191,9 @@ public struct CriticalNSummary: Codable, Equatable, Sendable {
   public var backend: String
   public var device: String
   public var toolVersion: String = limitfitVersion
+  /// The git commit of the build (`limitfitCommit`); `nil` in older records and in builds
+  /// outside a git checkout.
+  public var gitCommit: String? = limitfitCommit
   /// When the record was made (ISO 8601, UTC); `nil` in records older than the field.
   public var finishedAt: String? = RecordStamp.now()
   /// The machine that ran the search; `nil` in records older than the field.
