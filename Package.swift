@@ -32,7 +32,8 @@ let package = Package(
     .target(
       name: "LimitFit",
       dependencies: [
-        "FitCore", "CPUEngine", "CPUEngineAVX2", "CPUEngineAVX512", "COpenCL", "Kernels", "CBuildInfo",
+        "FitCore", "CPUEngine", "CPUEngineAVX2", "CPUEngineAVX512", "COpenCL", "CZlib", "Kernels",
+        "CBuildInfo",
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
@@ -45,6 +46,8 @@ let package = Package(
     cpuEngine("CPUEngineAVX512", targetCPU: "skylake-avx512"),
     // The OpenCL C API's types and a loader that opens libOpenCL.so.1 at run time.
     .target(name: "COpenCL", linkerSettings: [.linkedLibrary("dl")]),
+    // zlib, the system's: gzip-compressed qrels and corpus files.
+    .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
     // The git commit of the build.
     .target(
       name: "CBuildInfo",

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages limitfit builds and tests with: the OpenCL
-# headers and loader (ocl-icd) and PoCL, an OpenCL implementation for CPUs.
+# headers and loader (ocl-icd), PoCL, an OpenCL implementation for CPUs, and
+# zlib's headers (gzip-compressed qrels).
 # Idempotent: does nothing when every package is already installed.
 set -euo pipefail
 
-packages=(ocl-icd-opencl-dev opencl-headers pocl-opencl-icd)
+packages=(ocl-icd-opencl-dev opencl-headers pocl-opencl-icd zlib1g-dev)
 
 missing=()
 for package in "${packages[@]}"; do

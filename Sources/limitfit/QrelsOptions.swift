@@ -3,12 +3,35 @@ import LimitFit
 
 extension QrelsPattern: ExpressibleByArgument {}
 
+extension LabeledQrels.Format: ExpressibleByArgument {
+  /// The format's own name, or the data sets' names for it: mteb (jsonl), beir (tsv).
+  public init?(argument: String) {
+    switch argument {
+    case "mteb": self = .jsonl
+    case "beir": self = .tsv
+    default: self.init(rawValue: argument)
+    }
+  }
+
+  public static var allValueStrings: [String] { ["mteb", "jsonl", "beir", "tsv", "trec"] }
+}
+
 /// Where a relevance matrix comes from: a qrels file, or one of the paper's patterns.
 struct QrelsOptions: ParsableArguments {
-  @Option(help: "A qrels file: MTEB/BEIR .jsonl, BEIR .tsv (with header), or TREC (any other name).")
+  @Option(help: ArgumentHelp(
+    "A qrels file — MTEB/BEIR .jsonl, BEIR .tsv, TREC (any other name); gzip-compressed too — or a BEIR/MTEB data set's folder (qrels/<split>.tsv or .jsonl, or qrels.jsonl; its corpus.jsonl is read too).",
+    valueName: "file-or-folder"))
   var qrels: String?
 
-  @Option(help: "A corpus.jsonl whose documents take part even when relevant to no query.")
+  @Option(help: ArgumentHelp(
+    "The qrels file's layout, whatever its name: mteb (or jsonl), beir (or tsv: a header, or 3 columns; 4 columns are TREC's, as in MS MARCO), trec.",
+    valueName: "layout"))
+  var format: LabeledQrels.Format?
+
+  @Option(help: "The split of a data set's folder: its qrels/<split>.tsv or .jsonl (default test).")
+  var split: String?
+
+  @Option(help: "A corpus.jsonl whose documents take part even when relevant to no query; a data set's folder brings its own.")
   var corpus: String?
 
   @Option(help: "The smallest score that makes a document relevant (default 1).")
@@ -43,6 +66,8 @@ struct QrelsOptions: ParsableArguments {
     let path = file ?? qrels
     if path == nil, corpus != nil { throw LimitFitError("--corpus adds documents to a qrels file; give one with --qrels") }
     if path == nil, minScore != nil { throw LimitFitError("--min-score applies to a qrels file, not to a pattern") }
+    if path == nil, format != nil { throw LimitFitError("--format applies to a qrels file, not to a pattern") }
+    if path == nil, split != nil { throw LimitFitError("--split chooses the split of a data set's folder; give one with --qrels") }
     switch (path, pattern) {
     case (.some, .some):
       throw LimitFitError("--qrels and --pattern are alternatives; give one")
@@ -51,7 +76,7 @@ struct QrelsOptions: ParsableArguments {
       guard documents == nil else {
         throw LimitFitError("--docs applies to --pattern or the all-subsets problem, not to a qrels file (its documents are its own)")
       }
-      return try LabeledQrels.load(path: path, corpus: corpus, minimumScore: minScore ?? 1)
+      return try LabeledQrels.load(path: path, corpus: corpus, minimumScore: minScore ?? 1, format: format, split: split)
     case (nil, let pattern?):
       guard let queries else { throw LimitFitError("--pattern \(pattern.rawValue) needs --queries") }
       return try pattern.qrels(queries: queries, documents: documents, seed: patternSeed)

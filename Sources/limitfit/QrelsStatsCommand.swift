@@ -8,7 +8,7 @@ struct QrelsStatsCommand: ParsableCommand {
     abstract: "Sizes and the paper's graph metrics of a qrels file or a qrel pattern."
   )
 
-  @Argument(help: "A qrels file (or use --qrels, or --pattern).")
+  @Argument(help: "A qrels file or a data set's folder, as --qrels takes (or use --qrels, or --pattern).")
   var file: String?
 
   @OptionGroup(title: "Relevance matrix")

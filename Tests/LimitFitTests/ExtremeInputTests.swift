@@ -131,7 +131,8 @@ import Testing
   }
 }
 
-/// What a reader makes of damaged input: a result or a `LimitFitError`, never a crash.
+/// What a reader makes of damaged input: a result or a `LimitFitError`, never a crash. Each
+/// layout, plain and gzip-compressed.
 @Suite struct QrelsFuzzTests {
   static let samples: [(name: String, text: String)] = [
     ("qrels.jsonl", """
@@ -141,9 +142,26 @@ import Testing
       {"query-id": "q3", "corpus-id": "d1", "score": 0}
 
       """),
+    ("ir_datasets.jsonl", """
+      {"query_id": "q1", "doc_id": "d1", "relevance": 1, "iteration": "0"}
+      {"query_id": "q2", "doc_id": "d 2", "relevance": 2, "iteration": "0"}
+
+      """),
     ("qrels.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td 2\t2\nq2\td7\t1\nq3\td1\t0\n"),
+    ("ir_datasets.tsv", "query_id\tdoc_id\trelevance\titeration\nq1\td1\t1\t0\nq1\td 2\t2\t0\nq2\td7\t1\t0\n"),
+    ("qrels.dev.small.tsv", "1\t0\t5\t1\n1\t0\t6\t1\n2\t0\t5\t1\n"),
     ("qrels.txt", "q1 0 d1 1\nq1 0 d2 2\nq2 Q0 d7 1\nq3 0 d1 0\n"),
+    ("tabs.txt", "q 1\t0\td 1\t1\nq 1\t0\td 2\t2\nq2\tQ0\td7\t1\n"),
   ]
+
+  /// Every sample, plain and compressed.
+  static let cases = samples.indices.flatMap { [($0, false), ($0, true)] }
+
+  /// Loads `text` as sample `index`'s file, gzip-compressed (and named .gz) or not: a result or
+  /// a `LimitFitError`; any other error fails the test.
+  private func load(_ text: [UInt8], as index: Int, compressed: Bool) throws -> LabeledQrels? {
+    try load(compressed ? gzipped(text) : text, as: Self.samples[index].name + (compressed ? ".gz" : ""))
+  }
 
   /// Loads `bytes` as `name`: a result or a `LimitFitError`; any other error fails the test.
   private func load(_ bytes: [UInt8], as name: String) throws -> LabeledQrels? {
@@ -163,31 +181,47 @@ import Testing
     }
   }
 
-  @Test(arguments: samples.indices)
-  func randomBytes(_ sample: Int) throws {
+  @Test(arguments: cases)
+  func randomBytes(_ sample: Int, compressed: Bool) throws {
     var generator = SplitMix64(seed: UInt64(sample))
+    let name = Self.samples[sample].name + (compressed ? ".gz" : "")
+    let intact = compressed ? try gzipped(Array(Self.samples[sample].text.utf8)) : []
     for _ in 0..<150 {
       let count = Int.random(in: 0..<200, using: &generator)
       // Half the cases printable (more lines get as far as the parser), half any byte.
+      // Compressed: half a valid file with a few bytes overwritten, half any bytes after gzip's
+      // magic ones.
       let printable = Bool.random(using: &generator)
-      let bytes = (0..<count).map { _ in
+      var bytes = (0..<count).map { _ in
         printable ? UInt8.random(in: 9...126, using: &generator) : UInt8.random(in: 0...255, using: &generator)
       }
-      _ = try load(bytes, as: Self.samples[sample].name)
+      if compressed {
+        if printable {
+          bytes = intact
+          for _ in 0..<Int.random(in: 1...4, using: &generator) {
+            bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+          }
+        } else {
+          bytes = [0x1f, 0x8b] + bytes
+        }
+      }
+      _ = try load(bytes, as: name)
     }
   }
 
-  @Test(arguments: samples.indices)
-  func everyTruncation(_ sample: Int) throws {
-    let bytes = Array(Self.samples[sample].text.utf8)
-    for end in 0...bytes.count { _ = try load(Array(bytes[..<end]), as: Self.samples[sample].name) }
+  @Test(arguments: cases)
+  func everyTruncation(_ sample: Int, compressed: Bool) throws {
+    let text = Array(Self.samples[sample].text.utf8)
+    let bytes = compressed ? try gzipped(text) : text
+    let name = Self.samples[sample].name + (compressed ? ".gz" : "")
+    for end in 0...bytes.count { _ = try load(Array(bytes[..<end]), as: name) }
   }
 
-  @Test(arguments: samples.indices)
-  func mixedSeparators(_ sample: Int) throws {
+  @Test(arguments: cases)
+  func mixedSeparators(_ sample: Int, compressed: Bool) throws {
     var generator = SplitMix64(seed: 100 + UInt64(sample))
     let original = Self.samples[sample].text
-    let intact = try #require(try load(Array(original.utf8), as: Self.samples[sample].name))
+    let intact = try #require(try load(Array(original.utf8), as: sample, compressed: compressed))
     let separators = ["\t", " ", "  ", "\r\n", "\n", "\r", "\t "]
     for _ in 0..<150 {
       var text = ""
@@ -198,12 +232,33 @@ import Testing
           text.append(character)
         }
       }
-      _ = try load(Array(text.utf8), as: Self.samples[sample].name)
+      _ = try load(Array(text.utf8), as: sample, compressed: compressed)
     }
     // Line ends alone never change what is read.
     let crlf = original.replacingOccurrences(of: "\n", with: "\r\n")
-    let again = try #require(try load(Array(crlf.utf8), as: Self.samples[sample].name))
+    let again = try #require(try load(Array(crlf.utf8), as: sample, compressed: compressed))
     #expect(again.qrels == intact.qrels && again.queryIDs == intact.queryIDs && again.documentIDs == intact.documentIDs)
+  }
+
+  @Test(arguments: cases)
+  func anEmptyFileHasNoQuery(_ sample: Int, compressed: Bool) throws {
+    for text in ["", "\n\n", " \t\r\n"] {
+      let bytes = Array(text.utf8)
+      let path = try writeFile(Self.samples[sample].name + (compressed ? ".gz" : ""), bytes: compressed ? try gzipped(bytes) : bytes)
+      #expect(throws: LimitFitError("\(path): no query has a document with score ≥ 1.0")) { try LabeledQrels.load(path: path) }
+    }
+  }
+}
+
+/// Scores at their extremes in every layout: numbers, whatever their size.
+@Suite struct ExtremeScoreTests {
+  @Test(arguments: QrelsLayout.all)
+  func extremeScoresAreNumbers(_ layout: QrelsLayout) throws {
+    let scores = ["0", "-1", "9223372036854775807", "1e308", "1e-300", "-0"]
+    let text = layout.text(scores.enumerated().map { ("q", "d\($0)", $1) })
+    let labeled = try LabeledQrels.load(path: writeFile(layout.name, text))
+    #expect(labeled.documentIDs == (0..<6).map { "d\($0)" })
+    #expect(labeled.qrels.relevant(to: 0) == [2, 3])
   }
 }
 
@@ -222,11 +277,16 @@ import Testing
     #expect(labeled.qrels.relevantPairCount == 2 && labeled.documentIDs == ["d1", "d2"])
   }
 
-  @Test(arguments: ["nan", "inf", "1e999", "-inf"])
+  @Test(arguments: ["nan", "inf", "1e999", "-inf", "NaN"])
   func scoresThatAreNotFiniteAreErrors(_ score: String) throws {
-    for (name, text) in [("qrels.tsv", "q1\td1\t\(score)\n"), ("qrels.txt", "q1 0 d1 \(score)\n")] {
-      let path = try writeFile(name, text)
-      #expect(throws: LimitFitError("\(path):1: score \"\(score)\" is not a number")) { try LabeledQrels.load(path: path) }
+    // Every layout whose scores are text (JSON has no such numbers: not a JSON object).
+    // On the first line too, where a .tsv without a header is told from one with.
+    for layout in QrelsLayout.all where !layout.name.hasSuffix(".jsonl") {
+      for judgements in [[("q1", "d1", score)], [("q1", "d1", "1"), ("q1", "d2", score)]] {
+        let path = try writeFile(layout.name, layout.text(judgements))
+        let line = judgements.count + (layout.header == nil ? 0 : 1)
+        #expect(throws: LimitFitError("\(path):\(line): score \"\(score)\" is not a number")) { try LabeledQrels.load(path: path) }
+      }
     }
   }
 

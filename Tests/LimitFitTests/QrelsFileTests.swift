@@ -71,21 +71,36 @@ import Testing
     #expect(fromTREC.qrels.relevant(to: 1) == [2])
   }
 
+  /// Every reader's malformed lines, plain and gzip-compressed (the name then ends in .gz).
   @Test(arguments: [
-    ("qrels.jsonl", #"{"query-id": "q", "score": 1}"#, ":1: missing \"corpus-id\""),
-    ("qrels.jsonl", "{\"query-id\": \"q\", \"corpus-id\": \"a\", \"score\": 1}\n{\"query-id\": \"q\", \"corpus-id\": \"b\"}", ":2: missing \"score\""),
+    ("qrels.jsonl", #"{"query-id": "q", "score": 1}"#, ":1: missing \"corpus-id\" (or \"doc_id\")"),
+    ("qrels.jsonl", "{\"query-id\": \"q\", \"corpus-id\": \"a\", \"score\": 1}\n{\"query-id\": \"q\", \"corpus-id\": \"b\"}", ":2: missing \"score\" (or \"relevance\")"),
     ("qrels.jsonl", #"{"query-id": "q", "corpus-id": "a", "score": "high"}"#, ":1: \"score\" is not a number"),
     ("qrels.jsonl", #"{"query-id": ["q"], "corpus-id": "a", "score": 1}"#, ":1: \"query-id\" is not a string or an integer"),
     ("qrels.jsonl", "not json", ":1: not a JSON object"),
+    ("qrels.jsonl", #"{"query_id": "q", "doc_id": "a", "relevance": 1e999}"#, ":1: not a JSON object"),
+    ("qrels.jsonl", #"{"query_id": "q", "doc_id": "a", "relevance": null}"#, ":1: \"relevance\" is not a number"),
+    ("qrels.jsonl", #"{"query_id": "q", "document": "a", "iteration": 0}"#, ":1: missing \"score\" (or \"relevance\")"),
     ("qrels.tsv", "query-id\tcorpus-id\tscore\nq\ta\n", ":2: expected 3 tab-separated fields (query-id, corpus-id, score), found 2"),
     ("qrels.tsv", "query-id\tcorpus-id\tscore\nq\ta\tyes\n", ":2: score \"yes\" is not a number"),
+    ("qrels.tsv", "query_id\tdoc_id\trelevance\titeration\nq\ta\t1\n", ":2: expected 4 tab-separated fields (query_id, doc_id, relevance, iteration), found 3"),
+    ("qrels.tsv", "query_id\tdoc_id\nq\ta\n", ":1: the header is missing \"score\" (or \"relevance\")"),
+    ("qrels.tsv", "doc_id\tscore\tgrade\n", ":1: unknown column \"grade\" in the header; expected query-id, corpus-id, score (or query_id, doc_id, relevance) and optionally iteration"),
+    ("qrels.tsv", "query-id\tQUERY_ID\tscore\n", ":1: the header names \"query-id\" (or \"query_id\") twice"),
+    ("qrels.tsv", "q1\td1\n", ":1: expected a header naming query-id, corpus-id and score, or a first judgement (3 or 4 tab-separated fields, the last a number), found \"q1\td1\""),
+    ("qrels.dev.small.tsv", "1\t0\t5\t1\n1\t0\t6\n", ":2: expected 4 tab-separated fields (topic, iteration, document, relevance), found 3"),
+    ("qrels.dev.small.tsv", "1\t0\t5\t1\n1\t0\t6\t1\t\n", ":2: expected 4 tab-separated fields (topic, iteration, document, relevance), found 5"),
     ("qrels.txt", "301 0 doc\n", ":1: expected 4 fields (topic, iteration, document, relevance), found 3"),
     ("qrels.txt", "301 0 doc x\n", ":1: score \"x\" is not a number"),
     ("qrels.txt", "301 0 doc 0\n", ": no query has a document with score ≥ 1.0"),
-  ])
-  func malformedFilesNameTheFileAndLine(name: String, text: String, message: String) throws {
-    let path = try writeFile(name, text)
-    #expect(throws: LimitFitError(path + message)) { try LabeledQrels.load(path: path) }
+    ("qrels.txt", "301 a\t0\tdoc one\n", ":1: expected 4 fields (topic, iteration, document, relevance), found 5 separated by white space, 3 by tabs"),
+    ("qrels.txt", "301 a\t0\tdoc one\tx\n", ":1: score \"x\" is not a number"),
+    ("qrels.txt", "301\t0\t\t1\n", ":1: an empty document id"),
+  ], [false, true])
+  func malformedFilesNameTheFileAndLine(_ sample: (name: String, text: String, message: String), compressed: Bool) throws {
+    let bytes = Array(sample.text.utf8)
+    let path = try writeFile(compressed ? sample.name + ".gz" : sample.name, bytes: compressed ? try gzipped(bytes) : bytes)
+    #expect(throws: LimitFitError(path + sample.message)) { try LabeledQrels.load(path: path) }
   }
 
   @Test func digestsDifferForDifferentMatrices() throws {

@@ -19,6 +19,31 @@ public func writeFile(_ name: String, _ text: String) throws -> String {
   return path
 }
 
+/// Writes `bytes` into a new file named `name`, in a folder of its own, and returns its path.
+public func writeFile(_ name: String, bytes: [UInt8]) throws -> String {
+  let path = try temporaryFolder().appendingPathComponent(name).path
+  try Data(bytes).write(to: URL(fileURLWithPath: path))
+  return path
+}
+
+/// `bytes` compressed by the gzip command: one member, with no name or time in its header.
+public func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
+  let folder = try temporaryFolder()
+  defer { try? FileManager.default.removeItem(at: folder) }
+  let input = folder.appendingPathComponent("input")
+  try Data(bytes).write(to: input)
+  let gzip = Process()
+  gzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  gzip.arguments = ["gzip", "-c", "-n", input.path]
+  let output = Pipe()
+  gzip.standardOutput = output
+  try gzip.run()
+  let compressed = output.fileHandleForReading.readDataToEndOfFile()
+  gzip.waitUntilExit()
+  guard gzip.terminationStatus == 0 else { throw LimitFitError("gzip exited with status \(gzip.terminationStatus)") }
+  return [UInt8](compressed)
+}
+
 /// The LIMIT-small data set, in the shared folder beside the repository.
 public let limitSmall = URL(fileURLWithPath: #filePath)
   .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -11,6 +11,70 @@ import Testing
     #expect(run.standardOutput.contains("graph density            0.9662"))
   }
 
+  @Test func statsOfADataSetFolder() throws {
+    let run = try limitfit(["qrels-stats", limitSmall])
+    #expect(run.status == 0, "\(run.standardError)")
+    #expect(run.standardOutput.hasPrefix("\(limitSmall) (qrels.jsonl, corpus.jsonl): 1000 queries, 46 documents, 2000 relevant pairs\n"))
+  }
+
+  @Test func aCompressedBEIRFolderAndItsSplits() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let files = [
+      // MS MARCO's layout; ir_datasets' names; a corpus with a document relevant to none.
+      "qrels/test.tsv": "1\t0\tdoc a\t1\n1\t0\tdoc b\t1\n2\t0\tdoc b\t1\n",
+      "qrels/dev.tsv.gz": "query_id\tdoc_id\trelevance\titeration\n9\tdoc c\t1\t0\n",
+      "corpus.jsonl.gz": #"{"_id": "doc z"}"# + "\n",
+    ]
+    for (name, text) in files {
+      let url = folder.appendingPathComponent(name)
+      try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try Data(name.hasSuffix(".gz") ? try gzipped(Array(text.utf8)) : Array(text.utf8)).write(to: url)
+    }
+    let test = try limitfit(["qrels-stats", "--qrels", folder.path])
+    #expect(test.status == 0, "\(test.standardError)")
+    #expect(test.standardOutput.hasPrefix("\(folder.path) (qrels/test.tsv, corpus.jsonl.gz): 2 queries, 3 documents, 3 relevant pairs\n"))
+    let dev = try limitfit(["fit", "--qrels", folder.path, "--split", "dev", "--dim", "2", "--json", "-"])
+    #expect(dev.status == 0, "\(dev.standardError)")
+    let result = try JSONSerialization.jsonObject(with: Data(dev.standardOutput.utf8)) as? [String: Any]
+    #expect(result?["queries"] as? Int == 1 && result?["documents"] as? Int == 2)
+    let train = try limitfit(["qrels-stats", folder.path, "--split", "train"])
+    #expect(train.status == 1)
+    #expect(train.standardError == "Error: \(folder.path): no split \"train\" in qrels/ (its splits: dev, test)\n")
+  }
+
+  @Test func aFormatOverridesTheName() throws {
+    let path = try writeFile("judgements.txt", #"{"query_id": "q", "doc_id": "d", "relevance": 1}"# + "\n")
+    let asTREC = try limitfit(["qrels-stats", path])
+    #expect(asTREC.status == 1)
+    #expect(asTREC.standardError == "Error: \(path):1: expected 4 fields (topic, iteration, document, relevance), found 6\n")
+    for format in ["mteb", "jsonl"] {
+      let run = try limitfit(["qrels-stats", path, "--format", format])
+      #expect(run.status == 0, "\(run.standardError)")
+      #expect(run.standardOutput.hasPrefix("\(path): 1 queries, 1 documents, 1 relevant pairs\n"))
+    }
+  }
+
+  @Test func damagedGzipIsOneLine() throws {
+    let compressed = try gzipped(Array(try String(contentsOfFile: "\(limitSmall)/qrels.jsonl", encoding: .utf8).utf8))
+    let path = try writeFile("qrels.jsonl.gz", bytes: Array(compressed.prefix(compressed.count / 2)))
+    let run = try limitfit(["qrels-stats", path])
+    #expect(run.status == 1)
+    #expect(run.standardError == "Error: \(path): truncated: the gzip data ends before its last member does\n")
+  }
+
+  @Test(.disabled(if: sanitizer != nil, "the address-space limit leaves no room for the sanitizer's shadow memory"))
+  func aGzipBombStopsAtTheMemory() throws {
+    // 4096 members of 1 MiB of zeros: 4 GiB of text from 4 MiB, under a 1 GiB address space.
+    let member = try gzipped([UInt8](repeating: 0, count: 1 << 20))
+    let path = try writeFile("bomb.tsv.gz", bytes: Array((0..<4096).map { _ in member }.joined()))
+    let executable = Bundle.main.bundleURL.appendingPathComponent("limitfit").path
+    let run = try run("/usr/bin/prlimit", ["--as=\(1 << 30)", "--", executable, "qrels-stats", path])
+    #expect(run.status == 1)
+    #expect(run.standardError.hasPrefix("Error: \(path): reading up to "), "\(run.standardError)")
+    #expect(run.standardError.contains(" of text needs ") && run.standardError.split(separator: "\n").count == 1)
+  }
+
   @Test func statsOfAPattern() throws {
     let run = try limitfit(["qrels-stats", "--pattern", "disjoint", "--queries", "4"])
     #expect(run.status == 0)
@@ -110,6 +174,11 @@ import Testing
     (["min-dim", "--pattern", "cycle", "--queries", "4", "--save-construction", "x", "--save-embeddings", "./x/"], "--save-construction and --save-embeddings name the same folder"),
     (["verify", "/nonexistent", "--pattern", "cycle", "--queries", "4"], "/nonexistent: certificate.json is missing or unreadable"),
     (["qrels-stats", "--pattern", "disjoint", "--queries", "3", "--docs", "4"], "the disjoint pattern with 3 queries needs at least 6 documents, not 4"),
+    (["qrels-stats", "--pattern", "cycle", "--queries", "4", "--format", "trec"], "--format applies to a qrels file, not to a pattern"),
+    (["fit", "--dim", "2", "--pattern", "cycle", "--queries", "4", "--split", "dev"], "--split chooses the split of a data set's folder; give one with --qrels"),
+    (["qrels-stats", "\(limitSmall)/qrels.jsonl", "--split", "dev"], "\(limitSmall)/qrels.jsonl: not a data set's folder, so it has no split \"dev\""),
+    (["qrels-stats", "--qrels", "\(limitSmall)/.."], "\(limitSmall)/..: a folder, but not a BEIR or MTEB data set's"),
+    (["qrels-stats", "\(limitSmall)/../limit", "--split", "test"], "\(limitSmall)/../limit: one qrels.jsonl, no qrels/ folder of splits such as \"test\""),
   ])
   func badInputIsOneLine(arguments: [String], message: String) throws {
     let run = try limitfit(arguments)

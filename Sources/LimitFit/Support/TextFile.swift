@@ -1,0 +1,62 @@
+import Foundation
+
+/// A text file read whole — plain, or gzip-compressed — within the memory the machine has.
+enum TextFile {
+  /// The memory reading takes per byte of text: the bytes, the string made of them, its lines
+  /// and what a qrels reader makes of them (measured: a 111 MB .tsv of 3 million judgements,
+  /// plain or gzip-compressed, peaked at 4.8 times its size).
+  static let memoryPerByte = 5.0
+
+  /// The text of the file at `path`, decompressed when it starts with gzip's magic bytes
+  /// (1f 8b), whatever its name. Any file that can be read in order will do: a pipe too.
+  ///
+  /// - Parameters:
+  ///   - path: the file.
+  ///   - reserve: called with the size the text's buffer is about to grow to (1 MiB, then
+  ///     doubling), before it does; it throws to refuse. By default it requires
+  ///     `memoryPerByte` times that size of free memory, so that a file too big for this
+  ///     machine, or a gzip bomb, ends in a message instead of an exhausted memory.
+  /// - Throws: `LimitFitError` when the file cannot be read, is corrupt gzip data or is not
+  ///   UTF-8, and what `reserve` throws.
+  static func read(_ path: String, reserve: ((Int) throws -> Void)? = nil) throws -> String {
+    let reserve = reserve ?? { bytes in
+      try SystemMemory.require(memoryPerByte * Double(bytes), for: "\(path): reading up to \(formatBytes(Double(bytes))) of text")
+    }
+    let handle: FileHandle
+    do {
+      handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+    } catch {
+      throw LimitFitError("\(path): cannot read: \(error.localizedDescription)")
+    }
+    defer { try? handle.close() }
+    func nextChunk() throws -> Data? {
+      do {
+        return try handle.read(upToCount: 1 << 20)
+      } catch {
+        throw LimitFitError("\(path): cannot read: \(error.localizedDescription)")
+      }
+    }
+
+    var bytes: [UInt8] = []
+    func append(_ piece: UnsafeBufferPointer<UInt8>) throws {
+      if bytes.count + piece.count > bytes.capacity {
+        let capacity = max(1 << 20, 2 * bytes.capacity, bytes.count + piece.count)
+        try reserve(capacity)
+        bytes.reserveCapacity(capacity)
+      }
+      bytes.append(contentsOf: piece)
+    }
+    var first = try nextChunk()
+    if let chunk = first, chunk.starts(with: Gzip.magic) {
+      try Gzip.decompress(path, chunks: { try first.take() ?? nextChunk() }, into: append)
+    } else {
+      while let chunk = try first.take() ?? nextChunk(), !chunk.isEmpty {
+        try chunk.withUnsafeBytes { try append($0.bindMemory(to: UInt8.self)) }
+      }
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw LimitFitError("\(path): not UTF-8 text")
+    }
+    return text
+  }
+}
