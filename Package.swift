@@ -23,9 +23,13 @@ let package = Package(
     .library(name: "LimitFit", targets: ["LimitFit"]),
     .executable(name: "limitfit", targets: ["limitfit"]),
   ],
+  // Exact versions: an application pins what it is built and tested with. (Package.resolved
+  // would pin commit ids too, but this workplace's package mirrors have their own commit ids,
+  // not GitHub's, so a resolved file written here would not resolve elsewhere: it stays
+  // ignored, and the versions are pinned here instead.)
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-numerics", exact: "1.1.1"),
   ],
   targets: [
     // Library: relevance matrices, the fit driver, backends, search and analysis.

@@ -8,7 +8,7 @@ struct CriticalNCommand: ParsableCommand {
     discussion: """
       The paper's search: gallop from the start (default: the paper's cubic at d) until the \
       outcome changes, binary search between the last solved n and the first unsolved one, \
-      then fit n − 4 … n + 5 around the answer. Every fit is appended to the results file as \
+      then fit n − 4 … n + 5 around the answer (--sweep). Every fit is appended to the results file as \
       it finishes, and a rerun reuses the fits stored there with the same parameters.
       """
   )
@@ -22,8 +22,8 @@ struct CriticalNCommand: ParsableCommand {
   @OptionGroup(title: "Search")
   var search: SearchOptions
 
-  @Option(help: "The results file (JSON Lines): every fit is appended; stored fits are reused.")
-  var results = "results/fits.jsonl"
+  @OptionGroup(title: "Results")
+  var store: ResultsOptions
 
   @OptionGroup(title: "Backend")
   var backend: BackendOptions
@@ -31,8 +31,8 @@ struct CriticalNCommand: ParsableCommand {
   func run() throws {
     try search.check()
     _ = try ProblemSize.allSubsets(documents: search.k + 1, k: search.k, dimension: dim)
-    _ = try CriticalNSearch(dimension: dim, k: search.k, seeds: search.seedList, start: start)
-    let runner = try FitRunner(results: results, backend: try backend.makeBackend())
+    _ = try CriticalNSearch(dimension: dim, k: search.k, seeds: search.seedList, start: start, sweepRadius: search.sweep)
+    let runner = try store.makeRunner(backend: try backend.makeBackend())
     try search.checkStart(on: runner, dimension: dim, start: start)
     let (result, summary, reused) = try search.criticalN(on: runner, dimension: dim, start: start)
     print(evidence(result, summary: summary, reused: reused))
@@ -43,10 +43,12 @@ struct CriticalNCommand: ParsableCommand {
 /// above it, seed by seed.
 func evidence(_ result: CriticalNResult, summary: CriticalNSummary, reused: Int) -> String {
   let fits = result.outcomes.reduce(0) { $0 + $1.fits.count }
+  let seconds = result.fitSeconds
   var lines = [
     "d = \(result.dimension), k = \(result.k): critical-n = "
       + (result.criticalN.map(String.init) ?? "none (not even n = \(result.k + 1) was solved)")
-      + String(format: " (%d fits, %d reused; %.1f s on %@)", fits, reused, summary.wallSeconds, summary.backend)
+      + String(format: " (%d fits, %d reused; %.1f s on %@)", fits, reused, summary.wallSeconds, summary.backend),
+    String(format: "time in fits: %.1f s solving, %.1f s in fits that failed (they run until the loss plateaus)", seconds.solving, seconds.failing),
   ]
   let shown = result.outcomes.filter { $0.documents >= (result.criticalN ?? 0) }
   lines += fitTable(size: "n", shown.flatMap { outcome in outcome.fits.map { (outcome.documents, $0) } })

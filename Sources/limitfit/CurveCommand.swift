@@ -21,8 +21,8 @@ struct CurveCommand: ParsableCommand {
   @OptionGroup(title: "Search")
   var search: SearchOptions
 
-  @Option(help: "The results file (JSON Lines): every fit is appended; stored fits are reused.")
-  var results = "results/fits.jsonl"
+  @OptionGroup(title: "Results")
+  var store: ResultsOptions
 
   @OptionGroup(title: "Output")
   var output: CurveOutputOptions
@@ -40,7 +40,7 @@ struct CurveCommand: ParsableCommand {
     let mine = shard.select(dimensions)
     let files = shard == .whole ? try output.files() : nil
 
-    let runner = try FitRunner(results: results, backend: try backend.makeBackend())
+    let runner = try store.makeRunner(backend: try backend.makeBackend())
     // The largest dimension's first fit is the largest the curve surely needs: refused now,
     // not after hours of the smaller ones.
     try search.checkStart(on: runner, dimension: dimensions.maximum)
@@ -48,9 +48,11 @@ struct CurveCommand: ParsableCommand {
     for dimension in mine {
       let (result, summary, reused) = try search.criticalN(on: runner, dimension: dimension)
       summaries.append(summary)
+      let seconds = result.fitSeconds
       print(String(
-        format: "d = %d: critical-n = %@ (%d n fitted, %d fits reused, %.1f s)", dimension,
-        result.criticalN.map(String.init) ?? "none", result.outcomes.count, reused, summary.wallSeconds))
+        format: "d = %d: critical-n = %@ (%d n fitted, %d fits reused, %.1f s; fits: %.1f s solving, %.1f s failing)",
+        dimension, result.criticalN.map(String.init) ?? "none", result.outcomes.count, reused, summary.wallSeconds,
+        seconds.solving, seconds.failing))
       fflush(nil)  // a line per dimension, also in a job's log file
     }
     guard let files else {

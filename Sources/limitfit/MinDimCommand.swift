@@ -52,8 +52,8 @@ struct MinDimCommand: ParsableCommand {
   @OptionGroup(title: "Search")
   var seeding: SeedOptions
 
-  @Option(help: "The results file (JSON Lines): every fit is appended; stored fits are reused.")
-  var results = "results/fits.jsonl"
+  @OptionGroup(title: "Results")
+  var store: ResultsOptions
 
   @Option(help: "Write the construction's embeddings into this folder (a certificate for 'limitfit verify').")
   var saveConstruction: String?
@@ -125,7 +125,7 @@ struct MinDimCommand: ParsableCommand {
     if method != .bounds {
       let clock = ContinuousClock()
       let began = clock.now
-      let runner = try FitRunner(results: results, backend: try backend.makeBackend())
+      let runner = try store.makeRunner(backend: try backend.makeBackend())
       let hyperparameters = seeding.optimiser.hyperparameters
       let alone = try runner.minimumDimension(
         of: labeled, maximumDimension: maxDim, seeds: seeding.seedList, hyperparameters: hyperparameters)

@@ -33,6 +33,9 @@ struct SearchOptions: ParsableArguments {
   @Option(help: "The number of relevant documents per query (1 to \(ProblemSize.maximumK)).")
   var k: Int = 2
 
+  @Option(help: "Around the answer n, also fit n − R + 1 … n + R, for the plot and the seeds' spread (the paper's 5: n − 4 … n + 5; 0: none). Never changes the answer.")
+  var sweep: Int = 5
+
   @OptionGroup(title: "Search")
   var seeding: SeedOptions
 
@@ -44,6 +47,9 @@ struct SearchOptions: ParsableArguments {
     try seeding.check()
     guard (1...ProblemSize.maximumK).contains(k) else {
       throw LimitFitError("k (\(k)) must be between 1 and \(ProblemSize.maximumK)")
+    }
+    guard (0...CriticalNSearch.maximumSweepRadius).contains(sweep) else {
+      throw LimitFitError("--sweep (\(sweep)) must be between 0 and \(CriticalNSearch.maximumSweepRadius)")
     }
   }
 
@@ -64,7 +70,8 @@ extension SearchOptions {
     -> (result: CriticalNResult, summary: CriticalNSummary, reused: Int)
   {
     try runner.criticalN(
-      dimension: dimension, k: k, seeds: seedList, hyperparameters: optimiser.hyperparameters, start: start)
+      dimension: dimension, k: k, seeds: seedList, hyperparameters: optimiser.hyperparameters, start: start,
+      sweepRadius: sweep)
   }
 
   /// Throws unless the first fit of that search can run on the runner's backend.
@@ -74,20 +81,29 @@ extension SearchOptions {
   }
 }
 
-extension FitRunner {
-  /// A runner on `backend` with the results file at `path`; on a terminal it shows the fit in
-  /// progress on a status line and logs each finished fit above it, and in a pipe it is quiet.
-  convenience init(results path: String, backend: any FitBackend) throws {
-    let store = try ResultsStore(path: path, warn: printToStandardError)
+/// Where a search keeps its fits, and what it says of them as they finish.
+struct ResultsOptions: ParsableArguments {
+  @Option(help: "The results file (JSON Lines): every fit is appended; stored fits are reused.")
+  var results = "results/fits.jsonl"
+
+  @Flag(help: "Say nothing of finished fits when standard error is not a terminal (a pipe, a batch job's log).")
+  var quiet = false
+
+  /// A runner on `backend` with the results file. On a terminal it shows the fit in progress
+  /// on a status line and logs each finished fit above it; elsewhere (a pipe, a Slurm log) it
+  /// writes one line per finished fit, or nothing with --quiet.
+  func makeRunner(backend: any FitBackend) throws -> FitRunner {
+    let store = try ResultsStore(path: results, warn: printToStandardError)
     let terminal = ProgressLine()
-    self.init(store: store, backend: backend, reportsProgress: terminal != nil) { event in
+    let logsInPipes = !quiet
+    return FitRunner(store: store, backend: backend, reportsProgress: terminal != nil) { [results] event in
       switch event {
       case .progress(let label, let progress):
         terminal?.show(progress: progress, prefix: label + ": ")
       case .finished(let label, let result, let reused):
-        terminal?.log(
-          "\(label): \(result.solved ? "solved" : "not solved")"
-            + (reused ? " (from \(path))" : String(format: " in %.2f s", result.wallSeconds)))
+        let line = "\(label): \(result.solved ? "solved" : "not solved")"
+          + (reused ? " (from \(results))" : String(format: " in %.2f s", result.wallSeconds))
+        if let terminal { terminal.log(line) } else if logsInPipes { printToStandardError(line) }
       }
     }
   }
@@ -101,11 +117,14 @@ struct CurveOutputOptions: ParsableArguments {
   @Flag(help: "Replace curve files that exist in --out.")
   var overwrite = false
 
+  @Flag(help: "Draw curve.svg's critical-n axis on a logarithmic scale.")
+  var logY = false
+
   @Option(parsing: .upToNextOption, help: "Add the exact construction's limits in these precisions (float32, float16, bfloat16, float64) for d ≥ 4.")
   var witness: [Precision] = []
 
   /// The output folder, checked before any work starts.
-  func files() throws -> CurveFiles { try CurveFiles(folder: out, overwrite: overwrite) }
+  func files() throws -> CurveFiles { try CurveFiles(folder: out, overwrite: overwrite, logarithmicY: logY) }
 
   /// Adds the witness limits to `curve`, prints it and writes its files.
   func finish(_ curve: Curve, into files: CurveFiles) throws {
@@ -121,10 +140,13 @@ struct CurveOutputOptions: ParsableArguments {
 /// existing files unless asked. Checked before any work starts.
 struct CurveFiles {
   let folder: String
+  /// Whether curve.svg's y-axis is logarithmic.
+  let logarithmicY: Bool
   static let names = ["curve.json", "curve.csv", "curve.svg"]
 
-  init(folder: String, overwrite: Bool) throws {
+  init(folder: String, overwrite: Bool, logarithmicY: Bool = false) throws {
     self.folder = folder
+    self.logarithmicY = logarithmicY
     let paths = try FileOutput.checkWritable(Self.names, in: folder, describedAs: "--out")
     for (name, path) in zip(Self.names, paths) where !overwrite {
       if FileManager.default.fileExists(atPath: path) {
@@ -140,7 +162,7 @@ struct CurveFiles {
     } catch {
       throw LimitFitError("--out \(folder): cannot create the folder: \(error.localizedDescription)")
     }
-    let contents = [try curve.json(), Data(curve.csv.utf8), Data(curve.svg.utf8)]
+    let contents = [try curve.json(), Data(curve.csv.utf8), Data(curve.svg(logarithmicY: logarithmicY).utf8)]
     try FileOutput.write(zip(Self.names, contents).map { name, data in
       ((folder as NSString).appendingPathComponent(name), data)
     })

@@ -9,9 +9,11 @@ import Testing
 @Suite struct CriticalNSearchTests {
   /// Runs a search whose fits solve exactly the (n, seed) pairs `solves` accepts; checks that
   /// no pair is fitted twice.
-  func search(start: Int, seeds: [UInt64] = [42], solves: (Int, UInt64) -> Bool) throws -> CriticalNResult {
+  func search(
+    start: Int, seeds: [UInt64] = [42], sweepRadius: Int = 5, solves: (Int, UInt64) -> Bool
+  ) throws -> CriticalNResult {
     var fitted = Set<[UInt64]>()
-    let search = try CriticalNSearch(dimension: 6, k: 2, seeds: seeds, start: start)
+    let search = try CriticalNSearch(dimension: 6, k: 2, seeds: seeds, start: start, sweepRadius: sweepRadius)
     return try search.run { n, seed in
       #expect(fitted.insert([UInt64(n), seed]).inserted, "n = \(n), seed \(seed) fitted twice")
       return fakeResult(documents: n, seed: seed, solved: solves(n, seed))
@@ -25,6 +27,35 @@ import Testing
     #expect(result.solvedAbove.isEmpty)
     // The sweep n − 4 … n + 5.
     #expect(Set(33...42).isSubset(of: result.outcomes.map(\.documents)))
+  }
+
+  @Test func theSweepsRadiusSetsWhatIsFittedAroundTheAnswerButNotTheAnswer() throws {
+    let full = try search(start: 20) { n, _ in n <= 37 }
+    let none = try search(start: 20, sweepRadius: 0) { n, _ in n <= 37 }
+    let two = try search(start: 20, sweepRadius: 2) { n, _ in n <= 37 }
+    #expect(full.criticalN == 37 && none.criticalN == 37 && two.criticalN == 37)
+    // Without a sweep only the gallop and the bisection are fitted; with R = 2, 36 … 39 too.
+    #expect(Set(none.outcomes.map(\.documents)) == Set(none.searchPath))
+    #expect(!Set(none.outcomes.map(\.documents)).isSuperset(of: 33...42))
+    #expect(Set(two.outcomes.map(\.documents)) == Set(none.outcomes.map(\.documents)).union(36...39))
+    #expect(full.sweepRadius == 5 && two.sweepRadius == 2)
+    for radius in [-1, 1001, Int.max, Int.min] {
+      #expect(throws: LimitFitError("the sweep (\(radius)) must be between 0 and 1000")) {
+        try CriticalNSearch(dimension: 6, k: 2, seeds: [1], start: 5, sweepRadius: radius)
+      }
+    }
+  }
+
+  @Test func timeIsSplitBetweenFitsThatSolveAndFitsThatFail() throws {
+    var result = try search(start: 20) { n, _ in n <= 37 }
+    for index in result.outcomes.indices {
+      for fit in result.outcomes[index].fits.indices {
+        result.outcomes[index].fits[fit].wallSeconds = result.outcomes[index].fits[fit].solved ? 1 : 10
+      }
+    }
+    let solving = Double(result.outcomes.filter(\.solved).count)
+    let failing = Double(result.outcomes.count) - solving
+    #expect(result.fitSeconds.solving == solving && result.fitSeconds.failing == 10 * failing)
   }
 
   @Test func gallopsUpByPowersOfTwo() throws {
@@ -275,7 +306,7 @@ import Testing
     let searches = [(2, 3), (3, 4), (4, 9), (5, 13), (6, 18), (7, nil)].map { summary(dimension: $0.0, criticalN: $0.1) }
     let curve = try Curve(searches: searches)
     let counter = ElementCounter()
-    let parser = XMLParser(data: Data(curve.svg.utf8))
+    let parser = XMLParser(data: Data(curve.svg().utf8))
     parser.delegate = counter
     #expect(parser.parse(), "curve.svg is not well-formed XML: \(String(describing: parser.parserError))")
     // One circle per measured point, and one in the legend.
@@ -289,7 +320,7 @@ import Testing
     // The paper's cubic is −2.2 at d = 2 and crosses 0 near d = 2.5: its line starts there, on
     // the axis, not at d = 2.
     let curve = try Curve(searches: [(2, 3), (3, 4), (4, 9), (5, 13)].map { summary(dimension: $0.0, criticalN: $0.1) })
-    let dashed = try #require(curve.svg.split(separator: "\n").first { $0.contains("stroke-dasharray=\"6 4\" points=") })
+    let dashed = try #require(curve.svg().split(separator: "\n").first { $0.contains("stroke-dasharray=\"6 4\" points=") })
     let points = try #require(dashed.split(separator: "points=\"").last?.split(separator: "\"").first)
       .split(separator: " ").map { $0.split(separator: ",").compactMap { Double($0) } }
     let axis = 460.0 - 60  // the frame's bottom
@@ -318,11 +349,56 @@ import Testing
     #expect(curve.csv.hasPrefix("dimension,criticalN,paperCubic,witnessLimitFloat16,witnessLimitBfloat16\n3,4,"))
     #expect(curve.summary.contains("exact float16"))
     let counter = ElementCounter()
-    let parser = XMLParser(data: Data(curve.svg.utf8))
+    let parser = XMLParser(data: Data(curve.svg().utf8))
     parser.delegate = counter
     #expect(parser.parse())
     #expect(counter.counts["rect"] == 1 + 4 + 2)  // background, limits, legend
     #expect(counter.counts["polyline"] == 1 + 2)  // the paper's cubic (too few points for ours), two limits
+  }
+
+  @Test func severalSeedsGiveTheirSpreadAsErrorBars() throws {
+    // Seeds 1 and 2 of three: seed 1 solves up to n = 9, seed 2 up to 8, seed 3 up to 6.
+    func search(dimension: Int, solvedUpTo: [Int]) -> CriticalNSummary {
+      let seeds: [UInt64] = [1, 2, 3]
+      let outcomes = (5...10).map { n in
+        SizeOutcome(documents: n, fits: zip(seeds, solvedUpTo).map { fakeResult(documents: n, seed: $0, solved: n <= $1) })
+      }
+      let result = CriticalNResult(
+        dimension: dimension, k: 2, seeds: seeds, start: 5, criticalN: solvedUpTo.max(), searchPath: [], outcomes: outcomes)
+      return CriticalNSummary(result, hyperparameters: Hyperparameters(), wallSeconds: 1, backend: CPUBackend())
+    }
+    let searches = [search(dimension: 4, solvedUpTo: [9, 8, 6]), search(dimension: 5, solvedUpTo: [10, 10, 10])]
+    #expect(searches[0].criticalNBySeed == [9, 8, 6])
+    #expect(searches[0].criticalN == 9)
+    let curve = try Curve(searches: searches)
+    #expect(curve.points[0].criticalNBySeed == [9, 8, 6])
+    let svg = curve.svg()
+    // One bar, with its two caps, at d = 4; none at d = 5, where the seeds agree.
+    #expect(svg.contains("<title>d = 4: single seeds solve n = 6 … 9</title>"))
+    #expect(!svg.contains("d = 5: single seeds"))
+    #expect(svg.contains("3 seeds: any solves; bars span single seeds"))
+    let json = String(decoding: try curve.json(), as: UTF8.self)
+    #expect(json.contains("\"criticalNBySeed\" : [\n        9,\n        8,\n        6\n      ]"))
+  }
+
+  @Test func aLogarithmicAxisHasPowersOfTenAndKeepsEveryPointInTheFrame() throws {
+    let curve = try Curve(searches: [(2, 3), (3, 4), (4, 9), (8, 29), (12, 50)].map { summary(dimension: $0.0, criticalN: $0.1) })
+    let svg = curve.svg(logarithmicY: true)
+    let counter = ElementCounter()
+    let parser = XMLParser(data: Data(svg.utf8))
+    parser.delegate = counter
+    #expect(parser.parse())
+    #expect(counter.texts.joined().contains("critical-n (documents, log scale)"))
+    for label in ["1", "10", "100"] { #expect(counter.texts.contains(label)) }
+    #expect(!counter.texts.contains("1000"))
+    // Every measured point lies inside the frame (y from 40 to 400), higher n higher up.
+    let heights = svg.split(separator: "\n").filter { $0.hasPrefix("<circle cx=") && $0.contains("critical-n = ") }
+      .compactMap { line in line.split(separator: "cy=\"").last?.split(separator: "\"").first.flatMap { Double($0) } }
+    #expect(heights.count == 5)
+    #expect(heights.allSatisfy { (40...400).contains($0) })
+    #expect(heights == heights.sorted(by: >))
+    // On the log scale 3 → 4 is a larger step than 29 → 50 relative to their values: log10(4/3) > log10(50/29)/2.
+    #expect(heights[0] - heights[1] > (heights[3] - heights[4]) / 2)
   }
 
   @Test func fewerThanFourPointsHaveNoCubic() throws {

@@ -12,10 +12,19 @@ import Testing
     #expect(run.standardOutput.hasPrefix("d = 3, k = 2: critical-n = 4 ("))
     #expect(run.standardOutput.contains("     4     42  solved"))
     #expect(run.standardOutput.contains("     5     42  not solved"))
-    #expect(run.standardError.isEmpty)
+    #expect(run.standardOutput.contains("\ntime in fits: "))
+    // In a pipe, a line per finished fit on standard error; none with --quiet.
+    let logged = run.standardError.split(separator: "\n")
+    #expect(logged.count == 7)
+    #expect(logged.contains { $0.hasPrefix("d = 3, n = 5, seed 42: not solved in ") })
+    #expect(logged.contains { $0.hasPrefix("d = 3, n = 4, seed 42: solved in ") })
+    #expect(logged.allSatisfy { $0.hasPrefix("d = 3, n = ") && $0.hasSuffix(" s") })
 
-    let again = try limitfit(["critical-n", "--dim", "3", "--results", results, "--backend", "cpu"])
+    let again = try limitfit(["critical-n", "--dim", "3", "--results", results, "--backend", "cpu", "--quiet"])
     #expect(again.standardOutput.contains("fits, 7 reused"))
+    #expect(again.standardError.isEmpty)
+    let reused = try limitfit(["critical-n", "--dim", "3", "--results", results, "--backend", "cpu"])
+    #expect(reused.standardError.contains("d = 3, n = 4, seed 42: solved (from \(results))\n"))
   }
 
   @Test func curveWritesItsFilesAndReportReproducesThem() throws {
@@ -88,7 +97,7 @@ import Testing
     handle.closeFile()
     let lines = try String(contentsOfFile: results, encoding: .utf8).split(separator: "\n").count
 
-    let run = try limitfit(["critical-n", "--dim", "2", "--results", results])
+    let run = try limitfit(["critical-n", "--dim", "2", "--results", results, "--quiet"])
     #expect(run.status == 0)
     #expect(run.standardError == "\(results):\(lines): skipped a truncated last line\n")
     #expect(run.standardOutput.contains("critical-n = 3"))
@@ -121,5 +130,44 @@ import Testing
     #expect(run.status != 0)
     #expect(run.standardError.hasPrefix("Error: " + message), "\(run.standardError)")
     #expect(run.standardError.split(separator: "\n").count == 1)
+  }
+}
+
+@Suite struct SlurmScriptTests {
+  /// tools/slurm/, run as Slurm would: every task of the array, then the report.
+  @Test func theArrayAndItsReportGiveTheCurveOfOneRun() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let tools = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("tools/slurm").path
+    let binary = Bundle.main.bundleURL.appendingPathComponent("limitfit").path
+    let settings = ["LIMITFIT": binary, "DIMS": "2-5", "RESULTS": folder.appendingPathComponent("results").path]
+    for task in 0..<3 {
+      let shard = try run(
+        "/bin/bash", ["\(tools)/curve.sbatch"],
+        environment: settings.merging(["SLURM_ARRAY_TASK_ID": "\(task)", "SLURM_ARRAY_TASK_COUNT": "3"]) { $1 })
+      #expect(shard.status == 0, "\(shard.standardError)")
+      #expect(shard.standardOutput.contains("shard \(task)/3 done"))
+      // The task's log (standard error) has a line per finished fit.
+      #expect(shard.standardError.contains(", seed 42: solved in "))
+    }
+    let report = try run("/bin/bash", ["\(tools)/report.sbatch"], environment: settings)
+    #expect(report.status == 0, "\(report.standardError)")
+    let merged = try String(contentsOf: folder.appendingPathComponent("results/curve/curve.csv"), encoding: .utf8)
+
+    let whole = try limitfit([
+      "curve", "--dims", "2-5", "--results", folder.appendingPathComponent("whole.jsonl").path,
+      "--out", folder.appendingPathComponent("whole").path, "--quiet",
+    ])
+    #expect(whole.status == 0)
+    #expect(whole.standardError.isEmpty)
+    #expect(try String(contentsOf: folder.appendingPathComponent("whole/curve.csv"), encoding: .utf8) == merged)
+
+    // A lost shard: the report names its dimensions and writes nothing.
+    try FileManager.default.removeItem(at: folder.appendingPathComponent("results/shard-1.jsonl"))
+    let lost = try run("/bin/bash", ["\(tools)/report.sbatch"], environment: settings.merging(["OUT": folder.appendingPathComponent("lost").path]) { $1 })
+    #expect(lost.status == 1)
+    #expect(lost.standardError == "Error: --dims 2-5: the results hold no matching search for 1 of them: d = 3\n")
+    #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("lost").path))
   }
 }

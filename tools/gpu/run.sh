@@ -41,6 +41,12 @@ export LIMITFIT_OPENCL_LIBRARY=$bundle/libOpenCL.so.1
 export LIMITFIT_TUNING=$out/tuning.json
 export LIMITFIT_CACHE=$(mktemp -d)
 limitfit=$bundle/limitfit
+# The static binary still links the C libraries (libc, libstdc++, libz) from the machine.
+if ldd "$limitfit" | grep -q "not found"; then
+  note "limitfit needs libraries this machine lacks:"
+  ldd "$limitfit" | grep "not found" | tee -a "$results"
+  exit 3
+fi
 
 sizes=${SIZES:-"64:8 256:16 512:32 1024:32 1024:64 1500:64"}
 

@@ -26,8 +26,9 @@ public struct CriticalNSearch: Sendable {
   public var seeds: [UInt64]
   /// The first n tried.
   public var start: Int
-  /// Offsets around the answer fitted for the plot.
-  public var sweep: ClosedRange<Int> = -4...5
+  /// The sweep around the answer n, for the plot and the seeds' spread: n − R + 1 … n + R
+  /// (the paper's R = 5: n − 4 … n + 5); 0 fits nothing more. It never changes the answer.
+  public var sweepRadius = 5
 
   /// The default start: the paper's cubic at d, rounded, at least k + 1; `nil` when that is
   /// more than any fit can hold (`QrelsPattern.maximumDocuments`).
@@ -41,8 +42,11 @@ public struct CriticalNSearch: Sendable {
   ///
   /// - Throws: `LimitFitError` without seeds, for a start of k or less, or where the paper's
   ///   cubic starts beyond what a fit can hold.
-  public init(dimension: Int, k: Int, seeds: [UInt64], start: Int? = nil) throws {
+  public init(dimension: Int, k: Int, seeds: [UInt64], start: Int? = nil, sweepRadius: Int = 5) throws {
     guard !seeds.isEmpty else { throw LimitFitError("the search needs at least one seed") }
+    guard (0...Self.maximumSweepRadius).contains(sweepRadius) else {
+      throw LimitFitError("the sweep (\(sweepRadius)) must be between 0 and \(Self.maximumSweepRadius)")
+    }
     guard let start = start ?? Self.defaultStart(dimension: dimension, k: k) else {
       throw LimitFitError(
         "d = \(dimension): the paper's cubic starts the search at n = "
@@ -55,7 +59,11 @@ public struct CriticalNSearch: Sendable {
     self.k = k
     self.seeds = seeds
     self.start = start
+    self.sweepRadius = sweepRadius
   }
+
+  /// The widest sweep: 1000 sizes on each side.
+  public static let maximumSweepRadius = 1000
 
   /// One fit the search asks for.
   public struct FitRequest: Hashable, Sendable {
@@ -126,12 +134,12 @@ public struct CriticalNSearch: Sendable {
     }
 
     // 3. The sweep around the answer, for the plot.
-    if let critical = lastSuccess {
-      let upper = critical.addingReportingOverflow(sweep.upperBound)
-      try fit(((critical + sweep.lowerBound)...(upper.overflow ? Int.max : upper.partialValue)).filter { $0 > k })
+    if let critical = lastSuccess, sweepRadius > 0 {
+      let upper = critical.addingReportingOverflow(sweepRadius)
+      try fit(((critical - sweepRadius + 1)...(upper.overflow ? Int.max : upper.partialValue)).filter { $0 > k })
     }
     return CriticalNResult(
-      dimension: dimension, k: k, seeds: seeds, start: start, criticalN: lastSuccess,
+      dimension: dimension, k: k, seeds: seeds, start: start, sweepRadius: sweepRadius, criticalN: lastSuccess,
       searchPath: path, outcomes: outcomes.values.sorted { $0.documents < $1.documents })
   }
 }
@@ -142,12 +150,22 @@ public struct CriticalNResult: Codable, Equatable, Sendable {
   public var k: Int
   public var seeds: [UInt64]
   public var start: Int
+  /// The sweep's radius R (n − R + 1 … n + R around the answer).
+  public var sweepRadius: Int = 5
   /// The largest n the search found solved; `nil` when not even n = k + 1 was.
   public var criticalN: Int?
   /// The n of the gallop, binary search and sweep, in the order first fitted.
   public var searchPath: [Int]
   /// Every n fitted, ascending.
   public var outcomes: [SizeOutcome]
+
+  /// Seconds spent in fits that solved, and in fits that did not — those run until the loss
+  /// stops improving, and are most of a search's time — as their records give them.
+  public var fitSeconds: (solving: Double, failing: Double) {
+    outcomes.flatMap(\.fits).reduce((0.0, 0.0)) { total, fit in
+      fit.solved ? (total.0 + fit.wallSeconds, total.1) : (total.0, total.1 + fit.wallSeconds)
+    }
+  }
 
   /// The fitted n above the critical-n that some seed solved anyway: the edge is not sharp.
   public var solvedAbove: [Int] {
@@ -169,7 +187,11 @@ public struct CriticalNSummary: Codable, Equatable, Sendable {
     seeds = result.seeds
     start = result.start
     self.hyperparameters = hyperparameters
+    sweepRadius = result.sweepRadius
     criticalN = result.criticalN
+    criticalNBySeed = result.seeds.indices.map { seed in
+      result.outcomes.filter { $0.fits.indices.contains(seed) && $0.fits[seed].solved }.map(\.documents).max()
+    }
     tested = result.outcomes.map(\.documents)
     solved = result.outcomes.map(\.solved)
     self.wallSeconds = wallSeconds
@@ -183,7 +205,12 @@ public struct CriticalNSummary: Codable, Equatable, Sendable {
   public var start: Int
   /// The settings every fit used, but for the seed.
   public var hyperparameters: Hyperparameters
+  /// The sweep's radius; `nil` in records older than the field (which swept n − 4 … n + 5).
+  public var sweepRadius: Int?
   public var criticalN: Int?
+  /// Per seed, the largest n of the search's fits (gallop, bisection, sweep) that seed solved
+  /// (`nil`: none): the spread behind `criticalN`. `nil` in records older than the field.
+  public var criticalNBySeed: [Int?]?
   /// Every n fitted and whether some seed solved it, ascending.
   public var tested: [Int]
   public var solved: [Bool]

@@ -8,6 +8,8 @@ public struct Curve: Codable, Sendable {
     public var dimension: Int
     /// `nil` when not even n = k + 1 was solved.
     public var criticalN: Int?
+    /// Per seed, the largest n that seed solved, where the search recorded it.
+    public var criticalNBySeed: [Int?]?
     /// Every n fitted and whether some seed solved it.
     public var tested: [Int]
     public var solved: [Bool]
@@ -79,7 +81,9 @@ public struct Curve: Codable, Sendable {
     hyperparameters = first.hyperparameters
     hyperparameters.seed = first.seeds.first ?? 0
     points = searches.sorted { $0.dimension < $1.dimension }.map {
-      Point(dimension: $0.dimension, criticalN: $0.criticalN, tested: $0.tested, solved: $0.solved)
+      Point(
+        dimension: $0.dimension, criticalN: $0.criticalN, criticalNBySeed: $0.criticalNBySeed, tested: $0.tested,
+        solved: $0.solved)
     }
     let measured = points.compactMap { point in point.criticalN.map { (x: Double(point.dimension), y: Double($0)) } }
     if Set(measured.map(\.x)).count >= 4 {
@@ -162,9 +166,10 @@ public struct Curve: Codable, Sendable {
 
   // MARK: Plot
 
-  /// The plot as SVG: the measured points, the fitted cubic, the paper's cubic dashed, labelled
-  /// axes, and r² in the legend.
-  public var svg: String {
+  /// The plot as SVG: the measured points (with the seeds' spread as error bars when there are
+  /// several seeds), the fitted cubic, the paper's cubic dashed, labelled axes, and r² in the
+  /// legend; on a logarithmic y-axis from 1 when `logarithmicY`.
+  public func svg(logarithmicY: Bool = false) -> String {
     let width = 720.0
     let height = 460.0
     let (left, right, top, bottom) = (80.0, 20.0, 40.0, 60.0)
@@ -177,20 +182,28 @@ public struct Curve: Codable, Sendable {
     }
     let measuredValues: [Double] = points.compactMap { $0.criticalN.map(Double.init) }
       + witnessLimits.map { Double($0.documents) }
-    let yHigh = max(1, (measuredValues + curveValues).max() ?? 1) * 1.08
+    let largest = max(2, (measuredValues + curveValues).max() ?? 2)
+    // The y-axis runs from 0 to a little above the largest value, or on a logarithmic scale
+    // from 1 to the power of ten above it.
+    let (yLow, yHigh) = logarithmicY
+      ? (1.0, Foundation.pow(10, (Foundation.log10(largest * 1.1)).rounded(.up)))
+      : (0.0, largest * 1.08)
+    func scaled(_ value: Double) -> Double {
+      logarithmicY ? Foundation.log10(value / yLow) / Foundation.log10(yHigh / yLow) : (value - yLow) / (yHigh - yLow)
+    }
     func x(_ value: Double) -> Double { left + (value - xLow) / (xHigh - xLow) * (width - left - right) }
-    func y(_ value: Double) -> Double { height - bottom - value / yHigh * (height - top - bottom) }
-    // The parts of a curve inside the frame, 0 ≤ value ≤ yHigh, as polylines: where the curve
-    // leaves the frame it is cut at the edge (between samples, by linear interpolation), not
-    // drawn along it — the paper's cubic is negative below d ≈ 2.5.
+    func y(_ value: Double) -> Double { height - bottom - scaled(value) * (height - top - bottom) }
+    // The parts of a curve inside the frame, yLow ≤ value ≤ yHigh, as polylines: where the
+    // curve leaves the frame it is cut at the edge (between samples, by linear interpolation),
+    // not drawn along it — the paper's cubic is negative below d ≈ 2.5.
     func polylines(_ f: (Double) -> Double, style: String) -> [String] {
       var runs: [[(d: Double, value: Double)]] = [[]]
       var previous: (d: Double, value: Double)?
       for d in samples {
         let value = f(d)
-        let inside = (0...yHigh).contains(value)
-        if let previous, (0...yHigh).contains(previous.value) != inside {
-          let edge = min(value, previous.value) < 0 ? 0 : yHigh
+        let inside = (yLow...yHigh).contains(value)
+        if let previous, (yLow...yHigh).contains(previous.value) != inside {
+          let edge = min(value, previous.value) < yLow ? yLow : yHigh
           let t = (edge - previous.value) / (value - previous.value)
           runs[runs.count - 1].append((previous.d + t * (d - previous.d), edge))
           if !inside { runs.append([]) }
@@ -213,13 +226,16 @@ public struct Curve: Codable, Sendable {
       ##"<line x1="\##(left)" y1="\##(height - bottom)" x2="\##(width - right)" y2="\##(height - bottom)" stroke="black"/>"##,
       ##"<line x1="\##(left)" y1="\##(top)" x2="\##(left)" y2="\##(height - bottom)" stroke="black"/>"##,
       ##"<text x="\##((left + width - right) / 2)" y="\##(height - 18)" text-anchor="middle">embedding dimension d</text>"##,
-      ##"<text transform="translate(22 \##((top + height - bottom) / 2)) rotate(-90)" text-anchor="middle">critical-n (documents)</text>"##,
+      ##"<text transform="translate(22 \##((top + height - bottom) / 2)) rotate(-90)" text-anchor="middle">critical-n (documents\##(logarithmicY ? ", log scale" : ""))</text>"##,
     ]
     for tick in Self.ticks(from: xLow, to: xHigh) {
       svg.append(##"<line x1="\##(x(tick))" y1="\##(height - bottom)" x2="\##(x(tick))" y2="\##(height - bottom + 5)" stroke="black"/>"##)
       svg.append(##"<text x="\##(x(tick))" y="\##(height - bottom + 20)" text-anchor="middle">\##(Self.label(tick))</text>"##)
     }
-    for tick in Self.ticks(from: 0, to: yHigh) {
+    let yTicks = logarithmicY
+      ? (0...Int(Foundation.log10(yHigh))).map { Foundation.pow(10, Double($0)) }
+      : Self.ticks(from: 0, to: yHigh)
+    for tick in yTicks {
       svg.append(##"<line x1="\##(left - 5)" y1="\##(y(tick))" x2="\##(left)" y2="\##(y(tick))" stroke="black"/>"##)
       svg.append(##"<text x="\##(left - 8)" y="\##(y(tick) + 4)" text-anchor="end">\##(Self.label(tick))</text>"##)
     }
@@ -237,6 +253,17 @@ public struct Curve: Codable, Sendable {
         svg.append(##"<rect x="\##(x(Double(limit.dimension)) - 3)" y="\##(y(Double(limit.documents)) - 3)" width="6" height="6" fill="\##(witnessColors[index % 4])"><title>d = \##(limit.dimension): the \##(precision.rawValue) construction solves n = \##(limit.documents)</title></rect>"##)
       }
     }
+    // The seeds' spread: a bar from the least to the largest n a single seed solved.
+    for point in points where seeds.count > 1 {
+      let bySeed = (point.criticalNBySeed ?? []).compactMap { $0 }
+      guard let low = bySeed.min(), let high = bySeed.max(), low < high else { continue }
+      let (centre, top, bottom) = (x(Double(point.dimension)), y(Double(high)), y(Double(max(Double(low), yLow))))
+      svg += [
+        ##"<line x1="\##(centre)" y1="\##(top)" x2="\##(centre)" y2="\##(bottom)" stroke="#d62728" stroke-width="1.2"><title>d = \##(point.dimension): single seeds solve n = \##(low) … \##(high)</title></line>"##,
+        ##"<line x1="\##(centre - 4)" y1="\##(top)" x2="\##(centre + 4)" y2="\##(top)" stroke="#d62728" stroke-width="1.2"/>"##,
+        ##"<line x1="\##(centre - 4)" y1="\##(bottom)" x2="\##(centre + 4)" y2="\##(bottom)" stroke="#d62728" stroke-width="1.2"/>"##,
+      ]
+    }
     for point in points {
       guard let critical = point.criticalN else { continue }
       svg.append(##"<circle cx="\##(x(Double(point.dimension)))" cy="\##(y(Double(critical)))" r="4" fill="#d62728"><title>d = \##(point.dimension): critical-n = \##(critical)</title></circle>"##)
@@ -246,9 +273,10 @@ public struct Curve: Codable, Sendable {
     // Below the construction's lines, which run along the top, when they are drawn.
     let legendTop = witnessLimits.isEmpty ? top : top + 0.3 * (height - top - bottom)
     let fitted = rSquared.map { String(format: "least-squares cubic (r² = %.4f)", $0) } ?? "no cubic (fewer than 4 dimensions)"
+    let measured = seeds.count == 1 ? "1 seed" : "\(seeds.count) seeds: any solves; bars span single seeds"
     svg += [
       ##"<circle cx="\##(legendX)" cy="\##(legendTop + 12)" r="4" fill="#d62728"/>"##,
-      ##"<text x="\##(legendX + 14)" y="\##(legendTop + 16)">measured critical-n (\##(seeds.count) seed\##(seeds.count == 1 ? "" : "s"))</text>"##,
+      ##"<text x="\##(legendX + 14)" y="\##(legendTop + 16)">measured critical-n (\##(measured))</text>"##,
       ##"<line x1="\##(legendX - 8)" y1="\##(legendTop + 32)" x2="\##(legendX + 8)" y2="\##(legendTop + 32)" stroke="#1f77b4" stroke-width="2"/>"##,
       ##"<text x="\##(legendX + 14)" y="\##(legendTop + 36)">\##(fitted)</text>"##,
       ##"<line x1="\##(legendX - 8)" y1="\##(legendTop + 52)" x2="\##(legendX + 8)" y2="\##(legendTop + 52)" stroke="gray" stroke-width="1.5" stroke-dasharray="6 4"/>"##,

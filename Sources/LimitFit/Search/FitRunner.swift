@@ -100,14 +100,16 @@ extension FitRunner {
   /// - Parameters:
   ///   - hyperparameters: every fit's settings; the seed is each of `seeds` in turn.
   ///   - start: the first n; by default the paper's cubic at d.
+  ///   - sweepRadius: the sweep around the answer (`CriticalNSearch.sweepRadius`).
   /// - Returns: the search's answer and evidence, its stored summary, and how many fits came
   ///   from the store.
   public func criticalN(
-    dimension: Int, k: Int, seeds: [UInt64], hyperparameters: Hyperparameters, start: Int? = nil
+    dimension: Int, k: Int, seeds: [UInt64], hyperparameters: Hyperparameters, start: Int? = nil,
+    sweepRadius: Int = 5
   ) throws -> (result: CriticalNResult, summary: CriticalNSummary, reused: Int) {
     let clock = ContinuousClock()
     let began = clock.now
-    let search = try CriticalNSearch(dimension: dimension, k: k, seeds: seeds, start: start)
+    let search = try CriticalNSearch(dimension: dimension, k: k, seeds: seeds, start: start, sweepRadius: sweepRadius)
     var reused = 0
     let result = try search.run(fits: { requests in
       let fits = try requests.map { request in

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Submits the curve as a Slurm job array (curve.sbatch, one task per shard) and the report that
+# merges it (report.sbatch), which starts when every task has ended well:
+#
+#   tools/slurm/submit.sh [TASKS]        (default 8; DIMS, RESULTS, OUT and LIMITFIT pass through)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+tasks=${1:-8}
+mkdir -p logs
+array=$(sbatch --parsable --array=0-$((tasks - 1)) --export=ALL tools/slurm/curve.sbatch)
+sbatch --dependency=afterok:"${array%%;*}" --export=ALL tools/slurm/report.sbatch
+echo "submitted the array $array ($tasks tasks) and its report"
