@@ -90,6 +90,9 @@ private struct EvalReport {
   let seconds: Double
   let device: String
 
+  /// The quartiles of the queries' margins.
+  var margins: Quartiles { Quartiles(evaluation.queries.map(\.margin)) }
+
   /// Billions of floating-point operations of the scores: 2 · m · n · d.
   var gigaflops: Double {
     2 * Double(evaluation.queries.count) * Double(evaluation.documentCount) * Double(evaluation.dimension) / 1e9
@@ -123,7 +126,7 @@ private struct EvalReport {
       "\(verification.solved ? "solved" : "not solved"): \(verification.solvedQueries) of \(verification.queries) "
         + "queries have a positive margin in d = \(d); minimum margin \(verification.minimumMargin) "
         + "(query \"\(labeled.queryIDs[verification.worstQuery])\")")
-    let margins = Quartiles(evaluation.queries.map(\.margin))
+    let margins = self.margins
     lines.append(
       "margins: minimum \(short(margins.minimum)), lower quartile \(short(margins.lowerQuartile)), "
         + "median \(short(margins.median)), upper quartile \(short(margins.upperQuartile)), maximum \(short(margins.maximum))")
@@ -154,7 +157,7 @@ private struct EvalReport {
 
   var record: EvalRecord {
     let verification = evaluation.verification
-    let margins = Quartiles(evaluation.queries.map(\.margin))
+    let margins = self.margins
     let perQuery = evaluation.queries.enumerated().map { query, result in
       EvalRecord.Query(
         query: labeled.queryIDs[query], relevant: result.relevantCount, margin: finite(result.margin),

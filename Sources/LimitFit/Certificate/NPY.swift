@@ -48,8 +48,11 @@ public struct NPYMatrix: Sendable {
 
   /// How messages name the file: its path.
   public let name: String
+  /// The matrix's first dimension.
   public let rows: Int
+  /// The matrix's second dimension.
   public let columns: Int
+  /// The type of its elements, as stored.
   public let elementType: ElementType
   /// Whether the file stores the matrix column after column (NumPy's `fortran_order`).
   public let isFortranOrder: Bool

@@ -41,7 +41,7 @@ public struct IDList: Sendable {
 
 /// Which rows of the query and document embeddings are which queries and documents of a
 /// relevance matrix: the rows an ids file names, or without one the matrix's own order.
-public struct EmbeddingRows: Equatable, Sendable {
+public struct EmbeddingRows: Sendable {
   /// Query i of the matrix is row `queryRows[i]` of the query embeddings.
   public var queryRows: [Int]
   /// Document j of the matrix is row `documentRows[j]` of the document embeddings.

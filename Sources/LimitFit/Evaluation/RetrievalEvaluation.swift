@@ -17,12 +17,13 @@ import Foundation
 public struct RetrievalEvaluation: Sendable {
   /// A document row and its score in double precision.
   public struct ScoredDocument: Equatable, Sendable {
+    /// The row in the document embeddings.
     public var row: Int
     public var score: Double
   }
 
   /// What one query found.
-  public struct QueryResult: Equatable, Sendable {
+  public struct QueryResult: Sendable {
     /// Its number of relevant documents.
     public var relevantCount: Int
     public var metrics: RetrievalMetrics
@@ -42,6 +43,7 @@ public struct RetrievalEvaluation: Sendable {
   public var metrics: RetrievalMetrics
   /// The exact verdict: solved queries, the minimum margin and its query.
   public var verification: Verification
+  /// The embeddings' dimension d.
   public var dimension: Int
   /// Every document row, the ranked candidates.
   public var documentCount: Int
@@ -135,7 +137,7 @@ public struct RetrievalEvaluation: Sendable {
 
 /// The smallest, largest and middle values of a sample: quartiles by linear interpolation
 /// between order statistics, as numpy.percentile computes them by default.
-public struct Quartiles: Codable, Equatable, Sendable {
+public struct Quartiles: Sendable {
   public var minimum: Double
   public var lowerQuartile: Double
   public var median: Double

@@ -5,9 +5,13 @@ import Foundation
 /// and 100, and nDCG@10, where a relevant document at rank i gains 1 / log2(i + 1) and the sum
 /// is divided by the ideal one, min(|relevant|, 10) relevant documents at the top.
 public struct RetrievalMetrics: Codable, Equatable, Sendable {
+  /// The share of the relevant documents among the first 2.
   public var recallAt2 = 0.0
+  /// The share of the relevant documents among the first 10.
   public var recallAt10 = 0.0
+  /// The share of the relevant documents among the first 100.
   public var recallAt100 = 0.0
+  /// The discounted gain of the first 10 over the best possible.
   public var ndcgAt10 = 0.0
 
   /// The most documents of a ranking the metrics read.
