@@ -6,9 +6,11 @@ struct VerifyCommand: ParsableCommand {
     commandName: "verify",
     abstract: "Check a saved certificate against qrels, recomputing every score in double precision.",
     discussion: """
-      Reads queries.npy, documents.npy and certificate.json from the folder, computes for every \
-      query its margin (worst relevant minus best irrelevant score, over every document of the \
-      certificate) and says solved only when every margin is positive. Exits 1 when not solved.
+      Reads queries.npy, documents.npy (float16, float32 or float64, C or Fortran order; \
+      float64 is checked in its own precision) and certificate.json from the folder, computes for \
+      every query its margin (worst relevant minus best irrelevant score, over every document of \
+      the certificate) and says solved only when every margin is positive. Exits 2 when not \
+      solved, 1 on an error.
       """
   )
 

@@ -368,12 +368,17 @@ import Testing
     }
   }
 
-  @Test(arguments: ["(9223372036854775807, 2)", "(-1, 4)", "(4611686018427387904, 4)"])
-  func shapesThatOverflowAreRefused(_ shape: String) {
+  @Test(arguments: [
+    ("(9223372036854775807, 2)", "32 bytes of data for a 9223372036854775807 × 2 float32 matrix"),
+    ("(4611686018427387904, 4)", "32 bytes of data for a 4611686018427387904 × 4 float32 matrix"),
+    ("(-1, 4)", "the shape is not a tuple of sizes (each from 0 to 9223372036854775807)"),
+    ("(9223372036854775808, 1)", "the shape is not a tuple of sizes (each from 0 to 9223372036854775807)"),
+  ])
+  func shapesThatOverflowAreRefused(_ shape: String, _ message: String) {
     var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
     header += String(repeating: " ", count: 64 - (10 + header.utf8.count + 1) % 64) + "\n"
     var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0])
     data.append(contentsOf: Array(header.utf8) + [UInt8](repeating: 0, count: 32))
-    #expect(throws: LimitFitError.self) { try NPY.decode(data, name: "x.npy") }
+    #expect(throws: LimitFitError("x.npy: " + message)) { try NPYMatrix(data, name: "x.npy") }
   }
 }

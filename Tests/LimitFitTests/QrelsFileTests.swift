@@ -185,9 +185,9 @@ import Testing
     #expect(header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"))
     #expect(header.hasSuffix("\n"))
     #expect(data.count == 10 + headerLength + 4 * 6)
-    let decoded = try NPY.decode(data, name: "test")
-    #expect(decoded.rows == 2 && decoded.columns == 3)
-    #expect(decoded.values.map(\.bitPattern) == values.map(\.bitPattern))
+    let decoded = try NPYMatrix(data, name: "test")
+    #expect(decoded.rows == 2 && decoded.columns == 3 && decoded.elementType == .float32 && !decoded.isFortranOrder)
+    #expect(try decoded.values(as: Float.self).map(\.bitPattern) == values.map(\.bitPattern))
   }
 
   @Test func numpyReadsIt() throws {
@@ -210,10 +210,10 @@ import Testing
   }
 
   @Test func refusesWhatIsNotAFloatMatrix() {
-    #expect(throws: LimitFitError("x: not a .npy file")) { try NPY.decode(Data("hello, world".utf8), name: "x") }
+    #expect(throws: LimitFitError("x: not a .npy file")) { try NPYMatrix(Data("hello, world".utf8), name: "x") }
     var data = NPY.encode([1, 2], rows: 1, columns: 2)
     data.removeLast()
-    #expect(throws: LimitFitError("x: 7 bytes of data for a 1 × 2 float32 matrix")) { try NPY.decode(data, name: "x") }
+    #expect(throws: LimitFitError("x: 7 bytes of data for a 1 × 2 float32 matrix")) { try NPYMatrix(data, name: "x") }
   }
 
   func solvedCertificate() throws -> (folder: String, qrels: LabeledQrels) {
@@ -239,14 +239,40 @@ import Testing
   @Test func aTamperedValueIsCaught() throws {
     let (folder, qrels) = try solvedCertificate()
     let path = folder + "/documents.npy"
-    var (values, rows, columns) = try NPY.decode(try Data(contentsOf: URL(fileURLWithPath: path)), name: path)
+    let stored = try NPYMatrix(try Data(contentsOf: URL(fileURLWithPath: path)), name: path)
+    var values = try stored.values(as: Float.self)
     // Move document 0 onto document 3: queries relevant to 0 and not 3 now tie or lose.
-    for c in 0..<columns { values[c] = values[3 * columns + c] }
-    try NPY.encode(values, rows: rows, columns: columns).write(to: URL(fileURLWithPath: path))
+    for c in 0..<stored.columns { values[c] = values[3 * stored.columns + c] }
+    try NPY.encode(values, rows: stored.rows, columns: stored.columns).write(to: URL(fileURLWithPath: path))
     let verification = try Certificate.verify(folder, against: qrels).verification
     #expect(!verification.solved)
     #expect(verification.minimumMargin <= 0)
     #expect(verification.solvedQueries < 6)
+  }
+
+  @Test func verifiesFloat64CertificatesInFortranOrder() throws {
+    let (folder, qrels) = try solvedCertificate()
+    let stored = try Certificate.verify(folder, against: qrels).verification
+    for name in ["queries.npy", "documents.npy"] {
+      let path = folder + "/" + name
+      let matrix = try NPYMatrix(Data(contentsOf: URL(fileURLWithPath: path)), name: path)
+      try npyMatrix(matrix.values(as: Double.self), rows: matrix.rows, columns: matrix.columns, descr: "<f8", fortranOrder: true)
+        .write(to: URL(fileURLWithPath: path))
+    }
+    // The same values: the same margins, bit for bit.
+    #expect(try Certificate.verify(folder, against: qrels).verification == stored)
+
+    // A margin of 1e-9, which float32 would round away: d1 = (1 + 1e-9, 0) against d0 = (1, 0).
+    let pair = LabeledQrels(
+      qrels: try Qrels(relevant: [[1]], documentCount: 2), queryIDs: ["q"], documentIDs: ["d0", "d1"], source: "pair")
+    let close = try temporaryFolder().path
+    try Certificate.write(
+      Embeddings(dimension: 2, queries: [1, 0], documents: [1, 0, 1, 0]), of: pair, fit: nil, to: close, overwrite: false)
+    #expect(try !Certificate.verify(close, against: pair).verification.solved)
+    try npyMatrix([1, 0, 1 + 1e-9, 0], rows: 2, columns: 2, descr: "<f8", fortranOrder: true)
+      .write(to: URL(fileURLWithPath: close + "/documents.npy"))
+    let verification = try Certificate.verify(close, against: pair).verification
+    #expect(verification.solved && verification.minimumMargin == (1 + 1e-9) - 1)
   }
 
   @Test func aMissingIdIsNamed() throws {

@@ -83,3 +83,41 @@ extension FitResult {
     return result
   }
 }
+
+/// A .npy file laid out byte by byte as NumPy's format specification gives it: the magic
+/// string, the version `major`.0, the header's length (2 bytes, little-endian, in version 1; 4
+/// after), the header padded with spaces and a newline to a multiple of 64 bytes, then `payload`.
+public func npyFile(header: String, payload: [UInt8], version major: UInt8 = 1) -> Data {
+  let lengthBytes = major == 1 ? 2 : 4
+  let unpadded = 8 + lengthBytes + header.utf8.count + 1
+  let text = header + String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+  var data = Data([0x93] + Array("NUMPY".utf8) + [major, 0])
+  data.append(contentsOf: (0..<lengthBytes).map { UInt8(truncatingIfNeeded: text.utf8.count >> (8 * $0)) })
+  data.append(contentsOf: Array(text.utf8))
+  data.append(contentsOf: payload)
+  return data
+}
+
+/// The header dict NumPy writes for a matrix of type `descr` and shape `shape` ("(2, 3)").
+public func npyHeader(descr: String, fortranOrder: Bool = false, shape: String) -> String {
+  "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), 'shape': \(shape), }"
+}
+
+/// The little-endian bytes of bit patterns, one after another: `littleEndianBytes(x.map(\.bitPattern))`.
+public func littleEndianBytes<Bits: FixedWidthInteger>(_ patterns: [Bits]) -> [UInt8] {
+  patterns.flatMap { bits in (0..<(Bits.bitWidth / 8)).map { UInt8(truncatingIfNeeded: bits >> (8 * $0)) } }
+}
+
+/// A rows × columns row-major matrix of `values` as a .npy file of float16 ("<f2"), float32
+/// ("<f4") or float64 ("<f8") values, stored in C or Fortran order.
+public func npyMatrix(_ values: [Double], rows: Int, columns: Int, descr: String = "<f4", fortranOrder: Bool = false) -> Data {
+  precondition(values.count == rows * columns)
+  let stored = fortranOrder ? (0..<columns).flatMap { c in (0..<rows).map { values[$0 * columns + c] } } : values
+  let payload: [UInt8] = switch descr.dropFirst() {
+  case "f2": littleEndianBytes(stored.map { Float16($0).bitPattern })
+  case "f4": littleEndianBytes(stored.map { Float($0).bitPattern })
+  case "f8": littleEndianBytes(stored.map(\.bitPattern))
+  default: preconditionFailure("\(descr) is not a float type")
+  }
+  return npyFile(header: npyHeader(descr: descr, fortranOrder: fortranOrder, shape: "(\(rows), \(columns))"), payload: payload)
+}

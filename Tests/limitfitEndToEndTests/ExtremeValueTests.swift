@@ -86,6 +86,8 @@ func expectCleanEnd(
       (["qrels-stats", "--pattern", "cycle", "--queries", "5"], ["--queries", "--docs", "--pattern-seed"]),
       (["qrels-stats", qrels], ["--min-score"]),
       (["verify", fixtures.certificate, "--pattern", "dense", "--queries", "3"], ["--queries", "--docs"]),
+      (["eval", "--query-embeddings", fixtures.certificate + "/queries.npy", "--document-embeddings",
+        fixtures.certificate + "/documents.npy", "--pattern", "dense", "--queries", "3"], ["--worst", "--queries", "--docs"]),
       (["witness", "--docs", "5"], ["--docs", "--dim"]),
       (["witness-limit", "--dims", "4", "--max-docs", "8", "--precision", "float16"], ["--dims", "--max-docs"]),
       (["bench", "--backend", "cpu", "--docs", "4", "--dim", "2", "--seconds", "0", "--repeats", "1"],

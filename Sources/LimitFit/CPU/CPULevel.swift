@@ -83,6 +83,15 @@ public enum CPULevel: String, CaseIterable, Comparable, Sendable {
     return make(relevance, dimension, queries, documents, plan)
   }
 
+  /// The float32 score kernel of this level's module (`ScoreTile.scores`).
+  var scoreTile: (UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void {
+    switch self {
+    case .portable: CPUEngine.ScoreTile.scores(queries:queryCount:panels:panelCount:dimension:into:stride:)
+    case .avx2: CPUEngineAVX2.ScoreTile.scores(queries:queryCount:panels:panelCount:dimension:into:stride:)
+    case .avx512: CPUEngineAVX512.ScoreTile.scores(queries:queryCount:panels:panelCount:dimension:into:stride:)
+    }
+  }
+
   /// A new engine with these scalars (the tests' and the validation's reference).
   func makeEngine<T: FitScalar>(
     qrels: Qrels, dimension: Int, queries: [T], documents: [T], learningRate: T, temperature: T,

@@ -73,18 +73,21 @@ public struct Certificate: Codable, Sendable {
     }
   }
 
-  /// Reads the certificate in `folder`.
-  public static func read(from folder: String) throws -> (certificate: Certificate, embeddings: Embeddings) {
-    func contents(_ name: String) throws -> Data {
-      let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
-      guard let data = FileManager.default.contents(atPath: path) else {
-        throw LimitFitError("\(folder): \(name) is missing or unreadable")
-      }
-      return data
-    }
+  /// Reads the certificate in `folder`: its metadata, and its two matrices as stored (float32
+  /// as limitfit writes them; float16 and float64, C or Fortran order, are read too).
+  ///
+  /// - Throws: `LimitFitError` when a file is missing or malformed, a value is not finite, or
+  ///   the matrices do not match the ids and the dimension.
+  public static func read(from folder: String) throws
+    -> (certificate: Certificate, queries: NPYMatrix, documents: NPYMatrix)
+  {
+    func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
     let certificate: Certificate
     do {
-      certificate = try JSONDecoder().decode(Certificate.self, from: contents(files.metadata))
+      guard let data = FileManager.default.contents(atPath: path(files.metadata)) else {
+        throw LimitFitError("\(folder): \(files.metadata) is missing or unreadable")
+      }
+      certificate = try JSONDecoder().decode(Certificate.self, from: data)
     } catch let error as LimitFitError {
       throw error
     } catch {
@@ -97,14 +100,14 @@ public struct Certificate: Codable, Sendable {
     guard certificate.dimension >= 1 else {
       throw LimitFitError("\(folder)/\(files.metadata): the dimension (\(certificate.dimension)) must be at least 1")
     }
-    let queries = try NPY.decode(contents(files.queries), name: "\(folder)/\(files.queries)")
-    let documents = try NPY.decode(contents(files.documents), name: "\(folder)/\(files.documents)")
-    for (name, matrix) in [(files.queries, queries), (files.documents, documents)] {
-      if let index = matrix.values.firstIndex(where: { !$0.isFinite }) {
-        throw LimitFitError(
-          "\(folder)/\(name): row \(index / max(matrix.columns, 1)) holds \(matrix.values[index]), not a finite number")
+    func matrix(_ name: String) throws -> NPYMatrix {
+      guard FileManager.default.fileExists(atPath: path(name)) else {
+        throw LimitFitError("\(folder): \(name) is missing or unreadable")
       }
+      return try NPYMatrix(contentsOfFile: path(name))
     }
+    let queries = try matrix(files.queries)
+    let documents = try matrix(files.documents)
     guard queries.rows == certificate.queryIDs.count, documents.rows == certificate.documentIDs.count,
       queries.columns == certificate.dimension, documents.columns == certificate.dimension
     else {
@@ -112,7 +115,7 @@ public struct Certificate: Codable, Sendable {
         "\(folder): the matrices (\(queries.rows) × \(queries.columns), \(documents.rows) × \(documents.columns)) "
           + "do not match the \(certificate.queryIDs.count) query and \(certificate.documentIDs.count) document ids in d = \(certificate.dimension)")
     }
-    return (certificate, Embeddings(dimension: certificate.dimension, queries: queries.values, documents: documents.values))
+    return (certificate, queries, documents)
   }
 }
 
@@ -126,8 +129,7 @@ extension Certificate {
   public static func verify(_ folder: String, against qrels: LabeledQrels) throws
     -> (verification: Verification, dimension: Int)
   {
-    let (certificate, embeddings) = try read(from: folder)
-    let d = certificate.dimension
+    let (certificate, queries, documents) = try read(from: folder)
     let queryRows = Dictionary(certificate.queryIDs.enumerated().map { ($1, $0) }) { first, _ in first }
     let documentRows = Dictionary(certificate.documentIDs.enumerated().map { ($1, $0) }) { first, _ in first }
     let documentRow = try qrels.documentIDs.map { id in
@@ -138,8 +140,27 @@ extension Certificate {
       guard let row = queryRows[id] else { throw LimitFitError("\(folder): no embedding for query \"\(id)\"") }
       return row
     }
-    let verification = Verification(
-      checking: embeddings, against: qrels.qrels, queryRows: queryRow, documentRows: documentRow)
-    return (verification, d)
+    // Float64 files are checked in their own precision; float16 and float32 values are exact in
+    // float32 and their products exact in double.
+    let precise = queries.elementType == .float64 || documents.elementType == .float64
+    let verification = try precise
+      ? verify(queries, documents, as: Double.self, against: qrels.qrels, queryRows: queryRow, documentRows: documentRow)
+      : verify(queries, documents, as: Float.self, against: qrels.qrels, queryRows: queryRow, documentRows: documentRow)
+    return (verification, certificate.dimension)
+  }
+
+  private static func verify<Scalar: BinaryFloatingPoint>(
+    _ queries: NPYMatrix, _ documents: NPYMatrix, as _: Scalar.Type, against qrels: Qrels,
+    queryRows: [Int], documentRows: [Int]
+  ) throws -> Verification {
+    let (queryValues, documentValues): ([Scalar], [Scalar]) = (try queries.values(), try documents.values())
+    for (matrix, values) in [(queries, queryValues), (documents, documentValues)] {
+      if let index = values.firstIndex(where: { !$0.isFinite }) {
+        throw LimitFitError("\(matrix.name): row \(index / matrix.columns) holds \(values[index]), not a finite number")
+      }
+    }
+    return Verification(
+      queries: queryValues, documents: documentValues, dimension: queries.columns, queryRows: queryRows
+    ) { query in qrels.relevant(to: query).map { documentRows[Int($0)] } }
   }
 }

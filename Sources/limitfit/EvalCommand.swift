@@ -1,0 +1,241 @@
+import ArgumentParser
+import Foundation
+import LimitFit
+
+struct EvalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "eval",
+    abstract: "Score a model's query and document embeddings against qrels: recall@2, @10, @100, nDCG@10 and the exact verdict.",
+    discussion: """
+      Every query ranks every document row by the dot product of their embeddings (the cosine \
+      for unit-length rows: normalise them before saving for a model scored by cosine \
+      similarity), highest first, ties broken by document row, in float32 on every core. \
+      The metrics are MTEB's and BEIR's with binary relevance, averaged over the queries: \
+      recall@k = |relevant ∩ top k| / |relevant|, and nDCG@10 with gain 1 and discount \
+      log2(rank + 1) over the ideal min(|relevant|, 10). The verdict is verify's, in double \
+      precision from the files' values: a query is solved when its worst relevant score is \
+      strictly above its best irrelevant one. Document rows the qrels do not know are \
+      irrelevant to every query and ranked with the rest; query rows with no relevant document \
+      are skipped and counted. Without ids files the rows are the qrels' queries and documents \
+      in their order (with --corpus, the corpus's order first). eval measures: it exits 0 \
+      whatever it finds ('limitfit verify' answers solved or not by its exit status).
+      """
+  )
+
+  @Option(help: "The query embeddings: a .npy matrix with a row per query (float16, float32 or float64, C or Fortran order).")
+  var queryEmbeddings: String
+
+  @Option(help: "The document embeddings: a .npy matrix with a row per document, as many columns.")
+  var documentEmbeddings: String
+
+  @Option(help: "The ids of the query rows, one per line (default: the qrels' queries in their order).")
+  var queryIds: String?
+
+  @Option(help: "The ids of the document rows, one per line (default: the qrels' documents in their order).")
+  var documentIds: String?
+
+  @OptionGroup(title: "Relevance matrix")
+  var source: QrelsOptions
+
+  @Option(help: "The number of documents of a pattern.")
+  var docs: Int?
+
+  @Option(help: "How many queries with the smallest margins to list.")
+  var worst = 5
+
+  @Option(help: "Write the evaluation as JSON to this file, or to standard output with '-'.")
+  var json: String?
+
+  @Flag(help: "Replace the --json file if it exists.")
+  var overwrite = false
+
+  func run() throws {
+    guard worst >= 0 else { throw LimitFitError("--worst (\(worst)) must be at least 0") }
+    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+    let level = try CPULevel.level(environment: ProcessInfo.processInfo.environment[CPULevel.variable]) ?? .best
+    guard let labeled = try source.load(documents: docs) else {
+      throw LimitFitError("give the relevance matrix with --qrels or --pattern")
+    }
+    let queries = try NPYMatrix(contentsOfFile: queryEmbeddings)
+    let documents = try NPYMatrix(contentsOfFile: documentEmbeddings)
+    let documentIDs = try documentIds.map(IDList.init(contentsOfFile:))
+    let rows = try EmbeddingRows(
+      qrels: labeled, queries: queries, documents: documents,
+      queryIDs: try queryIds.map(IDList.init(contentsOfFile:)), documentIDs: documentIDs)
+    let start = DispatchTime.now().uptimeNanoseconds
+    let evaluation = try RetrievalEvaluation(
+      queries: queries, documents: documents, relevance: labeled.qrels, rows: rows, level: level)
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let device = CPUBackend(level: level).device
+    let report = EvalReport(
+      labeled: labeled, queries: queries, documents: documents, rows: rows,
+      documentIDs: documentIDs?.ids ?? labeled.documentIDs, evaluation: evaluation, worst: worst,
+      seconds: seconds, device: device)
+    let lines = report.lines.joined(separator: "\n")
+    if output?.isStandardOutput == true { printToStandardError(lines) } else { print(lines) }
+    try output?.write(report.record)
+  }
+}
+
+/// What `eval` prints and writes.
+private struct EvalReport {
+  let labeled: LabeledQrels
+  let queries: NPYMatrix
+  let documents: NPYMatrix
+  let rows: EmbeddingRows
+  /// The id of every document row.
+  let documentIDs: [String]
+  let evaluation: RetrievalEvaluation
+  let worst: Int
+  let seconds: Double
+  let device: String
+
+  /// The quartiles of the queries' margins.
+  var margins: Quartiles { Quartiles(evaluation.queries.map(\.margin)) }
+
+  /// Billions of floating-point operations of the scores: 2 · m · n · d.
+  var gigaflops: Double {
+    2 * Double(evaluation.queries.count) * Double(evaluation.documentCount) * Double(evaluation.dimension) / 1e9
+  }
+
+  var lines: [String] {
+    let d = evaluation.dimension
+    var embeddings = "embeddings: \(queries.rows) × \(d) \(queries.elementType.rawValue) queries, "
+      + "\(documents.rows) × \(d) \(documents.elementType.rawValue) documents; scores are dot products"
+    if rows.skippedQueryRows > 0 {
+      embeddings += "; \(rows.skippedQueryRows) query rows with no relevant document skipped"
+    }
+    if rows.unjudgedDocumentRows > 0 {
+      embeddings += "; \(rows.unjudgedDocumentRows) document rows not in the qrels ranked as irrelevant"
+    }
+    var lines = [describe(labeled), embeddings]
+    let unit = 1e-3
+    let (q, x) = (evaluation.queryNorms, evaluation.documentNorms)
+    if [q.lowerBound, q.upperBound, x.lowerBound, x.upperBound].contains(where: { abs($0 - 1) > unit }) {
+      lines.append(
+        "note: the rows are not unit vectors (query norms \(short(q.lowerBound)) to \(short(q.upperBound)), "
+          + "document norms \(short(x.lowerBound)) to \(short(x.upperBound))): the scores are not cosines")
+    }
+    let metrics = evaluation.metrics
+    lines.append("  recall@2  recall@10  recall@100   nDCG@10")
+    lines.append(String(
+      format: "%10.4f %10.4f %11.4f %9.4f", metrics.recallAt2, metrics.recallAt10, metrics.recallAt100,
+      metrics.ndcgAt10))
+    let verification = evaluation.verification
+    lines.append(
+      "\(verification.solved ? "solved" : "not solved"): \(verification.solvedQueries) of \(verification.queries) "
+        + "queries have a positive margin in d = \(d); minimum margin \(verification.minimumMargin) "
+        + "(query \"\(labeled.queryIDs[verification.worstQuery])\")")
+    let margins = self.margins
+    lines.append(
+      "margins: minimum \(short(margins.minimum)), lower quartile \(short(margins.lowerQuartile)), "
+        + "median \(short(margins.median)), upper quartile \(short(margins.upperQuartile)), maximum \(short(margins.maximum))")
+    let worstQueries = evaluation.worstQueries(worst)
+    if !worstQueries.isEmpty {
+      lines.append("worst queries (margin = worst relevant score − best irrelevant score):")
+      for query in worstQueries {
+        let result = evaluation.queries[query]
+        var line = "  \"\(labeled.queryIDs[query])\": \(short(result.margin)) = \(short(result.worstRelevant.score)) "
+          + "(\"\(documentIDs[result.worstRelevant.row])\")"
+        if let best = result.bestIrrelevant {
+          line += " − \(short(best.score)) (\"\(documentIDs[best.row])\")"
+        } else {
+          line += "; every document is relevant"
+        }
+        lines.append(line)
+      }
+    }
+    if verification.solved { lines.append(proofLine(dimension: d)) }
+    lines.append(
+      String(format: "ranked in %.2f s: %.3g GFLOP at %.1f GFLOP/s on ", seconds, gigaflops, gigaflops / max(seconds, 1e-9))
+        + "\(device); \(evaluation.recomputedScores) irrelevant scores recomputed in double precision")
+    return lines
+  }
+
+  /// Six significant digits.
+  private func short(_ value: Double) -> String { String(format: "%.6g", value) }
+
+  var record: EvalRecord {
+    let verification = evaluation.verification
+    let margins = self.margins
+    let perQuery = evaluation.queries.enumerated().map { query, result in
+      EvalRecord.Query(
+        query: labeled.queryIDs[query], relevant: result.relevantCount, margin: finite(result.margin),
+        worstRelevant: .init(document: documentIDs[result.worstRelevant.row], score: result.worstRelevant.score),
+        bestIrrelevant: result.bestIrrelevant.map { .init(document: documentIDs[$0.row], score: $0.score) },
+        metrics: result.metrics)
+    }
+    return EvalRecord(
+      source: labeled.source, queryEmbeddings: queries.name, documentEmbeddings: documents.name,
+      queryElementType: queries.elementType.rawValue, documentElementType: documents.elementType.rawValue,
+      dimension: evaluation.dimension, queries: evaluation.queries.count, documents: evaluation.documentCount,
+      skippedQueryRows: rows.skippedQueryRows, unjudgedDocumentRows: rows.unjudgedDocumentRows,
+      metrics: evaluation.metrics, solvedQueries: verification.solvedQueries, solved: verification.solved,
+      minimumMargin: finite(verification.minimumMargin),
+      margins: .init(
+        minimum: finite(margins.minimum), lowerQuartile: finite(margins.lowerQuartile), median: finite(margins.median),
+        upperQuartile: finite(margins.upperQuartile), maximum: finite(margins.maximum)),
+      worstQueries: evaluation.worstQueries(worst).map { perQuery[$0] },
+      perQuery: perQuery,
+      queryNorms: .init(minimum: evaluation.queryNorms.lowerBound, maximum: evaluation.queryNorms.upperBound),
+      documentNorms: .init(minimum: evaluation.documentNorms.lowerBound, maximum: evaluation.documentNorms.upperBound),
+      recomputedScores: evaluation.recomputedScores, wallSeconds: seconds, gflopsPerSecond: gigaflops / max(seconds, 1e-9),
+      device: device)
+  }
+
+  /// `value`, or nil (JSON null) for +∞: the margin of a query relevant to every document.
+  private func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
+}
+
+/// The JSON `eval --json` writes.
+private struct EvalRecord: Encodable {
+  struct Document: Encodable {
+    var document: String
+    var score: Double
+  }
+
+  struct Query: Encodable {
+    var query: String
+    var relevant: Int
+    /// nil (null) when every document is relevant: no irrelevant one, margin +∞.
+    var margin: Double?
+    var worstRelevant: Document
+    var bestIrrelevant: Document?
+    var metrics: RetrievalMetrics
+  }
+
+  struct Margins: Encodable {
+    var minimum, lowerQuartile, median, upperQuartile, maximum: Double?
+  }
+
+  struct Norms: Encodable {
+    var minimum, maximum: Double
+  }
+
+  var source: String
+  var queryEmbeddings: String
+  var documentEmbeddings: String
+  var queryElementType: String
+  var documentElementType: String
+  var dimension: Int
+  var queries: Int
+  var documents: Int
+  var skippedQueryRows: Int
+  var unjudgedDocumentRows: Int
+  var metrics: RetrievalMetrics
+  var solvedQueries: Int
+  var solved: Bool
+  var minimumMargin: Double?
+  var margins: Margins
+  var worstQueries: [Query]
+  var perQuery: [Query]
+  var queryNorms: Norms
+  var documentNorms: Norms
+  var recomputedScores: Int
+  var wallSeconds: Double
+  var gflopsPerSecond: Double
+  var device: String
+  var toolVersion = limitfitVersion
+  var finishedAt = ISO8601DateFormatter().string(from: Date())
+  var host = ProcessInfo.processInfo.hostName
+}

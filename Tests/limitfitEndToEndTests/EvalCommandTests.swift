@@ -1,0 +1,131 @@
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct EvalCommandTests {
+  /// The cycle pattern's construction (min-dim), saved into a folder of its own.
+  static func cycleConstruction() throws -> String {
+    let folder = try temporaryFolder().appendingPathComponent("cycle").path
+    let run = try limitfit([
+      "min-dim", "--pattern", "cycle", "--queries", "8", "--docs", "8", "--method", "bounds", "--save-construction", folder,
+    ])
+    try #require(run.status == 0, "\(run.standardError)")
+    return folder
+  }
+
+  static let cycle = ["--pattern", "cycle", "--queries", "8", "--docs", "8"]
+
+  static func embeddings(_ folder: String) -> [String] {
+    ["--query-embeddings", folder + "/queries.npy", "--document-embeddings", folder + "/documents.npy"]
+  }
+
+  @Test func aConstructionRetrievesPerfectly() throws {
+    let folder = try Self.cycleConstruction()
+    let run = try limitfit(["eval"] + Self.embeddings(folder) + Self.cycle)
+    #expect(run.status == 0 && run.standardError.isEmpty)
+    let lines = run.standardOutput.split(separator: "\n").map(String.init)
+    #expect(lines[1] == "embeddings: 8 × 2 float32 queries, 8 × 2 float32 documents; scores are dot products")
+    #expect(lines[2] == "  recall@2  recall@10  recall@100   nDCG@10")
+    #expect(lines[3] == "    1.0000     1.0000      1.0000    1.0000")
+    #expect(lines[4].hasPrefix("solved: 8 of 8 queries have a positive margin in d = 2; minimum margin 0.54"))
+    #expect(lines.contains("This proves rank_rop(A) ≤ 2 and so sign-rank(2A − 1) ≤ 3 for this relevance matrix A."))
+    #expect(lines.last?.hasPrefix("ranked in ") == true)
+
+    // verify agrees with the verdict.
+    let verified = try limitfit(["verify", folder] + Self.cycle)
+    #expect(verified.standardOutput.hasPrefix(lines[4]))
+  }
+
+  @Test func writesJSONAndNeverReplacesAFileUnasked() throws {
+    let folder = try Self.cycleConstruction()
+    let json = folder + "/eval.json"
+    let arguments = ["eval"] + Self.embeddings(folder) + Self.cycle + ["--json", json, "--worst", "2"]
+    #expect(try limitfit(arguments).status == 0)
+    let record = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+    let metrics = try #require(record["metrics"] as? [String: Double])
+    #expect(metrics == ["recallAt2": 1, "recallAt10": 1, "recallAt100": 1, "ndcgAt10": 1])
+    #expect(record["solvedQueries"] as? Int == 8 && record["solved"] as? Bool == true)
+    #expect(record["queries"] as? Int == 8 && record["documents"] as? Int == 8 && record["dimension"] as? Int == 2)
+    #expect((record["perQuery"] as? [Any])?.count == 8 && (record["worstQueries"] as? [Any])?.count == 2)
+    let worst = try #require((record["worstQueries"] as? [[String: Any]])?.first)
+    #expect(worst["margin"] as? Double == record["minimumMargin"] as? Double)
+    #expect((worst["bestIrrelevant"] as? [String: Any])?["document"] is String)
+
+    try "mine".write(toFile: json, atomically: true, encoding: .utf8)
+    let refused = try limitfit(arguments)
+    #expect(refused.status == 1 && refused.standardError == "Error: --json \(json) exists; pass --overwrite to replace it\n")
+    #expect(try String(contentsOfFile: json, encoding: .utf8) == "mine")
+
+    // JSON on standard output: the report goes to standard error.
+    let piped = try limitfit(["eval"] + Self.embeddings(folder) + Self.cycle + ["--json", "-"])
+    #expect(piped.status == 0 && piped.standardError.contains("solved: 8 of 8"))
+    #expect(try JSONSerialization.jsonObject(with: Data(piped.standardOutput.utf8)) is [String: Any])
+  }
+
+  /// Random embeddings solve nothing; eval still exits 0: it measures.
+  @Test func anUnsolvedEvaluationExitsZero() throws {
+    let folder = try temporaryFolder().path
+    var state: UInt64 = 1
+    let values = (0..<(8 * 3)).map { _ -> Double in
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return Double(Int(state >> 54)) / 512 - 1
+    }
+    try npyMatrix(values, rows: 8, columns: 3, descr: "<f8", fortranOrder: true)
+      .write(to: URL(fileURLWithPath: folder + "/queries.npy"))
+    try npyMatrix(values.reversed(), rows: 8, columns: 3, descr: "<f2")
+      .write(to: URL(fileURLWithPath: folder + "/documents.npy"))
+    let run = try limitfit(["eval"] + Self.embeddings(folder) + Self.cycle)
+    #expect(run.status == 0, "\(run.standardError)")
+    #expect(run.standardOutput.contains("8 × 3 float64 queries, 8 × 3 float16 documents"))
+    #expect(run.standardOutput.contains("not solved: "))
+    #expect(run.standardOutput.contains("note: the rows are not unit vectors"))
+  }
+
+  /// Files that cannot be evaluated, each refused with one line that names what is wrong.
+  @Test func badInputIsOneLine() throws {
+    let folder = try temporaryFolder().path
+    func file(_ name: String, _ data: Data) throws -> String {
+      let path = folder + "/" + name
+      try data.write(to: URL(fileURLWithPath: path))
+      return path
+    }
+    func text(_ name: String, _ contents: String) throws -> String { try file(name, Data(contents.utf8)) }
+    let construction = try Self.cycleConstruction()
+    let queries = construction + "/queries.npy"
+    let documents = construction + "/documents.npy"
+    let ids = (0..<8).map { "d\($0)" }
+    let cases: [(query: String, document: String, extra: [String], message: String)] = [
+      (try file("int.npy", npyFile(header: npyHeader(descr: "<i4", shape: "(8, 2)"), payload: .init(repeating: 0, count: 64))),
+       documents, [], "int.npy: dtype '<i4' is not float16, float32 or float64 ('<f2', '<f4', '<f8')"),
+      (queries, try file("big.npy", npyFile(header: npyHeader(descr: ">f4", shape: "(8, 2)"), payload: .init(repeating: 0, count: 64))),
+       [], "big.npy: dtype '>f4' is big-endian"),
+      (queries, try file("3d.npy", npyFile(header: npyHeader(descr: "<f4", shape: "(8, 2, 1)"), payload: .init(repeating: 0, count: 64))),
+       [], "3d.npy: a 3-D array, shape (8, 2, 1); expected a 2-D matrix"),
+      (queries, try file("short.npy", npyMatrix(.init(repeating: 1, count: 16), rows: 8, columns: 2).dropLast()),
+       [], "short.npy: 63 bytes of data for a 8 × 2 float32 matrix"),
+      (queries, try file("huge.npy", npyFile(header: npyHeader(descr: "<f4", shape: "(\(Int.max), 2)"), payload: .init(repeating: 0, count: 64))),
+       [], "huge.npy: 64 bytes of data for a \(Int.max) × 2 float32 matrix"),
+      (queries, try file("past.npy", Data([0x93] + Array("NUMPY".utf8) + [1, 0, 0xFF, 0x0F] + Array("{'descr'".utf8))),
+       [], "past.npy: the header's length (4095 bytes) runs past the end of the file (18 bytes)"),
+      (queries, try file("empty.npy", Data()), [], "empty.npy: not a .npy file (it is empty)"),
+      (queries, try file("wide.npy", npyMatrix(.init(repeating: 1, count: 24), rows: 8, columns: 3)),
+       [], "has 2 columns and \(folder)/wide.npy 3: query and document embeddings must have the same dimension"),
+      (queries, try file("nan.npy", npyMatrix((0..<16).map { $0 == 11 ? .nan : 1 }, rows: 8, columns: 2)),
+       [], "nan.npy: row 5 holds nan, not a finite number"),
+      (queries, documents, ["--document-ids", try text("seven.txt", ids.dropLast().joined(separator: "\n"))],
+       "seven.txt: 7 ids for the 8 rows of"),
+      (queries, documents, ["--document-ids", try text("twice.txt", (ids.dropLast() + ["d0"]).joined(separator: "\n"))],
+       "twice.txt:8: id \"d0\" is listed twice (first on line 1)"),
+      (queries, documents, ["--document-ids", try text("other.txt", (ids.dropLast() + ["x"]).joined(separator: "\n"))],
+       "no embedding for document \"d7\", relevant to query \"q6\""),
+      (queries, documents, ["--worst=-1"], "--worst (-1) must be at least 0"),
+    ]
+    for (query, document, extra, message) in cases {
+      let run = try limitfit(["eval", "--query-embeddings", query, "--document-embeddings", document] + Self.cycle + extra)
+      #expect(run.status == 1, "\(message)")
+      #expect(run.standardError.hasPrefix("Error: ") && run.standardError.contains(message), "\(run.standardError)")
+      #expect(run.standardError.split(separator: "\n").count == 1 && run.standardOutput.isEmpty)
+    }
+  }
+}
