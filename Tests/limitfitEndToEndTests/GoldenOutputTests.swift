@@ -49,14 +49,16 @@ import Testing
     try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: workspace) }
     let results = workspace + "/fits.jsonl"
+    // The searches run with --quiet: their per-fit lines on standard error come in the order
+    // concurrent fits finish (SearchCommandTests checks them).
     let commands: [(name: String, arguments: [String])] = [
       ("fit.txt", ["fit", "--docs", "6", "--dim", "3", "--json", "-"]),
       ("fit-hinge.txt", ["fit", "--docs", "7", "--dim", "3", "--loss", "hinge", "--run-to-plateau"]),
-      ("critical-n.txt", ["critical-n", "--dim", "3", "--seeds", "2", "--results", results]),
-      ("curve.txt", ["curve", "--dims", "2...5", "--results", results, "--out", workspace + "/curve"]),
+      ("critical-n.txt", ["critical-n", "--dim", "3", "--seeds", "2", "--results", results, "--quiet"]),
+      ("curve.txt", ["curve", "--dims", "2...5", "--results", results, "--out", workspace + "/curve", "--quiet"]),
       ("report.txt", ["report", "--results", results, "--out", workspace + "/report"]),
       ("min-dim.txt", ["min-dim", "--pattern", "cycle", "--queries", "9", "--results", results,
-        "--save-embeddings", workspace + "/certificate"]),
+        "--save-embeddings", workspace + "/certificate", "--quiet"]),
       ("verify.txt", ["verify", workspace + "/certificate", "--pattern", "cycle", "--queries", "9"]),
       ("qrels-stats.txt", ["qrels-stats", "\(limitSmall)/qrels.jsonl", "--corpus", "\(limitSmall)/corpus.jsonl"]),
       ("witness.txt", ["witness", "--docs", "40", "--precision", "float16"]),
