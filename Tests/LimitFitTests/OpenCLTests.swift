@@ -107,11 +107,31 @@ struct OpenCLTests {
       try session.update(iteration: iteration)
       reference.update(iteration: iteration)
     }
-    // At n = 2000, d = 64 the fused step needs a fraction of the 16 GB score matrix.
+    // At n = 2000, d = 64 neither step holds the 16 GB score matrix: the blocked step takes
+    // blocks within the budget, the fused step none.
     let large = try ProblemSize.allSubsets(documents: 2000, k: 2, dimension: 64)
     let scoreMatrix = 4 * Double(large.queries) * Double(large.documents)
     let defaultBackend = try TestDevice.backend.get()
-    #expect(defaultBackend.bytesNeeded(for: large) < scoreMatrix / 4)
+    let matrices = 8 * 4 * Double(large.queries + large.documents) * 64
+    #expect(defaultBackend.bytesNeeded(for: large) <= min(defaultBackend.scoreBlockBytes, scoreMatrix) + 2 * matrices)
+    let fused = try OpenCLBackend(sharingKernelsOf: defaultBackend, settings: OpenCLSettings(step: .fused))
+    #expect(fused.bytesNeeded(for: large) < scoreMatrix / 4)
+  }
+
+  @Test func aScoreMatrixBeyondTheBudgetRunsInBlocksWhileABlockHoldsEnoughRows() throws {
+    let qrels = Qrels.allSubsets(documents: 60, k: 2)  // m = 1770
+    let shared = try TestDevice.backend.get()
+    for (rows, step, blocks) in [(1100, OpenCLStep.blocked, 2), (1769, .blocked, 2), (1023, .fused, 0)] {
+      let backend = try OpenCLBackend(sharingKernelsOf: shared, scoreBlockBytes: Double(4 * 60 * rows))
+      #expect(backend.step(for: qrels, dimension: 5, loss: .infonce) == step, "\(rows) rows")
+      let start = Embeddings.random(queries: qrels.queryCount, documents: 60, dimension: 5, seed: 2)
+      let session = try #require(try backend.makeSession(qrels: qrels, start: start, hyperparameters: Hyperparameters()) as? OpenCLSession)
+      #expect(session.step == step && session.blocks.count == blocks, "\(rows) rows")
+    }
+    // Fewer queries than the minimum: blocked while a block holds them all.
+    let small = Qrels.allSubsets(documents: 12, k: 2)  // m = 66
+    #expect(try OpenCLBackend(sharingKernelsOf: shared, scoreBlockBytes: 4 * 12 * 66).step(for: small, dimension: 3, loss: .infonce) == .blocked)
+    #expect(try OpenCLBackend(sharingKernelsOf: shared, scoreBlockBytes: 4 * 12 * 65).step(for: small, dimension: 3, loss: .infonce) == .fused)
   }
 
   /// Fits that stop each way: solved, plateau, iteration limit, run to plateau, and the hinge.

@@ -57,9 +57,11 @@ public struct OpenCLBackend: FitBackend {
     gradientParts = settings.gradientParts
   }
 
-  /// The step a fit of `qrels` in `dimension` dimensions with `loss` takes: fused for InfoNCE
-  /// where the device's local memory holds its two rows of d floats and the score matrix does
-  /// not fit one block; blocked otherwise (every loss, and any local memory).
+  /// The step a fit of `qrels` in `dimension` dimensions with `loss` takes: blocked, in as many
+  /// blocks of the score matrix as the budget needs, wherever a block holds at least
+  /// `minimumBlockRows` rows (or every query); fused for InfoNCE beyond that — n so large that
+  /// even those rows do not fit — where the device's local memory holds its two rows of d
+  /// floats. Every other loss is blocked.
   func step(for qrels: Qrels, dimension: Int, loss: Loss) -> OpenCLStep {
     guard loss == .infonce, let size = try? ProblemSize(qrels: qrels, dimension: dimension) else {
       return .blocked
@@ -73,8 +75,14 @@ public struct OpenCLBackend: FitBackend {
     }
     if let preferredStep { return preferredStep }
     let rows = blockRows(documents: size.documents, queries: size.queries)
-    return rows < size.queries ? .fused : .blocked
+    return rows < min(size.queries, Self.minimumBlockRows) ? .fused : .blocked
   }
+
+  /// The fewest query rows per block for which the blocked step beats the fused one: a block
+  /// of the three tiled products then still fills a GPU, and the fused step's three passes of
+  /// recomputed scores cost more than the extra blocks' launches (on an H200 the blocked step
+  /// was 8–15× faster per step at n ≥ 512, BENCHMARKS.md).
+  static let minimumBlockRows = 1024
 
   /// The rows of scores per block for `documents` documents and `queries` queries.
   func blockRows(documents: Int, queries: Int) -> Int {
