@@ -13,10 +13,6 @@ func cpuEngine(_ name: String, targetCPU: String?) -> Target {
   return .target(name: name, dependencies: ["FitCore"], swiftSettings: settings)
 }
 
-// The commit the binary is built from, recorded with every result ("-dirty" with uncommitted
-// changes); none outside a git checkout.
-let gitCommit = Context.gitInformation.map { $0.currentCommit + ($0.hasUncommittedChanges ? "-dirty" : "") }
-
 let package = Package(
   name: "limitfit",
   products: [
@@ -37,9 +33,9 @@ let package = Package(
       name: "LimitFit",
       dependencies: [
         "FitCore", "CPUEngine", "CPUEngineAVX2", "CPUEngineAVX512", "COpenCL", "CZlib", "Kernels",
-        "CBuildInfo",
         .product(name: "RealModule", package: "swift-numerics"),
-      ]
+      ],
+      plugins: ["GitCommit"]
     ),
     // What the library and the CPU engines share: the loss, Adam, a fit's plan, the engine's
     // interface.
@@ -52,11 +48,8 @@ let package = Package(
     .target(name: "COpenCL", linkerSettings: [.linkedLibrary("dl")]),
     // zlib, the system's: gzip-compressed qrels and corpus files.
     .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-    // The git commit of the build.
-    .target(
-      name: "CBuildInfo",
-      cSettings: gitCommit.map { [.define("LIMITFIT_GIT_COMMIT", to: "\"\($0)\"")] } ?? []
-    ),
+    // The git commit of the build, written before every build into the library's sources.
+    .plugin(name: "GitCommit", capability: .buildTool()),
     // The OpenCL C kernels, embedded into the binary.
     .target(
       name: "Kernels",

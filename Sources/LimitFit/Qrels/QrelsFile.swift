@@ -116,12 +116,34 @@ extension LabeledQrels {
     }
   }
 
-  /// The file's non-blank lines with their numbers.
-  private static func lines(of path: String) throws -> [(Int, Substring)] {
-    let text = try TextFile.read(path)
-    // "\r\n" is one Character, and a newline: CRLF and LF files split alike.
-    return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
-      .compactMap { index, line in line.allSatisfy(\.isWhitespace) ? nil : (index + 1, line) }
+  /// The file's non-blank lines with their numbers, found one at a time as the reader asks:
+  /// nothing is kept per line, so a file of blank lines costs no more than its text.
+  private static func lines(of path: String) throws -> NonBlankLines {
+    NonBlankLines(text: try TextFile.read(path))
+  }
+
+  /// The non-blank lines of a text and their numbers (from 1). "\r\n" is one Character, and a
+  /// newline: CRLF and LF files split alike.
+  struct NonBlankLines: Sequence, IteratorProtocol {
+    let text: String
+    private var position: String.Index
+    private var number = 0
+
+    init(text: String) {
+      self.text = text
+      position = text.startIndex
+    }
+
+    mutating func next() -> (Int, Substring)? {
+      while position < text.endIndex {
+        let end = text[position...].firstIndex(where: \.isNewline) ?? text.endIndex
+        let line = text[position..<end]
+        number += 1
+        position = end == text.endIndex ? end : text.index(after: end)
+        if !line.allSatisfy(\.isWhitespace) { return (number, line) }
+      }
+      return nil
+    }
   }
 
   /// Where the fields of a separated line (.tsv, TREC) are: their names, for messages, and
