@@ -5,12 +5,13 @@ construction's limits where curve.json has them; as PNG and PDF (matplotlib).
 
     tools/plot_curve.py results/curve/curve.json --out results/curve/curve [--log-y]
 
-writes results/curve/curve.png and curve.pdf. Cubics are cut where they leave the frame (the
+writes results/curve/curve.png and curve.pdf (existing ones only with --overwrite). Cubics are cut where they leave the frame (the
 paper's is negative below d = 2.5) rather than drawn along its edge. `series` holds everything
 but the drawing and needs only the standard library (tools/test_plot_curve.py tests it).
 """
 import argparse
 import json
+import os
 import sys
 
 
@@ -20,7 +21,17 @@ def cubic(coefficients, d):
 
 
 def series(curve, samples=200, logarithmic=False):
-    """What the figure draws, from a parsed curve.json: a dict of lists, no matplotlib."""
+    """What the figure draws, from a parsed curve.json: a dict of lists, no matplotlib.
+    Raises ValueError naming what is missing or malformed."""
+    if not isinstance(curve, dict) or not isinstance(curve.get("points"), list):
+        raise ValueError('no list of "points": not a curve.json that limitfit wrote')
+    if not all(isinstance(p, dict) and isinstance(p.get("dimension"), int) for p in curve["points"]):
+        raise ValueError('a point without an integer "dimension"')
+    for name in ["paperCubic"] + (["cubic"] if curve.get("cubic") else []):
+        coefficients = curve.get(name)
+        if not isinstance(coefficients, dict) or not all(
+                isinstance(coefficients.get(f"c{power}"), (int, float)) for power in range(4)):
+            raise ValueError(f'"{name}" does not name its coefficients c0 … c3')
     points = [p for p in curve["points"] if p.get("criticalN") is not None]
     if not points:
         raise ValueError("curve.json has no dimension with a critical-n")
@@ -103,18 +114,22 @@ def main():
     parser.add_argument("curve", help="a curve.json that limitfit curve or report wrote")
     parser.add_argument("--out", help="the figure's path without extension (default: beside curve.json)")
     parser.add_argument("--log-y", action="store_true", help="critical-n on a logarithmic axis")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing PNG or PDF")
     args = parser.parse_args()
     try:
         with open(args.curve, encoding="utf-8") as file:
             curve = json.load(file)
         data = series(curve, logarithmic=args.log_y)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         sys.exit(f"plot_curve.py: {args.curve}: {error}")
+    out = args.out or args.curve.removesuffix(".json")
+    existing = [f"{out}.{extension}" for extension in ("png", "pdf") if os.path.exists(f"{out}.{extension}")]
+    if existing and not args.overwrite:
+        sys.exit(f"plot_curve.py: {existing[0]} exists; pass --overwrite to replace it")
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         sys.exit("plot_curve.py: needs matplotlib (pip install matplotlib)")
-    out = args.out or args.curve.removesuffix(".json")
     print("wrote " + ", ".join(draw(data, out, logarithmic=args.log_y)))
 
 

@@ -71,7 +71,9 @@ class CommandTests(unittest.TestCase):
     def test_a_bad_file_is_one_line(self):
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "curve.json")
-            for text in ["not json", json.dumps({"points": []})]:
+            bad = [{"points": []}, {"points": [1, 2]}, {"points": {"a": 1}}, {"nothing": 1},
+                   {"points": [{"dimension": 2, "criticalN": 3}], "paperCubic": {"c0": 1}}]
+            for text in ["not json"] + [json.dumps(value) for value in bad]:
                 with open(path, "w") as file:
                     file.write(text)
                 run = self.run_script(path)
@@ -92,6 +94,11 @@ class CommandTests(unittest.TestCase):
             for extension, magic in [("png", b"\x89PNG"), ("pdf", b"%PDF")]:
                 with open(os.path.join(folder, f"curve.{extension}"), "rb") as file:
                     self.assertEqual(file.read(4), magic)
+            # The figure is not replaced unless asked.
+            again = self.run_script(path)
+            self.assertEqual(again.returncode, 1)
+            self.assertIn("curve.png exists; pass --overwrite", again.stderr)
+            self.assertEqual(self.run_script(path, "--overwrite").returncode, 0)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,13 @@ struct EvalCommand: ParsableCommand {
 
   func run() throws {
     guard worst >= 0 else { throw LimitFitError("--worst (\(worst)) must be at least 0") }
+    if let json, json != "-" {
+      let inputs = [queryEmbeddings, documentEmbeddings, queryIds, documentIds, source.qrels, source.corpus].compactMap { $0 }
+      let resolved = URL(fileURLWithPath: json).standardizedFileURL.resolvingSymlinksInPath().path
+      if let input = inputs.first(where: { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path == resolved }) {
+        throw LimitFitError("--json \(json) is one of the inputs (\(input)); name another file")
+      }
+    }
     let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
     let level = try CPULevel.level(environment: ProcessInfo.processInfo.environment[CPULevel.variable]) ?? .best
     guard let labeled = try source.load(documents: docs) else {
@@ -114,7 +121,8 @@ private struct EvalReport {
     if [q.lowerBound, q.upperBound, x.lowerBound, x.upperBound].contains(where: { abs($0 - 1) > unit }) {
       lines.append(
         "note: the rows are not unit vectors (query norms \(short(q.lowerBound)) to \(short(q.upperBound)), "
-          + "document norms \(short(x.lowerBound)) to \(short(x.upperBound))): the scores are not cosines")
+          + "document norms \(short(x.lowerBound)) to \(short(x.upperBound))): the scores are not cosines"
+          + (q.lowerBound == 0 || x.lowerBound == 0 ? "; a zero row scores every document alike, ranked by row" : ""))
     }
     let metrics = evaluation.metrics
     lines.append("  recall@2  recall@10  recall@100   nDCG@10")
@@ -236,6 +244,7 @@ private struct EvalRecord: Encodable {
   var gflopsPerSecond: Double
   var device: String
   var toolVersion = limitfitVersion
+  var gitCommit = limitfitCommit
   var finishedAt = ISO8601DateFormatter().string(from: Date())
   var host = ProcessInfo.processInfo.hostName
 }

@@ -25,16 +25,22 @@ struct TuneCommand: ParsableCommand {
   var output: String?
 
   func run() throws {
-    let settings = try OpenCLSettings(environment: ProcessInfo.processInfo.environment)
+    let environment = ProcessInfo.processInfo.environment
+    var settings = try OpenCLSettings(environment: environment)
     guard let path = output ?? settings.tuningFile else {
       throw LimitFitError("no place for the tuning file: give --output, or set LIMITFIT_TUNING or HOME")
     }
     // Before the minutes of tuning: a file that cannot be read or written fails now.
     let tuningFile = try TuningFile.load(path: path)
     try TuningFile.requireWritable(path: path)
-    guard let openCL = try selectBackend(.opencl, device: device) as? OpenCLBackend else {
-      preconditionFailure("the opencl request made another backend")
-    }
+    // The device's backend without any tuning file: the tuner tries shapes of its own, and an
+    // entry that no longer builds must not stop it from replacing that entry.
+    settings.tuningFile = nil
+    let backend = try BackendSelection.makeBackend(
+      .opencl, deviceIndex: device,
+      preferredDeviceIndex: try BackendSelection.deviceIndex(environment: environment[BackendSelection.deviceVariable]),
+      openCLSettings: settings, notice: printToStandardError)
+    guard let openCL = backend as? OpenCLBackend else { preconditionFailure("the opencl request made another backend") }
     let tuner = KernelTuner(device: openCL.openCLDevice, settings: settings)
     print("Tuning \(openCL.device) at (n, d) = " + tuner.sizes.map { "(\($0.documents), \($0.dimension))" }.joined(separator: ", "))
     let entry = try tuner.run { line in

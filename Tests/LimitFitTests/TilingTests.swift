@@ -143,7 +143,7 @@ extension OpenCLTests {
       }
       for (text, reason) in [("[1, 2]", "Expected to decode Dictionary<String, Any> but found an array instead."), ("{}", "no \"devices\"")] {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        #expect(throws: LimitFitError("\(path): not a tuning file limitfit wrote (\(reason)); remove it or run limitfit tune again")) {
+        #expect(throws: LimitFitError("\(path): not a tuning file limitfit wrote (\(reason)); remove it, or name another file with LIMITFIT_TUNING")) {
           try OpenCLSettings(tuningFile: path).tileParameters(for: device)
         }
       }

@@ -120,6 +120,11 @@ import Testing
       (queries, documents, ["--document-ids", try text("other.txt", (ids.dropLast() + ["x"]).joined(separator: "\n"))],
        "no embedding for document \"d7\", relevant to query \"q6\""),
       (queries, documents, ["--worst=-1"], "--worst (-1) must be at least 0"),
+      (queries, try file("tiny.npy", npyMatrix((0..<16).map { 1e-25 * Double($0 + 1) }, rows: 8, columns: 2, descr: "<f8")),
+       [], "tiny.npy: row 0 has norm 2.2360679774997897e-25, below 2^-60: scores are computed in float32, where products of such rows underflow to ties"),
+      (queries, try file("tinier.npy", npyMatrix((0..<16).map { $0 / 2 == 3 ? 0 : ($0 / 2 == 5 ? 1e-30 : 1) }, rows: 8, columns: 2, descr: "<f8")),
+       [], "tinier.npy: row 5 has norm 1.414213562373095e-30, below 2^-60"),
+      (queries, documents, ["--json", queries, "--overwrite"], "--json \(queries) is one of the inputs (\(queries)); name another file"),
     ]
     for (query, document, extra, message) in cases {
       let run = try limitfit(["eval", "--query-embeddings", query, "--document-embeddings", document] + Self.cycle + extra)

@@ -143,9 +143,11 @@ import Testing
     let binary = Bundle.main.bundleURL.appendingPathComponent("limitfit").path
     let settings = ["LIMITFIT": binary, "DIMS": "2-5", "RESULTS": folder.appendingPathComponent("results").path]
     for task in 0..<3 {
+      // Task 2 as a lone rerun (sbatch --array=2: Slurm counts one task; TASKS says three).
+      let count = task == 2 ? ["SLURM_ARRAY_TASK_COUNT": "1", "TASKS": "3"] : ["SLURM_ARRAY_TASK_COUNT": "3"]
       let shard = try run(
         "/bin/bash", ["\(tools)/curve.sbatch"],
-        environment: settings.merging(["SLURM_ARRAY_TASK_ID": "\(task)", "SLURM_ARRAY_TASK_COUNT": "3"]) { $1 })
+        environment: settings.merging(count.merging(["SLURM_ARRAY_TASK_ID": "\(task)"]) { $1 }) { $1 })
       #expect(shard.status == 0, "\(shard.standardError)")
       #expect(shard.standardOutput.contains("shard \(task)/3 done"))
       // The task's log (standard error) has a line per finished fit.
@@ -154,6 +156,10 @@ import Testing
     let report = try run("/bin/bash", ["\(tools)/report.sbatch"], environment: settings)
     #expect(report.status == 0, "\(report.standardError)")
     let merged = try String(contentsOf: folder.appendingPathComponent("results/curve/curve.csv"), encoding: .utf8)
+    // A second report does not replace the first's files unless asked.
+    let again = try run("/bin/bash", ["\(tools)/report.sbatch"], environment: settings)
+    #expect(again.status == 1 && again.standardError.contains("curve.json exists"))
+    #expect(try run("/bin/bash", ["\(tools)/report.sbatch"], environment: settings.merging(["OVERWRITE": "1"]) { $1 }).status == 0)
 
     let whole = try limitfit([
       "curve", "--dims", "2-5", "--results", folder.appendingPathComponent("whole.jsonl").path,

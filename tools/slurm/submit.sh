@@ -2,10 +2,11 @@
 # Submits the curve as a Slurm job array (curve.sbatch, one task per shard) and the report that
 # merges it (report.sbatch), which starts when every task has ended well:
 #
-#   tools/slurm/submit.sh [TASKS]        (default 8; DIMS, RESULTS, OUT and LIMITFIT pass through)
+#   tools/slurm/submit.sh [TASKS]        (default 8; DIMS, RESULTS, OUT, OVERWRITE and LIMITFIT pass through)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-tasks=${1:-8}
+export TASKS=${1:-8}
+tasks=$TASKS
 mkdir -p logs
 array=$(sbatch --parsable --array=0-$((tasks - 1)) --export=ALL tools/slurm/curve.sbatch)
 sbatch --dependency=afterok:"${array%%;*}" --export=ALL tools/slurm/report.sbatch

@@ -82,6 +82,10 @@ struct PackedEmbeddings: Sendable {
   private struct RowCheck {
     var firstNonFinite: (row: Int, value: Double)?
     var smallest = Double.infinity
+    /// The smallest norm other than 0, and its row: zero rows score exactly 0 (true ties), but
+    /// tiny ones underflow.
+    var smallestNonzero = Double.infinity
+    var smallestNonzeroRow = 0
     var largest = 0.0
     var largestRow = 0
 
@@ -113,6 +117,9 @@ struct PackedEmbeddings: Sendable {
         ? sum.squareRoot()
         : largestValue * (0..<count).reduce(0.0) { $0 + (values[$1] / largestValue) * (values[$1] / largestValue) }.squareRoot()
       smallest = min(smallest, norm)
+      if norm > 0, norm < smallestNonzero || (norm == smallestNonzero && row < smallestNonzeroRow) {
+        (smallestNonzero, smallestNonzeroRow) = (norm, row)
+      }
       if norm > largest || (norm == largest && row < largestRow) { (largest, largestRow) = (norm, row) }
       return norm
     }
@@ -121,12 +128,17 @@ struct PackedEmbeddings: Sendable {
     mutating func merge(_ other: RowCheck) {
       if let bad = other.firstNonFinite, firstNonFinite.map({ bad.row < $0.row }) ?? true { firstNonFinite = bad }
       smallest = min(smallest, other.smallest)
+      if other.smallestNonzero < smallestNonzero
+        || (other.smallestNonzero == smallestNonzero && other.smallestNonzeroRow < smallestNonzeroRow)
+      {
+        (smallestNonzero, smallestNonzeroRow) = (other.smallestNonzero, other.smallestNonzeroRow)
+      }
       if other.largest > largest || (other.largest == largest && other.largestRow < largestRow) {
         (largest, largestRow) = (other.largest, other.largestRow)
       }
     }
 
-    /// Throws for a value that is not finite, or a norm too large for float32 scores.
+    /// Throws for a value that is not finite, or a norm too large or too small for float32 scores.
     func validate(_ matrix: NPYMatrix) throws {
       if let (row, value) = firstNonFinite {
         throw LimitFitError("\(matrix.name): row \(row) holds \(value), not a finite number")
@@ -135,6 +147,11 @@ struct PackedEmbeddings: Sendable {
         throw LimitFitError(
           "\(matrix.name): row \(largestRow) has norm \(largest), above 2^63: scores are computed in float32, "
             + "which products of such rows overflow; scale the embeddings down")
+      }
+      guard smallestNonzero >= RetrievalEvaluation.minimumNorm else {
+        throw LimitFitError(
+          "\(matrix.name): row \(smallestNonzeroRow) has norm \(smallestNonzero), below 2^-60: scores are computed "
+            + "in float32, where products of such rows underflow to ties; scale the embeddings up")
       }
     }
   }

@@ -59,6 +59,10 @@ public struct RetrievalEvaluation: Sendable {
 
   /// The largest row norm read: products of two such norms stay within float32's range.
   public static let maximumNorm = 0x1p63
+  /// The smallest but 0: products of two such rows stay far above float32's smallest normal
+  /// number (2⁻¹²⁶), so that their scores do not underflow to ties. (A zero row scores every
+  /// document exactly 0: true ties, ranked by row.)
+  public static let minimumNorm = 0x1p-60
 
   /// Scores `queries` against `documents` and judges them against `relevance`.
   ///

@@ -41,20 +41,26 @@ public struct TuningFile: Codable, Sendable {
     do {
       return try JSONDecoder().decode(TuningFile.self, from: data)
     } catch {
-      throw LimitFitError("\(path): not a tuning file limitfit wrote (\(describe(error))); remove it or run limitfit tune again")
+      throw LimitFitError(
+        "\(path): not a tuning file limitfit wrote (\(describe(error))); remove it, or name another file with LIMITFIT_TUNING")
     }
   }
 
   /// Throws unless the file at `path` can be written (its folder is created).
   public static func requireWritable(path: String) throws {
+    guard !path.isEmpty else { throw LimitFitError("the tuning file's path is empty") }
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
     do {
       try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     } catch {
       throw LimitFitError("\(path): cannot create its folder for the tuning file (\(error.localizedDescription))")
     }
+    // A file written and removed in the folder: what the final atomic write will need.
+    let probe = folder.appendingPathComponent(".limitfit-tuning-\(UUID().uuidString)").path
     let manager = FileManager.default
-    guard manager.isWritableFile(atPath: folder.path), !manager.fileExists(atPath: path) || manager.isWritableFile(atPath: path)
+    guard manager.createFile(atPath: probe, contents: Data()),
+      (try? manager.removeItem(atPath: probe)) != nil,
+      !manager.fileExists(atPath: path) || manager.isWritableFile(atPath: path)
     else { throw LimitFitError("\(path): cannot write the tuning file there") }
   }
 

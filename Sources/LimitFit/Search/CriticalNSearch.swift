@@ -50,7 +50,8 @@ public struct CriticalNSearch: Sendable {
     guard let start = start ?? Self.defaultStart(dimension: dimension, k: k) else {
       throw LimitFitError(
         "d = \(dimension): the paper's cubic starts the search at n = "
-          + String(format: "%.3g", paperCubic(Double(dimension))) + ", more documents than a fit can hold; give a start")
+          + String(format: "%.3g", paperCubic(Double(dimension))) + ", more documents than a fit can hold; "
+          + "give a start (critical-n --start)")
     }
     guard start > k else {
       throw LimitFitError("the start (\(start)) must be more than k (\(k))")
