@@ -66,6 +66,7 @@ struct QrelsOptions: ParsableArguments {
     let path = file ?? qrels
     if path == nil, corpus != nil { throw LimitFitError("--corpus adds documents to a qrels file; give one with --qrels") }
     if path == nil, minScore != nil { throw LimitFitError("--min-score applies to a qrels file, not to a pattern") }
+    if let minScore, !minScore.isFinite { throw LimitFitError("--min-score (\(minScore)) must be a finite number") }
     if path == nil, format != nil { throw LimitFitError("--format applies to a qrels file, not to a pattern") }
     if path == nil, split != nil { throw LimitFitError("--split chooses the split of a data set's folder; give one with --qrels") }
     switch (path, pattern) {

@@ -71,6 +71,15 @@ import Testing
     #expect(fromTREC.qrels.relevant(to: 1) == [2])
   }
 
+  @Test func aByteOrderMarkAndSpacesAroundTabsAreNotPartOfTheIds() throws {
+    let tsv = try writeFile("bom.tsv", "\u{FEFF}query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+    #expect(try LabeledQrels.load(path: tsv).queryIDs == ["q1"])
+    let trec = try writeFile("bom.trec", "\u{FEFF}q1 0 d1 1\nq1 \t0\t d 2\t1\nq1 0 d3 1\n")
+    let fromTREC = try LabeledQrels.load(path: trec)
+    #expect(fromTREC.queryIDs == ["q1"])
+    #expect(fromTREC.documentIDs == ["d1", "d 2", "d3"])
+  }
+
   /// Every reader's malformed lines, plain and gzip-compressed (the name then ends in .gz).
   @Test(arguments: [
     ("qrels.jsonl", #"{"query-id": "q", "score": 1}"#, ":1: missing \"corpus-id\" (or \"doc_id\")"),

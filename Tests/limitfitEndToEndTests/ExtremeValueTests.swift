@@ -171,6 +171,7 @@ func expectCleanEnd(
     (["fit", "--dim", "2", "--pattern", "cycle", "--queries", "4", "--k", "3"], "--k 3 applies to the all-subsets problem"),
     (["fit", "--docs", "3", "--dim", "2", "--corpus", "corpus.jsonl"], "--corpus adds documents to a qrels file; give one with --qrels"),
     (["fit", "--docs", "3", "--dim", "2", "--min-score", "2"], "--min-score applies to a qrels file, not to a pattern"),
+    (["qrels-stats", "\(limitSmall)/qrels.jsonl", "--min-score", "nan"], "--min-score (nan) must be a finite number"),
     (["bench", "--backend", "cpu", "--device", "0"], "--device 0 selects an OpenCL device; it does not apply to --backend cpu"),
     (["bench", "--seconds", "1e308"], "--seconds must be between 0 and 3600, not 1e+308"),
     (["critical-n", "--dim", "2", "--results", "/dev/full"], "results file /dev/full: not a regular file"),

@@ -213,8 +213,10 @@ extension LabeledQrels {
             : "\(path):\(line): expected \(count) fields (\(names)), found \(fields.count)"
               + (tabbed.count > 1 ? " separated by white space, \(tabbed.count) by tabs" : ""))
       }
+      // Ids keep their inner spaces; spaces around a tab are not part of them.
       return (
-        String(fields[columns.query]), String(fields[columns.document]),
+        fields[columns.query].trimmingCharacters(in: .whitespaces),
+        fields[columns.document].trimmingCharacters(in: .whitespaces),
         try number(fields[columns.score], at: path, line: line))
     }
   }

@@ -57,6 +57,7 @@ enum TextFile {
     guard let text = String(validating: bytes, as: UTF8.self) else {
       throw LimitFitError("\(path): not UTF-8 text")
     }
-    return text
+    // A byte-order mark is not part of the first line.
+    return text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
   }
 }
