@@ -68,8 +68,7 @@ import Testing
     // 4096 members of 1 MiB of zeros: 4 GiB of text from 4 MiB, under a 1 GiB address space.
     let member = try gzipped([UInt8](repeating: 0, count: 1 << 20))
     let path = try writeFile("bomb.tsv.gz", bytes: Array((0..<4096).map { _ in member }.joined()))
-    let executable = Bundle.main.bundleURL.appendingPathComponent("limitfit").path
-    let run = try run("/usr/bin/prlimit", ["--as=\(1 << 30)", "--", executable, "qrels-stats", path])
+    let run = try qrelsStatsInOneGiB(path)
     #expect(run.status == 1)
     #expect(run.standardError.hasPrefix("Error: \(path): reading up to "), "\(run.standardError)")
     #expect(run.standardError.contains(" of text needs ") && run.standardError.split(separator: "\n").count == 1)
@@ -81,10 +80,15 @@ import Testing
     // 50 bytes of memory per byte of text), which a 1 GiB address space could not hold.
     let member = try gzipped([UInt8](repeating: 0x0A, count: 1 << 20))
     let path = try writeFile("blank.jsonl.gz", bytes: Array((0..<40).map { _ in member }.joined()))
-    let executable = Bundle.main.bundleURL.appendingPathComponent("limitfit").path
-    let run = try run("/usr/bin/prlimit", ["--as=\(1 << 30)", "--", executable, "qrels-stats", path])
+    let run = try qrelsStatsInOneGiB(path)
     #expect(run.status == 1)
     #expect(run.standardError == "Error: \(path): no query has a document with score ≥ 1.0\n")
+  }
+
+  /// `limitfit qrels-stats path` in a 1 GiB address space.
+  private func qrelsStatsInOneGiB(_ path: String) throws -> (status: Int32, standardOutput: String, standardError: String) {
+    let executable = Bundle.main.bundleURL.appendingPathComponent("limitfit").path
+    return try run("/usr/bin/prlimit", ["--as=\(1 << 30)", "--", executable, "qrels-stats", path])
   }
 
   @Test func statsOfAPattern() throws {
