@@ -94,6 +94,9 @@ extension OpenCLTests {
       #expect(files.count == 1)
       let second = try backend(settings)
       #expect(second.runtime.programFromCache)
+      // Validation compares the kernels' declared arguments through a build from source.
+      let signature = try KernelValidation(backend: second).checkSignatures()
+      #expect(signature.name.hasPrefix("kernel signatures: every argument as declared") && signature.passed)
       var short = Hyperparameters()
       short.maxIterations = 50
       let fit = try FreeEmbeddingFit(documents: 6, k: 2, dimension: 3, hyperparameters: short, checkingCapacityOf: first)

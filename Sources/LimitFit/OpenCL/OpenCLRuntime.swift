@@ -75,7 +75,7 @@ final class OpenCLRuntime: @unchecked Sendable {
 
     let options = Self.buildOptions(tiles: tiles, rowGroup: rowGroup)
     let cache = settings.cacheFolder.map { ProgramCache(folder: $0, device: device, options: options) }
-    if let cache, let cached = cache.program(api: api, context: context, device: id) {
+    if let cache, let cached = cache.program(api: api, context: context, device: id, options: options) {
       program = cached
       programFromCache = true
     } else {

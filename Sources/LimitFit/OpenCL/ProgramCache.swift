@@ -22,9 +22,9 @@ struct ProgramCache {
     path = folder + "/programs/" + String(hash, radix: 16) + ".bin"
   }
 
-  /// The cached program, built from its binary for `device`; `nil` when there is none or the
-  /// driver refuses it.
-  func program(api: COpenCLFunctions, context: cl_context, device: cl_device_id?) -> cl_program? {
+  /// The cached program, built from its binary for `device` with the build `options`; `nil`
+  /// when there is none or the driver refuses it.
+  func program(api: COpenCLFunctions, context: cl_context, device: cl_device_id?, options: String) -> cl_program? {
     guard let binary = FileManager.default.contents(atPath: path), !binary.isEmpty else { return nil }
     var status: cl_int = CL_SUCCESS
     var binaryStatus: cl_int = CL_SUCCESS
@@ -38,7 +38,7 @@ struct ProgramCache {
       if let program { _ = api.ReleaseProgram.loaded(program) }
       return nil
     }
-    guard api.BuildProgram.loaded(program, 1, &id, nil, nil, nil) == CL_SUCCESS else {
+    guard api.BuildProgram.loaded(program, 1, &id, options, nil, nil) == CL_SUCCESS else {
       _ = api.ReleaseProgram.loaded(program)
       return nil
     }
