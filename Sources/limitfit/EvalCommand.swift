@@ -245,6 +245,6 @@ private struct EvalRecord: Encodable {
   var device: String
   var toolVersion = limitfitVersion
   var gitCommit = limitfitCommit
-  var finishedAt = ISO8601DateFormatter().string(from: Date())
-  var host = ProcessInfo.processInfo.hostName
+  var finishedAt = RecordStamp.now()
+  var host = RecordStamp.host
 }

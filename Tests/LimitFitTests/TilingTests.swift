@@ -126,7 +126,7 @@ extension OpenCLTests {
       var file = TuningFile()
       file.devices[TuningFile.key(for: device)] = TuningFile.Entry(
         device: device.name, driver: device.driverVersion, parameters: unusualShapes[1], tuned: "2026-11-29T00:00:00Z",
-        limitfitVersion: limitfitVersion, measurements: [])
+        toolVersion: limitfitVersion, measurements: [])
       file.devices["another device | 1.0"] = file.devices[TuningFile.key(for: device)]
       try file.save(path: path)
       let tuned = try OpenCLSettings(tuningFile: path).tileParameters(for: device)

@@ -114,7 +114,7 @@ public struct KernelTuner {
             "\(family.rawValue) \(shape): " + timings.map {
               "(\($0.documents), \($0.dimension)) \(String(format: "%.3g", $0.seconds * 1e3)) ms, \(String(format: "%.1f", $0.gigaflops)) GFLOP/s"
             }.joined(separator: "; ") + String(format: "; %.2f× the first candidate's time", score))
-          if best == nil || score < best!.score { best = (shape, score) }
+          if best.map({ score < $0.score }) ?? true { best = (shape, score) }
         }
       }
       guard let best else { throw LimitFitError("no \(family.rawValue) tile shape passed the checks on \(device.name)") }
@@ -122,7 +122,7 @@ public struct KernelTuner {
     }
     return TuningFile.Entry(
       device: device.name, driver: device.driverVersion, parameters: parameters, tuned: RecordStamp.now(),
-      limitfitVersion: limitfitVersion, measurements: measurements)
+      toolVersion: limitfitVersion, measurements: measurements)
   }
 
   private func with(_ tiles: TileParameters) -> OpenCLSettings {
@@ -137,7 +137,7 @@ public struct KernelTuner {
     _ family: Family, shape: TileShape, on backend: OpenCLBackend, documents: Int, dimension: Int
   ) throws -> TuningMeasurement {
     let qrels = Qrels.allSubsets(documents: documents, k: 2)
-    let rows = min(qrels.queryCount, backend.blockRows(documents: documents, queries: qrels.queryCount), device.kind == .gpu ? 1 << 20 : 4096)
+    let rows = min(backend.blockRows(documents: documents, queries: qrels.queryCount), device.kind == .gpu ? 1 << 20 : 4096)
     let start = Embeddings.random(queries: qrels.queryCount, documents: documents, dimension: dimension, seed: 5)
     let session = try OpenCLSession(
       backend: backend, qrels: qrels, start: start, hyperparameters: Hyperparameters(), blockRows: rows)

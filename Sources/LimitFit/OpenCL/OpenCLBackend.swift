@@ -89,7 +89,6 @@ public struct OpenCLBackend: FitBackend {
     min(queries, Int(scoreBlockBytes / (4 * Double(documents))))
   }
 
-
   public func checkCapacity(for size: ProblemSize) throws {
     let m = Double(size.queries)
     let n = Double(size.documents)
@@ -252,12 +251,11 @@ final class OpenCLSession: FitSession {
     rows: Int, documents: Int, dimension: Int, runtime: OpenCLRuntime, requested: Int?
   ) -> (parts: Int, rowsPerPart: Int) {
     let shape = runtime.tiles.gradients
-    func tiles(_ count: Int, _ size: Int) -> Int { (count + size - 1) / size }
-    let outputTiles = tiles(documents, shape.outputRows) * tiles(dimension, shape.outputColumns)
-    let wanted = requested ?? tiles(4 * runtime.device.computeUnits, max(outputTiles, 1))
-    let parts = max(1, min(wanted, tiles(rows, shape.depth), 1024))
-    let rowsPerPart = tiles(tiles(rows, parts), shape.depth) * shape.depth
-    return (tiles(rows, rowsPerPart), rowsPerPart)
+    let outputTiles = pieces(documents, of: shape.outputRows) * pieces(dimension, of: shape.outputColumns)
+    let wanted = requested ?? pieces(4 * runtime.device.computeUnits, of: max(outputTiles, 1))
+    let parts = max(1, min(wanted, pieces(rows, of: shape.depth), 1024))
+    let rowsPerPart = pieces(pieces(rows, of: parts), of: shape.depth) * shape.depth
+    return (pieces(rows, of: rowsPerPart), rowsPerPart)
   }
 
   /// The most parts any block of `queries` queries in blocks of `blockRows` is split into: the
@@ -280,8 +278,10 @@ final class OpenCLSession: FitSession {
 
   /// The global and local sizes of a tiled product with `rows` × `columns` outputs.
   private func tiledRange(_ shape: TileShape, rows: Int, columns: Int) -> (global: [Int], local: [Int]) {
-    let groups = [(columns + shape.outputColumns - 1) / shape.outputColumns, (rows + shape.outputRows - 1) / shape.outputRows]
-    return ([groups[0] * shape.columnItems, groups[1] * shape.rowItems], [shape.columnItems, shape.rowItems])
+    (
+      [pieces(columns, of: shape.outputColumns) * shape.columnItems, pieces(rows, of: shape.outputRows) * shape.rowItems],
+      [shape.columnItems, shape.rowItems]
+    )
   }
 
   /// S = Q_block Dᵀ / τ into the score block.
@@ -495,3 +495,6 @@ struct DeviceBufferPlan {
     return fourBytes + 8 * Double(1 + guardElements)  // and the best loss, a double
   }
 }
+
+/// How many pieces of `size` cover `count`: ⌈count / size⌉ (tiles, work-groups, parts).
+private func pieces(_ count: Int, of size: Int) -> Int { (count + size - 1) / size }

@@ -9,16 +9,11 @@ public struct TuningFile: Codable, Sendable {
     public var device: String
     public var driver: String
     public var parameters: TileParameters
-    /// When it was tuned (ISO 8601), and by which limitfit.
+    /// When it was tuned (ISO 8601), and by which limitfit (named as in every record).
     public var tuned: String
-    public var limitfitVersion: String
+    public var toolVersion: String
     /// What was timed: each product's chosen and default shapes at each size.
     public var measurements: [TuningMeasurement]
-
-    enum CodingKeys: String, CodingKey {
-      case device, driver, parameters, tuned, measurements
-      case limitfitVersion = "limitfit_version"
-    }
   }
 
   /// Entries by `key(for:)`.
