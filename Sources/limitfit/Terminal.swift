@@ -78,6 +78,16 @@ struct JSONOutput {
     }
   }
 
+  /// Writes JSON Lines: one line each.
+  func writeLines(_ lines: [String]) throws {
+    let data = Data(lines.map { $0 + "\n" }.joined().utf8)
+    if isStandardOutput {
+      FileHandle.standardOutput.write(data)
+    } else {
+      try FileOutput.write([(path, data)])
+    }
+  }
+
   func write<Value: Encodable>(_ value: Value) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -1,0 +1,268 @@
+import Foundation
+
+/// How a capacity answer's vectors are stored: a floating-point precision, or `binary`, ±1
+/// entries (1-bit embeddings).
+public enum StoragePrecision: String, CaseIterable, Codable, Sendable {
+  case float64, float32, float16, bfloat16, binary
+
+  /// The floating-point precision; nil for binary.
+  public var floatingPoint: Precision? { Precision(rawValue: rawValue) }
+}
+
+/// How an answer is proved (docs/MATHEMATICS.md §8).
+public enum CapacityProof: String, Codable, Sendable {
+  /// Every k-set of the n documents verified, exactly, with the vectors as stored.
+  case checked
+  /// The Gram matrix of all n vectors computed exactly and the sum-query lemma applied.
+  case coherence
+  /// The sum-query lemma applied to the inner products the code's parameters bound.
+  case code
+}
+
+/// The largest number of documents limitfit proves representable in d dimensions for every
+/// set of k of them, with the proof, the construction and the smallest margin.
+public struct CapacityAnswer: Codable, Sendable {
+  public var dimension: Int
+  public var k: Int
+  public var precision: StoragePrecision
+  /// The construction, for a person.
+  public var construction: String
+  /// The construction's family: moment-curve, bch, reed-solomon-hadamard, kerdock.
+  public var family: String
+  public var parameters: [String: Int]
+  public var proof: CapacityProof
+  /// n; nil past 2^53.
+  public var documents: Int?
+  public var log10Documents: Double
+  /// The smallest margin (cosine units): measured when checked, the lemma's bound otherwise.
+  public var margin: Double
+  /// The exhaustive check beside a larger proof: the first `documents` vectors of the same
+  /// construction, every k-set verified.
+  public var checked: CheckedPart?
+  public var seconds: Double
+  /// The paper's cubic at d.
+  public var paperCubic: Double
+  /// The optimiser's critical-n at d, where a results file has a search with the defaults.
+  public var optimiserCriticalN: Int?
+  public var toolVersion = limitfitVersion
+  public var gitCommit = limitfitCommit
+
+  public struct CheckedPart: Codable, Sendable {
+    public var documents: Int
+    public var subsets: Int
+    public var margin: Double
+    public var seconds: Double
+  }
+}
+
+/// Finds `CapacityAnswer`s: every construction limitfit has (the trigonometric moment curve,
+/// extended BCH codes, Reed–Solomon ∘ Hadamard codes, Kerdock's mutually unbiased bases), the
+/// best proved for d and k.
+public struct CapacityAnalysis: Sendable {
+  public var k: Int
+  public var precision: StoragePrecision
+  /// The most documents checked exhaustively.
+  public var maximumChecked: Int
+
+  /// The most ±1 vectors whose Gram matrix is computed for a coherence proof.
+  public static let maximumCoherenceDocuments = 1 << 16
+  /// The k answered: the sum-query lemma's k-sets up to 5.
+  public static let kRange = 1...5
+
+  public init(k: Int, precision: StoragePrecision, maximumChecked: Int) throws {
+    guard Self.kRange.contains(k) else {
+      throw LimitFitError("--k (\(k)) must be between \(Self.kRange.lowerBound) and \(Self.kRange.upperBound)")
+    }
+    let limit = Self.checkLimit(k: k)
+    guard (k + 1...limit).contains(maximumChecked) else {
+      throw LimitFitError(
+        "--max-check (\(maximumChecked)) must be between \(k + 1) and \(limit) for k = \(k): checking costs C(n, k)·n")
+    }
+    self.k = k
+    self.precision = precision
+    self.maximumChecked = maximumChecked
+  }
+
+  /// The most documents checked for k: C(n, k)·n stays near 10^12 or below, and the Gram
+  /// matrix within memory.
+  public static func checkLimit(k: Int) -> Int {
+    [1: SumQueryCheck.maximumDocuments, 2: 16_384, 3: 1_024, 4: 256, 5: 128][k] ?? 64
+  }
+
+  /// The default --max-check for k.
+  public static func defaultChecked(k: Int) -> Int { [1: 4_096, 2: 4_096, 3: 256, 4: 96, 5: 48][k] ?? 32 }
+
+  /// The answer for d, and its construction.
+  ///
+  /// - Parameter momentCurve: the moment curve's checked limit in this precision (the same for
+  ///   every d ≥ 4), found once by the caller (`MomentCurveLimit.find`).
+  public func answer(dimension d: Int, momentCurve: MomentCurveLimit?) throws -> (CapacityAnswer, CapacityConstruction?) {
+    guard d >= 1, d <= Self.maximumDimension else {
+      throw LimitFitError("a dimension (\(d)) must be between 1 and \(Self.maximumDimension)")
+    }
+    let clock = ContinuousClock()
+    let began = clock.now
+    let codes = SumQueryCode.candidates(dimension: d, k: k, binary: precision == .binary)
+      .sorted { ($0.log2Count, $0.provenMargin(k: k)) > ($1.log2Count, $1.provenMargin(k: k)) }
+    let code = codes.first
+    if let curve = momentCurve, k == 2, d >= 4, Double(curve.documents) >= code.map({ exp2($0.log2Count) }) ?? 0 {
+      let answer = CapacityAnswer(
+        dimension: d, k: k, precision: precision, construction: "the trigonometric moment curve in d = 4"
+          + (d > 4 ? ", padded with zeros" : ""),
+        family: "moment-curve", parameters: ["documents": curve.documents], proof: .checked,
+        documents: curve.documents, log10Documents: log10(Double(curve.documents)),
+        margin: curve.verification.minimumMargin, checked: nil, seconds: curve.seconds, paperCubic: paperCubic(d))
+      return (answer, .momentCurve(precision: curve.precision, documents: curve.documents, dimension: d))
+    }
+    guard let code else {
+      // d ≤ 3, or no code for k: the simplex's k + 1 vertices (every subset a face) need d = k.
+      let n = d >= k ? d + 1 : k
+      let answer = CapacityAnswer(
+        dimension: d, k: k, precision: precision, construction: "none built here (geometry: \(n) documents)",
+        family: "none", parameters: [:], proof: .checked, documents: n, log10Documents: log10(Double(n)),
+        margin: 0, checked: nil, seconds: (clock.now - began).seconds, paperCubic: paperCubic(d))
+      return (answer, nil)
+    }
+    let total = code.count
+    let checkedCount = min(total ?? .max, maximumChecked)
+    let documents = code.documents(first: checkedCount, dimension: d)
+    let check = SumQueryCheck.check(documents, k: k)
+    guard check.solved else {
+      throw LimitFitError(
+        "\(code.summary): the exhaustive check failed at set \(check.worstSubset) (margin \(check.smallestMargin)); this is a bug in limitfit")
+    }
+    var answer = CapacityAnswer(
+      dimension: d, k: k, precision: precision, construction: code.summary, family: code.familyName,
+      parameters: code.parameters, proof: .checked, documents: checkedCount, log10Documents: log10(Double(checkedCount)),
+      margin: check.smallestMargin, checked: nil, seconds: 0, paperCubic: paperCubic(d))
+    if total.map({ $0 > checkedCount }) ?? true {
+      answer.checked = .init(
+        documents: checkedCount, subsets: check.subsets, margin: check.smallestMargin, seconds: check.seconds)
+      answer.documents = total
+      answer.log10Documents = code.log2Count * log10(2)
+      answer.proof = .code
+      answer.margin = code.provenMargin(k: k)
+      if let total, total <= Self.maximumCoherenceDocuments, code.isBinary {
+        let coherence = BinaryCoherence.maximumInnerProduct(code.documents(first: total, dimension: d))
+        guard coherence <= code.maximumInnerProduct else {
+          throw LimitFitError("\(code.summary): an inner product \(coherence) exceeds the code's bound; this is a bug in limitfit")
+        }
+        answer.proof = .coherence
+        answer.margin = code.provenMargin(k: k, maximumInnerProduct: coherence)
+      }
+    }
+    answer.seconds = (clock.now - began).seconds
+    return (answer, .code(code, checkedDocuments: checkedCount, dimension: d))
+  }
+
+  private func paperCubic(_ d: Int) -> Double { LimitFit.paperCubic(Double(d)) }
+
+  /// The largest d answered: codes are built up to 2^16 coordinates.
+  public static let maximumDimension = 1 << 16
+}
+
+extension SumQueryCode {
+  /// The family's name in records.
+  public var familyName: String {
+    switch family {
+    case .bch: "bch"
+    case .reedSolomonHadamard: "reed-solomon-hadamard"
+    case .kerdock: "kerdock"
+    }
+  }
+
+  /// Whether every vector is ±1 (Kerdock's standard basis is not).
+  var isBinary: Bool {
+    if case .kerdock(_, true) = family { return false }
+    return true
+  }
+}
+
+/// The moment curve's largest checked n in one precision.
+public struct MomentCurveLimit: Sendable {
+  public var precision: Precision
+  public var documents: Int
+  public var verification: Verification
+  /// Whether n is only the cap (every n tried was solved).
+  public var capped: Bool
+  public var seconds: Double
+
+  /// The largest n ≤ `maximumDocuments` found solved: the cap itself if it is solved, else a
+  /// boundary found by galloping and bisecting, then a scan above it (solvability is not
+  /// monotone in n for the rounded curve; any solved n proves every smaller one, since a
+  /// subset of documents keeps every set solved).
+  public static func find(precision: Precision, maximumDocuments: Int) throws -> MomentCurveLimit {
+    let clock = ContinuousClock()
+    let began = clock.now
+    func verify(_ n: Int, stopping: Bool) throws -> Verification {
+      try CyclicWitness(documents: n, dimension: 4, precision: precision).verify(stoppingAtFirstFailure: stopping)
+    }
+    let cap = min(maximumDocuments, CyclicWitness.maximumCheckedDocuments)
+    let top = try verify(cap, stopping: true)
+    if top.solved {
+      return MomentCurveLimit(precision: precision, documents: cap, verification: try verify(cap, stopping: false), capped: true,
+        seconds: (clock.now - began).seconds)
+    }
+    var (best, _) = try Gallop.boundary(from: 3, through: Gallop.doublings(from: 4, to: cap)) {
+      try verify($0, stopping: true).solved
+    }
+    let scanEnd = min(cap - 1, best + best / 8 + 16)
+    if best + 1 <= scanEnd {
+      for n in (best + 1)...scanEnd where try verify(n, stopping: true).solved { best = n }
+    }
+    return MomentCurveLimit(precision: precision, documents: best, verification: try verify(best, stopping: false), capped: false,
+      seconds: (clock.now - began).seconds)
+  }
+}
+
+/// The vectors behind an answer, for a certificate: its documents and, for each k-set, its query.
+public enum CapacityConstruction: Sendable {
+  /// The witness's curve in d = 4 (padded to d), with its own queries (k = 2).
+  case momentCurve(precision: Precision, documents: Int, dimension: Int)
+  /// A code's first `checkedDocuments` vectors, each k-set queried by the sum of its vectors.
+  case code(SumQueryCode, checkedDocuments: Int, dimension: Int)
+
+  /// The work of `verify` on a certificate of n documents: C(n, k) queries × n documents × d.
+  static func verificationWork(documents n: Int, k: Int, dimension d: Int) -> Double {
+    (binomial(n, k).map(Double.init) ?? .infinity) * Double(n) * Double(d)
+  }
+
+  /// The most documents of the construction a certificate holds: all checked ones, while
+  /// `verify` takes about a minute (C(n, k)·n·d ≤ 2·10^10).
+  public func certificateDocuments(k: Int) -> Int {
+    let (available, d) = switch self {
+    case .momentCurve(_, let n, let d): (n, d)
+    case .code(_, let n, let d): (n, d)
+    }
+    var n = available
+    while n > k + 1, Self.verificationWork(documents: n, k: k, dimension: d) > 2e10 { n -= max(1, n / 64) }
+    return n
+  }
+
+  /// The first n documents and every k-set's query, as float32 embeddings (the codes' integer
+  /// entries are exact; queries are not scaled to unit length, which changes no ranking).
+  public func certificate(documents n: Int, k: Int) throws -> (Embeddings, LabeledQrels) {
+    let qrels = LabeledQrels.allSubsets(documents: n, k: k)
+    switch self {
+    case .momentCurve(let precision, _, let d):
+      return (try CyclicWitness(documents: n, dimension: d, precision: precision).embeddings(), qrels)
+    case .code(let code, _, let d):
+      let documents = code.documents(first: n, dimension: d)
+      var queries = [Float](repeating: 0, count: qrels.qrels.queryCount * d)
+      for query in 0..<qrels.qrels.queryCount {
+        for document in qrels.qrels.relevant(to: query) {
+          for c in 0..<d { queries[query * d + c] += Float(documents.entries[Int(document) * d + c]) }
+        }
+      }
+      return (Embeddings(dimension: d, queries: queries, documents: documents.entries.map(Float.init)), qrels)
+    }
+  }
+
+  /// One line for the certificate's metadata.
+  public var summary: String {
+    switch self {
+    case .momentCurve(let precision, _, let d): "the trigonometric moment curve in d = 4 (\(precision.rawValue)), in d = \(d)"
+    case .code(let code, _, let d): "\(code.summary) in d = \(d); every k-set queried by the sum of its vectors"
+    }
+  }
+}
