@@ -58,7 +58,7 @@ public enum SumQueryCheck {
   }
 
   /// k = 2 through `limitfit_pair_maxima` on a 16-bit copy of the Gram matrix.
-  private static func pairs(_ gram: [Int32], count n: Int, squaredLength: Int, sentinel: Int16)
+  static func pairs(_ gram: [Int32], count n: Int, squaredLength: Int, sentinel: Int16)
     -> SumQueryVerification
   {
     let width = 32
@@ -113,7 +113,7 @@ public enum SumQueryCheck {
 
   /// Any k, in 32-bit arithmetic: the partial sums of each prefix of the set kept, the last
   /// index's row added and its maximum taken over the documents outside the set.
-  private static func subsets(_ gram: [Int32], count n: Int, k: Int, squaredLength: Int) -> SumQueryVerification {
+  static func subsets(_ gram: [Int32], count n: Int, k: Int, squaredLength: Int) -> SumQueryVerification {
     let workers = min(n, 8 * ProcessInfo.processInfo.activeProcessorCount)
     let partials = SharedBuffer<SumQueryVerification>(
       repeating: SumQueryVerification(

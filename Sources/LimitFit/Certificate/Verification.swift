@@ -1,5 +1,5 @@
-/// What checking embeddings against a relevance matrix found, every score in double precision:
-/// each query's margin, its worst relevant score minus its best irrelevant one.
+/// What checking embeddings against a relevance matrix found: each query's margin, its worst
+/// relevant score minus its best irrelevant one, in double precision, with its sign exact.
 ///
 /// `Certificate.verify` checks saved embeddings against any matrix; `CyclicWitness.verify` checks
 /// the construction against every pair of its documents.
@@ -55,9 +55,10 @@ extension Verification {
     ) { query in qrels.relevant(to: query).map { documentRows[Int($0)] } }
   }
 
-  /// Checks row-major query and document matrices, every score in double precision: query i is
-  /// row `queryRows[i]`, its relevant documents the rows `relevantRows(i)`, and every document
-  /// row a candidate.
+  /// Checks row-major query and document matrices: query i is row `queryRows[i]`, its
+  /// relevant documents the rows `relevantRows(i)`, and every document row a candidate. Scores
+  /// are computed in double precision; a margin within the bound of their rounding is decided
+  /// again exactly (`ExactComparison`), so every verdict is exact (docs/MATHEMATICS.md §6).
   init<Scalar: BinaryFloatingPoint>(
     queries: [Scalar], documents: [Scalar], dimension d: Int, queryRows: [Int], relevantRows: (Int) -> [Int]
   ) {
@@ -67,11 +68,21 @@ extension Verification {
     converted.reserveCapacity(documents.count)
     for value in documents { converted.append(Double(value)) }
     let documents = converted
+    var largestNorm = 0.0
+    for document in 0..<n {
+      var squared = 0.0
+      for c in 0..<d { squared += documents[document * d + c] * documents[document * d + c] }
+      largestNorm = max(largestNorm, squared.squareRoot())
+    }
     var scores = [Double](repeating: 0, count: n)
     var isRelevant = [Bool](repeating: false, count: n)
     var query = [Double](repeating: 0, count: d)
     for (index, row) in queryRows.enumerated() {
-      for c in 0..<d { query[c] = Double(queries[row * d + c]) }
+      var squared = 0.0
+      for c in 0..<d {
+        query[c] = Double(queries[row * d + c])
+        squared += query[c] * query[c]
+      }
       for document in 0..<n {
         var score = 0.0
         for c in 0..<d { score += query[c] * documents[document * d + c] }
@@ -85,8 +96,27 @@ extension Verification {
       }
       var bestIrrelevant = -Double.infinity
       for document in 0..<n where !isRelevant[document] { bestIrrelevant = max(bestIrrelevant, scores[document]) }
+      var margin = worstRelevant - bestIrrelevant
+      // |score − exact| ≤ γ_{d+1} ‖q‖ ‖x‖ (d rounded products and sums), enlarged for the
+      // norms' own rounding and for products that underflow.
+      let gamma = Double(d + 1) * 0x1p-53 / (1 - Double(d + 1) * 0x1p-53)
+      let bound = 2 * (gamma * squared.squareRoot() * largestNorm * (1 + 0x1p-20) + Double(d) * 0x1p-1022)
+      if margin.isFinite && abs(margin) <= bound {
+        let threshold = worstRelevant - 2 * bound
+        var solved = true
+        query.withUnsafeBufferPointer { q in
+          documents.withUnsafeBufferPointer { x in
+            for l in 0..<n where !isRelevant[l] && scores[l] >= threshold {
+              for r in relevant where ExactComparison.sign(q, x.baseAddress! + r * d, minus: x.baseAddress! + l * d) <= 0 {
+                solved = false
+              }
+            }
+          }
+        }
+        if solved { margin = margin > 0 ? margin : .leastNonzeroMagnitude } else { margin = min(margin, 0) }
+      }
       for document in relevant { isRelevant[document] = false }
-      record(margin: worstRelevant - bestIrrelevant, of: index)
+      record(margin: margin, of: index)
     }
   }
 }

@@ -108,7 +108,13 @@ public struct RetrievalEvaluation: Sendable {
       }
       let best = found.bestIrrelevant[query]
       let worst = found.worstRelevant[query]
-      let margin = best.map { worst.score - $0.score } ?? .infinity
+      var margin = best.map { worst.score - $0.score } ?? .infinity
+      let norm = packed.queryNorms[query]
+      if margin.isFinite, abs(margin) <= Self.roundingBound(dimension: d, norms: norm * packed.documentNorms.upperBound) {
+        margin = Self.exactMargin(
+          queries: queries, row: rows.queryRows[query], documents: documents, relevantRows: relevant, rounded: margin,
+          bound: Self.roundingBound(dimension: d, norms: norm * packed.documentNorms.upperBound))
+      }
       verification.record(margin: margin, of: query)
       return QueryResult(
         relevantCount: relevant.count, metrics: metrics, margin: margin, worstRelevant: worst, bestIrrelevant: best)
@@ -120,6 +126,45 @@ public struct RetrievalEvaluation: Sendable {
     queryNorms = packed.queryNorms.min()!...packed.queryNorms.max()!
     documentNorms = packed.documentNorms
     recomputedScores = found.recomputedScores
+  }
+
+  /// Twice the bound on the error of a score computed in double precision, d products and
+  /// sums: γ_{d+1} ‖q‖ ‖x‖, enlarged for the norms' own rounding and for underflow.
+  static func roundingBound(dimension d: Int, norms: Double) -> Double {
+    let gamma = Double(d + 1) * 0x1p-53 / (1 - Double(d + 1) * 0x1p-53)
+    return 2 * (gamma * norms * (1 + 0x1p-20) + Double(d) * 0x1p-1022)
+  }
+
+  /// The margin of one query whose rounded margin is within `bound` of zero, decided exactly:
+  /// every irrelevant document whose double-precision score is within twice `bound` of the worst
+  /// relevant one is compared with every relevant one exactly (`ExactComparison`). Returns
+  /// `rounded` when the exact verdict agrees with its sign, else the smallest positive double
+  /// (solved) or zero (a tie: not solved).
+  static func exactMargin(
+    queries: NPYMatrix, row: Int, documents: NPYMatrix, relevantRows: [Int], rounded: Double, bound: Double
+  ) -> Double {
+    let d = queries.columns
+    var query = [Double](repeating: 0, count: d)
+    query.withUnsafeMutableBufferPointer { queries.read(rows: row..<(row + 1), into: $0.baseAddress!) }
+    func documentRow(_ index: Int) -> [Double] {
+      var values = [Double](repeating: 0, count: d)
+      values.withUnsafeMutableBufferPointer { documents.read(rows: index..<(index + 1), into: $0.baseAddress!) }
+      return values
+    }
+    func score(_ x: [Double]) -> Double { zip(query, x).reduce(0) { $0 + $1.0 * $1.1 } }
+    let relevant = relevantRows.map(documentRow)
+    let threshold = relevant.map(score).min()! - 2 * bound
+    let isRelevant = Set(relevantRows)
+    var solved = true
+    query.withUnsafeBufferPointer { q in
+      for index in 0..<documents.rows where !isRelevant.contains(index) {
+        let other = documentRow(index)
+        guard score(other) >= threshold else { continue }
+        for x in relevant where ExactComparison.sign(q, x, minus: other) <= 0 { solved = false }
+      }
+    }
+    if solved { return rounded > 0 ? rounded : .leastNonzeroMagnitude }
+    return rounded <= 0 ? rounded : 0
   }
 
   /// The queries with the smallest margins, smallest first (the first query among equals), at

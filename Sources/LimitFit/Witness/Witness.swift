@@ -12,10 +12,12 @@ public enum Precision: String, CaseIterable, Codable, Sendable {
     case .float32: return Double(Float(x))
     case .float16: return Double(Float16(x))
     case .bfloat16:
-      // The top 16 bits of a Float, rounded to nearest even on the 16 dropped bits.
-      let bits = Float(x).bitPattern
-      let rounded = (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000
-      return Double(Float(bitPattern: rounded))
+      // Once, from the double, to 8 significant bits (ties to even) with float32's exponent
+      // range; rounding through float32 first would round twice.
+      guard x.isFinite, x != 0 else { return x }
+      let quantum = abs(x) < 0x1p-126 ? 0x1p-133 : Double(sign: .plus, exponent: x.exponent - 7, significand: 1)
+      let rounded = (x / quantum).rounded(.toNearestOrEven) * quantum
+      return abs(rounded) >= 0x1p128 ? (x < 0 ? -.infinity : .infinity) : rounded
     }
   }
 }
@@ -82,8 +84,10 @@ public struct CyclicWitness: Sendable {
     return (a, a + 1 + index - first)
   }
 
-  /// Checks every pair in double precision, one block of queries at a time (no m × n matrix);
-  /// the queries are the pairs in lexicographic order (`pair(ofQuery:)`).
+  /// Checks every pair, one block of queries at a time (no m × n matrix); the queries are the
+  /// pairs in lexicographic order (`pair(ofQuery:)`). Scores are computed in double precision
+  /// from the stored values; a margin within `roundingBound` of zero is decided again exactly
+  /// (`ExactComparison`), so the verdict is exact: a tie or a negative margin is not solved.
   ///
   /// - Parameter stoppingAtFirstFailure: return as soon as a pair is not solved (the counts
   ///   are then partial).
@@ -102,7 +106,8 @@ public struct CyclicWitness: Sendable {
       pairs: for a in blocks[block] {
         for b in (a + 1)..<n {
           s.update(repeating: 0, count: n)
-          for (c, coordinate) in query(a, b).enumerated() {
+          let q = query(a, b)
+          for (c, coordinate) in q.enumerated() {
             documentColumns[c].withUnsafeBufferPointer { column in
               addScaled(coordinate, column.baseAddress!, to: s, count: n)
             }
@@ -110,7 +115,10 @@ public struct CyclicWitness: Sendable {
           let bestOther = max(
             maximum(s, count: a), maximum(s + a + 1, count: b - a - 1),
             maximum(s + b + 1, count: n - b - 1))
-          let margin = min(s[a], s[b]) - bestOther
+          var margin = min(s[a], s[b]) - bestOther
+          if abs(margin) <= Self.roundingBound {
+            margin = exactMargin(q, a, b, scores: s, rounded: margin)
+          }
           result.record(margin: margin, of: a * n - a * (a + 1) / 2 + (b - a - 1))
           if margin <= 0 && stoppingAtFirstFailure { break pairs }
         }
@@ -120,6 +128,30 @@ public struct CyclicWitness: Sendable {
     var verification = Verification()
     for block in blocks.indices { verification.merge(results[block]) }
     return verification
+  }
+
+  /// A bound on the error of a score: four products of values of magnitude at most 1.01 (unit
+  /// vectors after rounding), summed in double precision, err by less than 2^−50; a margin
+  /// errs by less than twice that, and this bound leaves room.
+  static let roundingBound = 0x1p-46
+
+  /// The margin of pair {a, b} decided exactly: every document whose rounded score is within
+  /// twice `roundingBound` of the lower relevant score is compared with both relevant ones
+  /// exactly. Returns `rounded` when the exact verdict agrees with its sign, else the
+  /// smallest positive double (solved) or zero (a tie or worse: not solved).
+  private func exactMargin(_ q: [Double], _ a: Int, _ b: Int, scores s: UnsafeMutablePointer<Double>, rounded: Double) -> Double {
+    let threshold = min(s[a], s[b]) - 2 * Self.roundingBound
+    func row(_ j: Int) -> [Double] { documentColumns.map { $0[j] } }
+    let relevant = [row(a), row(b)]
+    var solved = true
+    q.withUnsafeBufferPointer { q in
+      for l in 0..<documents where l != a && l != b && s[l] >= threshold {
+        let other = row(l)
+        for x in relevant where ExactComparison.sign(q, x, minus: other) <= 0 { solved = false }
+      }
+    }
+    if solved { return rounded > 0 ? rounded : .leastNonzeroMagnitude }
+    return rounded <= 0 ? rounded : 0
   }
 
   /// Throws unless `embeddings()` fits in the memory free now: C(n, 2) + n rows of d floats.
