@@ -28,7 +28,7 @@ struct FitCommand: ParsableCommand {
   @OptionGroup(title: "Optimiser")
   var optimiser: HyperparameterOptions
 
-  @Option(name: .customLong("init"), help: "Where the fit starts: random, or witness (the exact construction rounded to float32; all pairs, d ≥ 4). A witness start trains to the plateau, to show whether the optimiser keeps it solved.")
+  @Option(name: .customLong("init"), help: "Where the fit starts: random; witness (the exact construction rounded to float32; all pairs, d ≥ 4); or construction (the code 'capacity' finds for n documents in d, every k-set queried by its sum; else the witness). A witness or construction start trains to the plateau, to show whether the optimiser keeps it solved.")
   var initialization: Initialization = .random
 
   @OptionGroup(title: "Backend")
@@ -49,7 +49,7 @@ struct FitCommand: ParsableCommand {
   func run() throws {
     var settings = optimiser.hyperparameters
     settings.initialization = initialization
-    if initialization == .witness { settings.stopWhenSolved = false }
+    if initialization != .random { settings.stopWhenSolved = false }
     // The cheap checks first: a bad value is refused before any device is set up.
     try settings.validate()
     let labeled = try source.load(documents: docs)
@@ -90,8 +90,8 @@ struct FitCommand: ParsableCommand {
     }
 
     var summary = summaryLine(result)
-    if initialization == .witness {
-      summary += "\nwitness start (float32): " + (result.firstSolvedIteration == 1 ? "solved" : "not solved")
+    if initialization != .random {
+      summary += "\n\(initialization.rawValue) start (float32): " + (result.firstSolvedIteration == 1 ? "solved" : "not solved")
         + "; after \(result.iterations) iterations \(result.solvedQueries) of \(result.queries) queries solved"
         + (result.solvedQueries == result.queries ? " — the optimiser kept it solved" : "")
     }

@@ -147,9 +147,25 @@ struct MinDimCommand: ParsableCommand {
         "the optimiser alone (the paper's measure): "
           + (alone.minimumDimension.map { "d = \($0)" } ?? "not solved in any d up to \(maxDim)")
           + String(format: " (%.1f s)", seconds))
+      // A fit is solved by its float32 scores; it proves a dimension only once its embeddings
+      // are verified exactly.
+      func proven(_ run: MinimumDimensionRun) throws -> Int? {
+        guard let d = run.minimumDimension else { return nil }
+        let (_, embeddings) = try runner.certificate(of: run)
+        let verification = Verification(
+          checking: embeddings, against: labeled.qrels, queryRows: Array(0..<labeled.qrels.queryCount),
+          documentRows: Array(0..<labeled.qrels.documentCount))
+        guard verification.solved else {
+          print(
+            "the optimiser's fit in d = \(d) is solved by its float32 scores but not exactly "
+              + "(\(verification.solvedQueries) of \(verification.queries) queries): it proves no bound")
+          return nil
+        }
+        return d
+      }
       if method == .optimiser {
-        upper = alone.minimumDimension
-      } else if let found = inside?.minimumDimension {
+        upper = try proven(alone)
+      } else if let inside, let found = try proven(inside) {
         upper = found
       }
       if let saveEmbeddings, fitOutput != nil {

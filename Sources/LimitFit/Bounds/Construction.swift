@@ -22,13 +22,21 @@ public struct Construction: Sendable {
     case circle
     /// d = p − 1: the vertices of a regular simplex, every subset of which is a face.
     case simplex
+    /// d = p − 2: two poles ±e_d and a regular simplex around them, whose one Radon partition
+    /// (the poles against the rest) is no relevant set: every other set is separable.
+    case bipyramid
     /// d = 2k: the trigonometric moment curve, whose p points span a k-neighbourly cyclic
     /// polytope: every set of at most k points is a face.
     case momentCurve = "moment-curve"
+    /// The vectors of a code whose inner products are small enough for the sum-query lemma
+    /// (docs/MATHEMATICS.md §8): every set of at most k of them is the top set of its sum.
+    case code
   }
 
   public let kind: Kind
   public let dimension: Int
+  /// The code's name, for `.code`.
+  let codeSummary: String?
   /// The distinct unit vectors, p × d, row-major, in double precision.
   let points: [Double]
   /// The point of every document.
@@ -47,6 +55,9 @@ public struct Construction: Sendable {
     case .line: "the line d = 1 (documents at +1 and −1)"
     case .circle: "the circle d = 2 (\(pointCount) equally spaced points, each relevant pair adjacent)"
     case .simplex: "a regular simplex in d = \(dimension) (\(pointCount) vertices, every subset a face)"
+    case .bipyramid:
+      "a bipyramid in d = \(dimension) (two poles and a regular simplex of \(pointCount - 2) vertices; every set but the poles' Radon partition separable)"
+    case .code: "\(codeSummary ?? "a code") in d = \(dimension) (\(pointCount) vectors, each set queried by its sum)"
     case .momentCurve:
       "the trigonometric moment curve in d = \(dimension) (\(pointCount) points, \(dimension / 2)-neighbourly)"
     }
@@ -56,9 +67,12 @@ public struct Construction: Sendable {
   /// built when the sequence reaches it; none beyond `maximumPoints` distinct points.
   public static func candidates(for qrels: Qrels, maximumDimension: Int = .max) -> some Sequence<Construction> {
     let layout = PointLayout(qrels)
+    let k = layout.largestProperSetSize
+    let code = layout.pointCount <= maximumPoints ? SumQueryCode.smallest(holding: layout.pointCount, k: k) : nil
     let kinds: [(Kind, Int)] = layout.pointCount > maximumPoints ? [] : [
-      (.line, 1), (.circle, 2), (.simplex, layout.pointCount - 1), (.momentCurve, 2 * qrels.maximumRelevantCount),
-    ]
+      (.line, 1), (.circle, 2), (.simplex, layout.pointCount - 1), (.bipyramid, layout.pointCount - 2),
+      (.momentCurve, 2 * k),
+    ] + (code.map { [(.code, $0.dimension)] } ?? [])
     return kinds.sorted { $0.1 < $1.1 }.filter { (1...maximumDimension).contains($0.1) }
       .lazy.compactMap { Construction($0.0, of: qrels, layout: layout) }
   }
@@ -70,7 +84,8 @@ public struct Construction: Sendable {
   private init?(_ kind: Kind, of qrels: Qrels, layout: PointLayout) {
     let p = layout.pointCount
     let relevant = layout.relevantPoints
-    let k = qrels.maximumRelevantCount
+    let k = layout.largestProperSetSize
+    var codeSummary: String?
     let d: Int
     let points: [Double]
     let start: ([Int]) -> [Double]
@@ -112,7 +127,42 @@ public struct Construction: Sendable {
       let angles = (0..<p).map { 2 * Double.pi * Double($0) / Double(p) }
       points = angles.flatMap { Self.momentCurvePoint($0, k: k) }
       start = { set in Self.faceFunctional(angles: set.map { angles[$0] }, k: k) }
+    case .bipyramid:
+      guard p >= 4, let poles = Self.poles(relevant, pointCount: p) else { return nil }
+      d = p - 2
+      // The simplex's d vertices span e_d's complement; the poles are ±e_d.
+      let simplex = d >= 2 ? Self.simplexVertices(d) : []
+      var coordinates = [Double](repeating: 0, count: p * d)
+      var vertex = 0
+      for point in 0..<p {
+        if point == poles.0 || point == poles.1 {
+          coordinates[point * d + d - 1] = point == poles.0 ? 1 : -1
+        } else {
+          for c in 0..<(d - 1) { coordinates[point * d + c] = simplex[vertex * (d - 1) + c] }
+          vertex += 1
+        }
+      }
+      points = coordinates
+      // The sum of the set's points (docs/MATHEMATICS.md §4: proved for every set but the
+      // Radon partition).
+      start = { set in
+        var sum = [Double](repeating: 0, count: d)
+        for point in set { for c in 0..<d { sum[c] += points[point * d + c] } }
+        return sum
+      }
+    case .code:
+      guard let code = SumQueryCode.smallest(holding: p, k: k) else { return nil }
+      d = code.dimension
+      codeSummary = code.summary
+      let scale = 1 / Double(code.squaredLength).squareRoot()
+      points = code.documents(first: p, dimension: d).entries.map { Double($0) * scale }
+      start = { set in
+        var sum = [Double](repeating: 0, count: d)
+        for point in set { for c in 0..<d { sum[c] += points[point * d + c] } }
+        return sum
+      }
     }
+    self.codeSummary = codeSummary
     self.kind = kind
     dimension = d
     self.points = points
@@ -122,7 +172,10 @@ public struct Construction: Sendable {
     queries.reserveCapacity(relevant.count * d)
     var maximizer = MarginMaximizer(points: points, dimension: d)
     for set in relevant {
-      queries += maximizer.bestQuery(relevant: set, start: start(set))
+      // A code's sum queries keep the lemma's margin, far above what the support-vector
+      // search would add at its cost (O(m · p · d) per round).
+      queries += kind == .code && set.count < p
+        ? MarginMaximizer.unit(start(set)) : maximizer.bestQuery(relevant: set, start: start(set))
     }
     self.queries = queries
   }
@@ -201,6 +254,20 @@ public struct Construction: Sendable {
     return positive
   }
 
+  /// For the bipyramid: two points that are neither a relevant set nor its complement (the
+  /// poles' pair is the configuration's one non-separable split).
+  private static func poles(_ relevant: [[Int]], pointCount p: Int) -> (Int, Int)? {
+    var forbidden = Set<[Int]>()
+    for set in relevant where set.count == 2 || set.count == p - 2 {
+      if set.count == 2 { forbidden.insert(set) }
+      if set.count == p - 2 { forbidden.insert(Array(Set(0..<p).subtracting(set)).sorted()) }
+    }
+    for a in 0..<p {
+      for b in (a + 1)..<p where !forbidden.contains([a, b]) { return (a, b) }
+    }
+    return nil
+  }
+
   /// For the circle: an order of the points in which every relevant pair is adjacent
   /// (cyclically), when the pairs form paths, or one cycle through every point.
   private static func hamiltonianOrder(_ relevant: [[Int]], pointCount p: Int, hasNegatives: Bool) -> [Int]? {
@@ -256,6 +323,12 @@ struct PointLayout {
     pointOfDocument = point
     pointCount = next + (hasNegatives ? 1 : 0)
     relevantPoints = (0..<qrels.queryCount).map { query in qrels.relevant(to: query).map { point[Int($0)] } }
+  }
+
+  /// The largest relevant set that is not every point (at least 1): a set of every point has
+  /// nothing to rank below it and holds in any construction.
+  var largestProperSetSize: Int {
+    max(1, relevantPoints.lazy.filter { $0.count < pointCount }.map(\.count).max() ?? 1)
   }
 }
 

@@ -71,7 +71,8 @@ public struct DimensionBounds: Sendable {
     }
     let qrels = Qrels(documentCount: qrels.documentCount, offsets: offsets, relevantDocuments: documents)
     if let reason = lineImpossibility(qrels, naming: name) {
-      guard qrels.maximumRelevantCount <= 2 else { return (2, reason) }
+      // Every relevant pair must be a hull edge whatever the larger sets are: the graph of
+      // the pairs alone bounds d.
       let graph = RelevanceGraph(qrels)
       if let reason = graph.spaceImpossibility(naming: name) { return (4, reason) }
       if let reason = graph.planeImpossibility(naming: name) { return (3, reason) }

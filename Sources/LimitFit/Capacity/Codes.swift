@@ -169,6 +169,24 @@ extension SumQueryCode {
     return codes.filter { $0.log2Count > log2(Double(k)) }
   }
 
+  /// The code in the fewest dimensions with at least `count` vectors that proves every set of
+  /// at most k of them; nil beyond 2^16 dimensions or k > 5.
+  public static func smallest(holding count: Int, k: Int) -> SumQueryCode? {
+    guard (1...5).contains(k) else { return nil }
+    func best(_ d: Int) -> SumQueryCode? {
+      candidates(dimension: d, k: k, binary: false).filter { code in code.count.map { $0 >= count } ?? true }
+        .min { $0.dimension < $1.dimension }
+    }
+    // Codes only grow with d: bisect for the smallest d that has one.
+    var (low, high) = (1, 1 << 16)
+    guard best(high) != nil else { return nil }
+    while high - low > 1 {
+      let middle = (low + high) / 2
+      if best(middle) != nil { high = middle } else { low = middle }
+    }
+    return best(high)
+  }
+
   /// The BCH code of length 2^m with the most codewords whose weights keep (2k − 1)μ < 1.
   static func bestBCH(m: Int, k: Int) -> SumQueryCode? {
     let length = 1 << m
@@ -359,5 +377,32 @@ enum BinaryCoherence {
       largest[block] = best
     }
     return (0..<blocks).map { largest[$0] }.max() ?? 0
+  }
+}
+
+extension SumQueryCode {
+  /// The code a `construction` start uses for n documents in d dimensions and k-sets: of the
+  /// codes with at least n vectors that prove k-sets, the one with the largest margin.
+  public static func start(documents n: Int, k: Int, dimension d: Int) -> SumQueryCode? {
+    candidates(dimension: d, k: k, binary: false).filter { code in code.count.map { $0 >= n } ?? true }
+      .max { $0.provenMargin(k: k) < $1.provenMargin(k: k) }
+  }
+
+  /// The first n vectors at unit length as documents, and for each query of `qrels` the sum of
+  /// its relevant documents' vectors at unit length, padded to d (float32).
+  func sumQueryEmbeddings(of qrels: Qrels, dimension d: Int) -> Embeddings {
+    let vectors = documents(first: qrels.documentCount, dimension: d)
+    let scale = 1 / Double(squaredLength).squareRoot()
+    var queries = [Float](repeating: 0, count: qrels.queryCount * d)
+    var sum = [Double](repeating: 0, count: d)
+    for query in 0..<qrels.queryCount {
+      for c in 0..<d { sum[c] = 0 }
+      for document in qrels.relevant(to: query) {
+        for c in 0..<d { sum[c] += Double(vectors.entries[Int(document) * d + c]) }
+      }
+      let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
+      for c in 0..<d { queries[query * d + c] = Float(sum[c] / norm) }
+    }
+    return Embeddings(dimension: d, queries: queries, documents: vectors.entries.map { Float(Double($0) * scale) })
   }
 }

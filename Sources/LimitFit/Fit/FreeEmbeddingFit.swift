@@ -24,9 +24,19 @@ public struct FreeEmbeddingFit: Sendable {
   ) throws {
     let size = try ProblemSize.allSubsets(documents: documents, k: k, dimension: dimension)
     try Self.check(size, hyperparameters, backend)
-    if hyperparameters.initialization == .witness {
+    switch hyperparameters.initialization {
+    case .random: break
+    case .witness:
       guard k == 2 else { throw WitnessStartUnavailable(construction: "for k = 2, not k = \(k)") }
       _ = try CyclicWitness(documents: documents, dimension: dimension)
+    case .construction:
+      if SumQueryCode.start(documents: documents, k: k, dimension: dimension) == nil {
+        guard k == 2, dimension >= 4 else {
+          throw WitnessStartUnavailable(
+            construction: "of at least \(documents) vectors proving every \(k)-set in d ≤ \(dimension), and limitfit has none")
+        }
+        _ = try CyclicWitness(documents: documents, dimension: dimension)
+      }
     }
     self.init(
       qrels: Qrels.allSubsets(documents: documents, k: k), size: size,
@@ -171,6 +181,12 @@ extension FreeEmbeddingFit {
         seed: hyperparameters.seed)
     case .witness:
       try CyclicWitness(documents: qrels.documentCount, dimension: dimension, precision: .float32).embeddings()
+    case .construction:
+      if let code = SumQueryCode.start(documents: qrels.documentCount, k: k ?? 2, dimension: dimension) {
+        code.sumQueryEmbeddings(of: qrels, dimension: dimension)
+      } else {
+        try CyclicWitness(documents: qrels.documentCount, dimension: dimension, precision: .float32).embeddings()
+      }
     }
     return try backend.makeSession(qrels: qrels, start: start, hyperparameters: hyperparameters)
   }

@@ -4,6 +4,9 @@ public enum Initialization: String, Codable, CaseIterable, Sendable {
   case random
   /// The exact construction of `CyclicWitness` rounded to float32 (all pairs, d ≥ 4).
   case witness
+  /// The code `capacity` would use for n documents in d (all k-subsets, each queried by the
+  /// sum of its vectors; `SumQueryCode.start`), else the witness when k = 2 and d ≥ 4.
+  case construction
 }
 
 /// How a fit decides that it represents the relevance matrix.
