@@ -16,8 +16,9 @@ struct EvalCommand: ParsableCommand {
       precision from the files' values: a query is solved when its worst relevant score is \
       strictly above its best irrelevant one. Document rows the qrels do not know are \
       irrelevant to every query and ranked with the rest; query rows with no relevant document \
-      are skipped and counted. Without ids files the rows are the qrels' queries and documents \
-      in their order (with --corpus, the corpus's order first). eval measures: it exits 0 \
+      are skipped and counted. Without ids files the rows follow a data set folder's \
+      queries.jsonl and corpus.jsonl (or --corpus), in their order; where there are none, the \
+      qrels' order of first appearance, and a note says so. eval measures: it exits 0 \
       whatever it finds ('limitfit verify' answers solved or not by its exit status).
       """
   )
@@ -28,10 +29,10 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "The document embeddings: a .npy matrix with a row per document, as many columns.")
   var documentEmbeddings: String
 
-  @Option(help: "The ids of the query rows, one per line (default: the qrels' queries in their order).")
+  @Option(help: "The ids of the query rows, one per line (default: a data set folder's queries.jsonl, else the qrels' queries, in order).")
   var queryIds: String?
 
-  @Option(help: "The ids of the document rows, one per line (default: the qrels' documents in their order).")
+  @Option(help: "The ids of the document rows, one per line (default: the corpus's documents, else the qrels', in order).")
   var documentIds: String?
 
   @OptionGroup(title: "Relevance matrix")
@@ -66,9 +67,14 @@ struct EvalCommand: ParsableCommand {
     let queries = try NPYMatrix(contentsOfFile: queryEmbeddings)
     let documents = try NPYMatrix(contentsOfFile: documentEmbeddings)
     let documentIDs = try documentIds.map(IDList.init(contentsOfFile:))
+    let order = try RowOrder(labeled: labeled, queryIDs: queryIds, documentIDs: documentIds, fromFile: source.qrels != nil)
+    if let listed = order.queryIDs, queryIds == nil, listed.ids.count != queries.rows {
+      throw LimitFitError(
+        "\(queries.name): \(queries.rows) rows for the \(listed.ids.count) queries of \(listed.path), whose order "
+          + "the rows take without --query-ids; give --query-ids for rows in another order or a subset")
+    }
     let rows = try EmbeddingRows(
-      qrels: labeled, queries: queries, documents: documents,
-      queryIDs: try queryIds.map(IDList.init(contentsOfFile:)), documentIDs: documentIDs)
+      qrels: labeled, queries: queries, documents: documents, queryIDs: order.queryIDs, documentIDs: documentIDs)
     let start = DispatchTime.now().uptimeNanoseconds
     let evaluation = try RetrievalEvaluation(
       queries: queries, documents: documents, relevance: labeled.qrels, rows: rows, level: level)
@@ -76,11 +82,39 @@ struct EvalCommand: ParsableCommand {
     let device = CPUBackend(level: level).device
     let report = EvalReport(
       labeled: labeled, queries: queries, documents: documents, rows: rows,
-      documentIDs: documentIDs?.ids ?? labeled.documentIDs, evaluation: evaluation, worst: worst,
+      documentIDs: documentIDs?.ids ?? labeled.documentIDs, order: order, evaluation: evaluation, worst: worst,
       seconds: seconds, device: device)
     let lines = report.lines.joined(separator: "\n")
     if output?.isStandardOutput == true { printToStandardError(lines) } else { print(lines) }
     try output?.write(report.record)
+  }
+}
+
+/// Which query and document each embedding row is: an ids file, else the data set's
+/// queries.jsonl (corpus.jsonl) in its order, else — a guess, said so — the qrels' order.
+private struct RowOrder {
+  /// The ids of the query rows, from --query-ids or queries.jsonl; `nil`: the qrels' order.
+  let queryIDs: IDList?
+  /// Where each order came from, for the record: a path, or "qrels" (or "pattern").
+  let queries: String
+  let documents: String
+  /// The order assumed where none was given, for a note; `nil` when both were given.
+  let guess: String?
+
+  /// - Parameter fromFile: whether the qrels came from a file (a pattern's order is its own).
+  init(labeled: LabeledQrels, queryIDs: String?, documentIDs: String?, fromFile: Bool) throws {
+    self.queryIDs = try queryIDs.map(IDList.init(contentsOfFile:)) ?? labeled.queriesFileIDs()
+    let inherent = fromFile ? "qrels" : "pattern"
+    queries = queryIDs ?? labeled.queriesFile ?? inherent
+    documents = documentIDs ?? labeled.corpusFile ?? inherent
+    let rows = [
+      fromFile && queries == inherent ? ("query", "--query-ids", "queries.jsonl") : nil,
+      fromFile && documents == inherent ? ("document", "--document-ids", "corpus") : nil,
+    ].compactMap { $0 }
+    guess = rows.isEmpty
+      ? nil
+      : "\(rows.map(\.0).joined(separator: " and ")) rows taken in the qrels' order of first appearance "
+        + "(no \(rows.map { "\($0.1), no \($0.2)" }.joined(separator: "; no ")))"
   }
 }
 
@@ -92,6 +126,7 @@ private struct EvalReport {
   let rows: EmbeddingRows
   /// The id of every document row.
   let documentIDs: [String]
+  let order: RowOrder
   let evaluation: RetrievalEvaluation
   let worst: Int
   let seconds: Double
@@ -116,6 +151,7 @@ private struct EvalReport {
       embeddings += "; \(rows.unjudgedDocumentRows) document rows not in the qrels ranked as irrelevant"
     }
     var lines = [describe(labeled), embeddings]
+    if let guess = order.guess { lines.append("note: " + guess) }
     let unit = 1e-3
     let (q, x) = (evaluation.queryNorms, evaluation.documentNorms)
     if [q.lowerBound, q.upperBound, x.lowerBound, x.upperBound].contains(where: { abs($0 - 1) > unit }) {
@@ -178,7 +214,7 @@ private struct EvalReport {
       queryElementType: queries.elementType.rawValue, documentElementType: documents.elementType.rawValue,
       dimension: evaluation.dimension, queries: evaluation.queries.count, documents: evaluation.documentCount,
       skippedQueryRows: rows.skippedQueryRows, unjudgedDocumentRows: rows.unjudgedDocumentRows,
-      metrics: evaluation.metrics, solvedQueries: verification.solvedQueries, solved: verification.solved,
+      queryOrder: order.queries, documentOrder: order.documents, metrics: evaluation.metrics, solvedQueries: verification.solvedQueries, solved: verification.solved,
       minimumMargin: finite(verification.minimumMargin),
       margins: .init(
         minimum: finite(margins.minimum), lowerQuartile: finite(margins.lowerQuartile), median: finite(margins.median),
@@ -230,6 +266,9 @@ private struct EvalRecord: Encodable {
   var documents: Int
   var skippedQueryRows: Int
   var unjudgedDocumentRows: Int
+  /// Where the rows' order came from: an ids file, queries.jsonl or corpus.jsonl, the qrels.
+  var queryOrder: String
+  var documentOrder: String
   var metrics: RetrievalMetrics
   var solvedQueries: Int
   var solved: Bool

@@ -63,6 +63,50 @@ import Testing
     #expect(try JSONSerialization.jsonObject(with: Data(piped.standardOutput.utf8)) is [String: Any])
   }
 
+  /// A data set's folder holding the cycle pattern as qrels, its corpus in order, and its
+  /// queries.jsonl listing the queries in `queryOrder`.
+  static func cycleDataset(queryOrder: [Int]) throws -> String {
+    let folder = try temporaryFolder().path
+    let qrels = (0..<8).flatMap { i in
+      [i, (i + 1) % 8].map { #"{"query-id": "q\#(i)", "corpus-id": "d\#($0)", "score": 1}"# }
+    }
+    try (qrels.joined(separator: "\n") + "\n").write(toFile: folder + "/qrels.jsonl", atomically: true, encoding: .utf8)
+    let corpus = (0..<8).map { #"{"_id": "d\#($0)", "text": ""}"# }.joined(separator: "\n")
+    try corpus.write(toFile: folder + "/corpus.jsonl", atomically: true, encoding: .utf8)
+    let queries = queryOrder.map { #"{"_id": "q\#($0)", "text": ""}"# }.joined(separator: "\n")
+    try queries.write(toFile: folder + "/queries.jsonl", atomically: true, encoding: .utf8)
+    return folder
+  }
+
+  /// Without --query-ids the rows of a data set's folder follow its queries.jsonl, not the
+  /// qrels' order; from a bare qrels file the order is the qrels', and a note says so.
+  @Test func rowsFollowTheDataSetsQueriesFile() throws {
+    let construction = try Self.cycleConstruction()  // rows q0 … q7 and d0 … d7
+    let inOrder = try limitfit(["eval"] + Self.embeddings(construction) + ["--qrels", try Self.cycleDataset(queryOrder: Array(0..<8))])
+    #expect(inOrder.status == 0 && inOrder.standardOutput.contains("\n    1.0000     1.0000      1.0000    1.0000\n"))
+    #expect(!inOrder.standardOutput.contains("note:"))
+
+    // The same rows read as the queries of a reversed queries.jsonl: q7 … q0.
+    let reversed = try Self.cycleDataset(queryOrder: Array((0..<8).reversed()))
+    let swapped = try limitfit(["eval"] + Self.embeddings(construction) + ["--qrels", reversed, "--json", "-"])
+    #expect(swapped.status == 0 && swapped.standardError.contains("not solved: "))
+    let record = try #require(try JSONSerialization.jsonObject(with: Data(swapped.standardOutput.utf8)) as? [String: Any])
+    #expect(record["queryOrder"] as? String == reversed + "/queries.jsonl")
+    #expect(record["documentOrder"] as? String == reversed + "/corpus.jsonl")
+
+    // The qrels file alone: its order, said so.
+    let file = try limitfit(["eval"] + Self.embeddings(construction) + ["--qrels", reversed + "/qrels.jsonl"])
+    #expect(file.standardOutput.contains("solved: 8 of 8"))
+    #expect(file.standardOutput.contains(
+      "note: query and document rows taken in the qrels' order of first appearance (no --query-ids, no queries.jsonl; no --document-ids, no corpus)"))
+
+    // A queries.jsonl that lacks a query of the qrels, or lists more queries than there are rows.
+    let lacking = try limitfit(["eval"] + Self.embeddings(construction) + ["--qrels", try Self.cycleDataset(queryOrder: [0, 1, 2, 3, 4, 5, 6, 8])])
+    #expect(lacking.status == 1 && lacking.standardError.contains("no embedding for query \"q7\""))
+    let longer = try limitfit(["eval"] + Self.embeddings(construction) + ["--qrels", try Self.cycleDataset(queryOrder: Array(0..<9))])
+    #expect(longer.status == 1 && longer.standardError.contains("8 rows for the 9 queries of"))
+  }
+
   /// Random embeddings solve nothing; eval still exits 0: it measures.
   @Test func anUnsolvedEvaluationExitsZero() throws {
     let folder = try temporaryFolder().path
