@@ -50,9 +50,9 @@ struct CurveCommand: ParsableCommand {
       summaries.append(summary)
       let seconds = result.fitSeconds
       print(String(
-        format: "d = %d: critical-n = %@ (%d n fitted, %d fits reused, %.1f s; fits: %.1f s solving, %.1f s failing)",
-        dimension, result.criticalN.map(String.init) ?? "none", result.outcomes.count, reused, summary.wallSeconds,
-        seconds.solving, seconds.failing))
+        format: "d = %d: critical-n = %@%@ (%d n fitted, %d fits reused, %.1f s; fits: %.1f s solving, %.1f s failing)",
+        dimension, result.criticalN.map(String.init) ?? "none", searchNote(result), result.outcomes.count, reused,
+        summary.wallSeconds, seconds.solving, seconds.failing))
       fflush(nil)  // a line per dimension, also in a job's log file
     }
     guard let files else {
@@ -60,7 +60,7 @@ struct CurveCommand: ParsableCommand {
         + "merge the shards with: limitfit report --results RESULTS…")
       return
     }
-    try output.finish(Curve(searches: summaries), into: files)
+    try output.finish(Curve(searches: summaries, aggregate: output.aggregate), into: files)
   }
 }
 

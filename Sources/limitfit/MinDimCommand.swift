@@ -93,16 +93,25 @@ struct MinDimCommand: ParsableCommand {
 
     var lower = 1
     var upper: Int?
+    // A construction solved in double precision but not as stored: it represents A with real
+    // vectors (the rank), though not in --precision.
+    var realUpper: Int?
     if method != .optimiser {
       let bounds = DimensionBounds(of: labeled.qrels, maximumDimension: maxDim, precision: precision) {
         labeled.documentIDs[$0]
       }
       lower = bounds.lower
       print("lower bound: d ≥ \(lower)" + (bounds.lowerReason.map { ": \($0)" } ?? " (every matrix needs a dimension)"))
+      realUpper = bounds.rejected.first { $0.exact.solved }?.construction.dimension
       for tried in bounds.rejected + (bounds.upper.map { [$0] } ?? []) {
+        let heading = switch (tried.solved, tried.exact.solved) {
+        case (true, _): "upper bound" + (realUpper == nil ? "" : " as stored in \(precision.rawValue)")
+          + ": d ≤ \(tried.construction.dimension): "
+        case (false, true): "upper bound in double precision, not as stored: d ≤ \(tried.construction.dimension): "
+        case (false, false): "not an upper bound: "
+        }
         print(
-          (tried.solved ? "upper bound: d ≤ \(tried.construction.dimension): " : "not an upper bound: ")
-            + tried.construction.summary
+          heading + tried.construction.summary
             + String(format: "; smallest margin %.3g in double, %.3g as stored in %@", tried.exact.minimumMargin, tried.stored.minimumMargin, precision.rawValue)
             + (tried.solved ? "" : " — not every query is solved as stored"))
       }
@@ -130,7 +139,7 @@ struct MinDimCommand: ParsableCommand {
       let alone = try runner.minimumDimension(
         of: labeled, maximumDimension: maxDim, seeds: seeding.seedList, hyperparameters: hyperparameters)
       // Inside the bounds: the smallest d the optimiser solves below the construction's.
-      let highest = upper.map { $0 - 1 } ?? maxDim
+      let highest = (realUpper ?? upper).map { $0 - 1 } ?? maxDim
       let inside = method == .all && lower <= highest
         ? try runner.minimumDimension(
           of: labeled, minimumDimension: lower, maximumDimension: highest, seeds: seeding.seedList,
@@ -160,18 +169,25 @@ struct MinDimCommand: ParsableCommand {
       }
     }
 
+    // The rank's bound: the smallest d shown, in double precision or as stored.
+    let proved = [realUpper, upper].compactMap { $0 }.min()
     if method != .optimiser {
-      switch upper {
+      switch proved {
       case lower?: print("answer: exact: d = \(lower)")
-      case let upper?: print("answer: \(lower) ≤ d ≤ \(upper)")
+      case let proved?: print("answer: \(lower) ≤ d ≤ \(proved)")
       case nil: print("answer: d ≥ \(lower); nothing up to d = \(maxDim) was shown to represent it")
       }
     }
-    if let upper { print(proofLine(dimension: upper)) }
+    if let proved { print(proofLine(dimension: proved)) }
+    if let upper, let proved, upper > proved {
+      print(
+        "As stored in \(precision.rawValue), the smallest representation found is in d = \(upper): "
+          + "it shows a \(precision.rawValue) representation of A in d = \(upper), not a bound on its rank.")
+    }
     if let (result, embeddings) = optimiserCertificate, let fitOutput {
       try fitOutput.write(embeddings, of: labeled, fit: result)
       print("optimiser certificate: \(fitOutput.folder) (check it with: limitfit verify \(fitOutput.folder) --qrels …)")
     }
-    if upper == nil { throw LimitFitCommand.negativeAnswer }
+    if proved == nil { throw LimitFitCommand.negativeAnswer }
   }
 }

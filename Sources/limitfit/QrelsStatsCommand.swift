@@ -39,6 +39,6 @@ struct QrelsStatsCommand: ParsableCommand {
   /// A metric's value, or why it was not computed: the work it takes beyond its limit.
   private func metric(_ value: Double?, work: Double, limit: Double, of verb: String, _ what: String) -> String {
     value.map { String(format: "%.4f", $0) }
-      ?? String(format: "not computed: it %@ %.3g %@ (at most %.3g)", verb, work, what, limit)
+      ?? "not computed: it \(verb) \(Curve.abbreviated(work)) \(what) (at most \(Curve.abbreviated(limit)))"
   }
 }

@@ -120,6 +120,9 @@ struct CurveOutputOptions: ParsableArguments {
   @Flag(help: "Draw curve.svg's critical-n axis on a logarithmic scale.")
   var logY = false
 
+  @Option(help: "What the cubic is fitted to with several seeds: max (the critical-n, the largest n some seed solves: a solution exists, the paper's rule), or the mean or median of the seeds' own critical-n.")
+  var aggregate: SeedAggregate = .max
+
   @Option(parsing: .upToNextOption, help: "Add the exact construction's limits in these precisions (float32, float16, bfloat16, float64) for d ≥ 4.")
   var witness: [Precision] = []
 

@@ -13,7 +13,10 @@ public enum StoredRecord: Codable, Sendable {
     let kind = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .record)
     switch kind {
     case "fit": self = .fit(try FitResult(from: decoder))
-    case "critical-n": self = .criticalN(try CriticalNSummary(from: decoder))
+    case "critical-n":
+      var summary = try CriticalNSummary(from: decoder)
+      summary.upgrade()
+      self = .criticalN(summary)
     default:
       throw DecodingError.dataCorrupted(
         .init(codingPath: [CodingKeys.record], debugDescription: "unknown record kind \(kind)"))
