@@ -30,14 +30,22 @@ struct CriticalNCommand: ParsableCommand {
   @OptionGroup(title: "Backend")
   var backend: BackendOptions
 
+  @Option(help: "Write the search's record (as the results file stores it) as JSON to this file, or to standard output with '-'.")
+  var json: String?
+
+  @Flag(help: "Replace the --json file if it exists.")
+  var overwrite = false
+
   func run() throws {
+    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
     try search.check()
     _ = try ProblemSize.allSubsets(documents: search.k + 1, k: search.k, dimension: dim)
     _ = try CriticalNSearch(dimension: dim, k: search.k, seeds: search.seedList, start: start, sweepRadius: search.sweep)
     let runner = try store.makeRunner(backend: try backend.makeBackend())
     try search.checkStart(on: runner, dimension: dim, start: start)
     let (result, summary, reused) = try search.criticalN(on: runner, dimension: dim, start: start)
-    print(evidence(result, summary: summary, reused: reused))
+    JSONOutput.report(evidence(result, summary: summary, reused: reused), beside: output)
+    try output?.write(summary)
   }
 }
 

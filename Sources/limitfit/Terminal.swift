@@ -78,6 +78,12 @@ struct JSONOutput {
     }
   }
 
+  /// Prints a line of a command's report: on standard error when the JSON goes to standard
+  /// output, so that the two never mix.
+  static func report(_ line: String, beside output: JSONOutput?) {
+    if output?.isStandardOutput == true { printToStandardError(line) } else { print(line) }
+  }
+
   func write<Value: Encodable>(_ value: Value) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
