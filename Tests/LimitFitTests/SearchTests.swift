@@ -620,3 +620,28 @@ final class EventLog: @unchecked Sendable {
     #expect(throws: LimitFitError.self) { try SearchMerge([other], matching: key) }
   }
 }
+
+@Suite struct ResultsExportTests {
+  @Test func oneFlatTablePerRecordKindWithTheSeedAColumn() throws {
+    var fit = fakeResult(documents: 5, seed: 43, solved: true)
+    fit.device = "CPU (avx2), 2 threads"  // a comma: quoted
+    let search = try CriticalNSearch(dimension: 4, k: 2, seeds: [42, 43], start: 5, sweepRadius: 1).run { n, seed in
+      fakeResult(documents: n, seed: seed, solved: n <= 6, dimension: 4)
+    }
+    let summary = CriticalNSummary(search, hyperparameters: Hyperparameters(), wallSeconds: 1, backend: CPUBackend())
+    let tables = try ResultsExport.tables([.criticalN(summary), .fit(fit)])
+    #expect(tables.map(\.kind) == ["fit", "critical-n"])
+    let fits = tables[0].csv.split(separator: "\n").map(String.init)
+    let header = fits[0].split(separator: ",").map(String.init)
+    #expect(fits.count == 2 && header.first == "record")
+    #expect(header.contains("hyperparameters.seed") && header.contains("hyperparameters.learningRate"))
+    let values = Dictionary(uniqueKeysWithValues: zip(header, fits[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+    #expect(values["record"] == "fit" && values["hyperparameters.seed"] == "43" && values["documents"] == "5")
+    #expect(values["hyperparameters.learningRate"] == "0.01" && values["solved"] == "true")
+    #expect(fits[1].contains(",\"CPU (avx2), 2 threads\","))
+    let searches = tables[1].csv.split(separator: "\n").map(String.init)
+    let columns = searches[0].split(separator: ",").map(String.init)
+    let row = Dictionary(uniqueKeysWithValues: zip(columns, searches[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+    #expect(row["seeds"] == "42;43" && row["criticalN"] == "6" && row["tested"] == summary.tested.map(String.init).joined(separator: ";"))
+  }
+}

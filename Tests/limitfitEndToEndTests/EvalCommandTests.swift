@@ -261,6 +261,15 @@ import Testing
     #expect((bounds["constructions"] as? [[String: Any]])?.first?["solvedAsStored"] as? Bool == true)
     #expect((bounds["source"] as? String)?.hasPrefix("cycle pattern") == true)
 
+    // export: the results file as CSV tables, never replacing them unasked.
+    let tables = try temporaryFolder().path
+    let export = try limitfit(["export", "--results", results, "--csv", "--out", tables])
+    #expect(export.status == 0 && export.standardOutput.hasPrefix("wrote \(tables)/fit.csv: "))
+    #expect(try String(contentsOfFile: tables + "/critical-n.csv", encoding: .utf8).hasPrefix("record,"))
+    let twice = try limitfit(["export", "--results", results, "--csv", "--out", tables])
+    #expect(twice.status == 1 && twice.standardError.contains("fit.csv exists; pass --overwrite to replace it"))
+    #expect(try limitfit(["export", "--results", results, "--out", tables]).standardError.contains("give the format: --csv"))
+
     // A file is never replaced unasked.
     let path = try temporaryFolder().path + "/stats.json"
     #expect(try limitfit(["qrels-stats", "--json", path] + EvalCommandTests.cycle).status == 0)
