@@ -40,12 +40,19 @@ struct CurveCommand: ParsableCommand {
     let mine = shard.select(dimensions)
     let files = shard == .whole ? try output.files() : nil
 
-    let runner = try store.makeRunner(backend: try backend.makeBackend())
+    let overall = OverallProgress()
+    let runner = try store.makeRunner(backend: try backend.makeBackend(), overall: overall)
+
     // The largest dimension's first fit is the largest the curve surely needs: refused now,
     // not after hours of the smaller ones.
     try search.checkStart(on: runner, dimension: dimensions.maximum)
+    // Listed only now: a largest dimension this far from the backend's limits keeps the list short.
+    let dimensionsToRun = Array(mine)
+    let clock = ContinuousClock()
+    let began = clock.now
     var summaries: [CriticalNSummary] = []
-    for dimension in mine {
+    for (index, dimension) in dimensionsToRun.enumerated() {
+      overall.text = OverallProgress.text(dimensions: dimensionsToRun, index: index, elapsed: (clock.now - began).seconds)
       let (result, summary, reused) = try search.criticalN(on: runner, dimension: dimension)
       summaries.append(summary)
       let seconds = result.fitSeconds

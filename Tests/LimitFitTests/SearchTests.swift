@@ -622,6 +622,20 @@ final class EventLog: @unchecked Sendable {
 }
 
 @Suite struct ResultsExportTests {
+  /// The fields of a CSV line, quoted ones unquoted (no quotes inside them here).
+  func fields(_ line: String) -> [String] {
+    var fields = [""]
+    var quoted = false
+    for character in line {
+      switch (character, quoted) {
+      case ("\"", _): quoted.toggle()
+      case (",", false): fields.append("")
+      default: fields[fields.count - 1].append(character)
+      }
+    }
+    return fields
+  }
+
   @Test func oneFlatTablePerRecordKindWithTheSeedAColumn() throws {
     var fit = fakeResult(documents: 5, seed: 43, solved: true)
     fit.device = "CPU (avx2), 2 threads"  // a comma: quoted
@@ -632,16 +646,15 @@ final class EventLog: @unchecked Sendable {
     let tables = try ResultsExport.tables([.criticalN(summary), .fit(fit)])
     #expect(tables.map(\.kind) == ["fit", "critical-n"])
     let fits = tables[0].csv.split(separator: "\n").map(String.init)
-    let header = fits[0].split(separator: ",").map(String.init)
+    let header = fields(fits[0])
     #expect(fits.count == 2 && header.first == "record")
     #expect(header.contains("hyperparameters.seed") && header.contains("hyperparameters.learningRate"))
-    let values = Dictionary(uniqueKeysWithValues: zip(header, fits[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+    let values = Dictionary(uniqueKeysWithValues: zip(header, fields(fits[1])))
     #expect(values["record"] == "fit" && values["hyperparameters.seed"] == "43" && values["documents"] == "5")
     #expect(values["hyperparameters.learningRate"] == "0.01" && values["solved"] == "true")
-    #expect(fits[1].contains(",\"CPU (avx2), 2 threads\","))
+    #expect(fits[1].contains(",\"CPU (avx2), 2 threads\",") && values["device"] == "CPU (avx2), 2 threads")
     let searches = tables[1].csv.split(separator: "\n").map(String.init)
-    let columns = searches[0].split(separator: ",").map(String.init)
-    let row = Dictionary(uniqueKeysWithValues: zip(columns, searches[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+    let row = Dictionary(uniqueKeysWithValues: zip(fields(searches[0]), fields(searches[1])))
     #expect(row["seeds"] == "42;43" && row["criticalN"] == "6" && row["tested"] == summary.tested.map(String.init).joined(separator: ";"))
   }
 }

@@ -97,6 +97,9 @@ public final class ResultsStore: @unchecked Sendable {
     if case .fit(let result) = record { fitsByKey[result.key] = result }
   }
 
+  /// The number of records read and appended so far; safe to read while fits append.
+  public var recordCount: Int { lock.withLock { records.count } }
+
   /// The stored fit with this key, if any.
   public func fit(for key: FitKey) -> FitResult? { lock.withLock { fitsByKey[key] } }
 
