@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Draws limitfit's curve.json as the figure people put in papers: critical-n against d, the
 least-squares cubic, the paper's cubic dashed, the seeds' spread as error bars and the exact
-construction's limits where curve.json has them; as PNG and PDF (matplotlib).
+construction's limits where curve.json has them; as PNG and PDF (matplotlib). Several
+curve.json files (InfoNCE against hinge, say) are drawn in one figure, each labelled by its
+--label, or by its loss and aggregate.
 
-    tools/plot_curve.py results/curve/curve.json --out results/curve/curve [--log-y]
+    tools/plot_curve.py results/curve/curve.json [MORE.json …] [--label L …] --out results/curve/curve [--log-y]
 
 writes results/curve/curve.png and curve.pdf (existing ones only with --overwrite). Cubics are cut where they leave the frame (the
 paper's is negative below d = 2.5) rather than drawn along its edge. `series` holds everything
@@ -32,6 +34,10 @@ def series(curve, samples=200, logarithmic=False):
         if not isinstance(coefficients, dict) or not all(
                 isinstance(coefficients.get(f"c{power}"), (int, float)) for power in range(4)):
             raise ValueError(f'"{name}" does not name its coefficients c0 … c3')
+    aggregate = curve.get("aggregate", "max")
+    key = {"max": "criticalN", "mean": "seedMean", "median": "seedMedian"}.get(aggregate)
+    if key is None:
+        raise ValueError(f'"aggregate" is {aggregate!r}, not max, mean or median')
     points = [p for p in curve["points"] if p.get("criticalN") is not None]
     if not points:
         raise ValueError("curve.json has no dimension with a critical-n")
@@ -44,22 +50,29 @@ def series(curve, samples=200, logarithmic=False):
         # None where the cubic leaves the frame, so that matplotlib breaks the line there.
         return [value if value >= floor else None for value in (cubic(coefficients, d) for d in grid)]
 
+    def value(point):
+        return point[key] if point.get(key) is not None else point["criticalN"]
+
     spread = []
     for point in points:
-        solved = [n for n in point.get("criticalNBySeed") or [] if n is not None]
-        if len(curve.get("seeds", [])) > 1 and solved and min(solved) < max(solved):
-            spread.append((point["dimension"], point["criticalN"], min(solved), max(solved)))
+        # The seeds' own critical-n, a seed that solved none of the n fitted counted as the
+        # smallest of them − 1 (curve.json's seedValues; older files: the seeds that solved).
+        seeds = point.get("seedValues") or [n for n in point.get("criticalNBySeed") or [] if n is not None]
+        if len(curve.get("seeds", [])) > 1 and seeds and min(seeds) < max(seeds):
+            spread.append((point["dimension"], value(point), min(seeds), max(seeds)))
     witness = {}
     for limit in curve.get("witnessLimits", []):
         witness.setdefault(limit["precision"], []).append((limit["dimension"], limit["documents"]))
     return {
         "dimensions": dims,
-        "critical_n": [p["criticalN"] for p in points],
+        "critical_n": [value(p) for p in points],
+        "aggregate": aggregate,
+        "loss": (curve.get("hyperparameters") or {}).get("loss", "infonce"),
         "grid": grid,
         "fitted": inside(curve["cubic"]) if curve.get("cubic") else None,
         "r_squared": curve.get("rSquared"),
         "paper": inside(curve["paperCubic"]),
-        # (d, critical-n, least a single seed solved, most a single seed solved)
+        # (d, the point drawn, the least and the largest of the seeds' own critical-n)
         "spread": spread,
         "witness": {precision: sorted(limits) for precision, limits in witness.items()},
         "k": curve.get("k", 2),
@@ -67,32 +80,50 @@ def series(curve, samples=200, logarithmic=False):
     }
 
 
-def draw(data, out, logarithmic=False):
+LOSS_NAMES = {"infonce": "InfoNCE", "sigmoid": "sigmoid", "hinge": "hinge"}
+COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+
+def label(data):
+    """"InfoNCE, 3 seeds, max": the loss and, for several seeds, the aggregate drawn."""
+    text = LOSS_NAMES.get(data["loss"], data["loss"])
+    if data["seeds"] > 1:
+        rule = "max: any seed solves" if data["aggregate"] == "max" else data["aggregate"]
+        text += f", {data['seeds']} seeds, {rule}"
+    return text
+
+
+def draw(curves, out, logarithmic=False):
+    """Draws each (data, label) of `curves` in one figure: its points, spread and cubic in a
+    colour of its own; the paper's cubic (and the construction's limits) once."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
-    axes.plot(data["grid"], data["paper"], "--", color="gray", linewidth=1.2,
-              label="paper's cubic (Weller et al. 2025)")
-    if data["fitted"]:
-        label = "least-squares cubic" + (f" (r² = {data['r_squared']:.4f})" if data["r_squared"] is not None else "")
-        axes.plot(data["grid"], data["fitted"], color="#1f77b4", linewidth=1.8, label=label)
-    for index, (precision, limits) in enumerate(sorted(data["witness"].items())):
+    first = curves[0][0]
+    axes.plot(first["grid"], first["paper"], "--", color="gray", linewidth=1.2,
+              label="paper's cubic (Weller et al. 2025, r² = 0.999)")
+    for index, (precision, limits) in enumerate(sorted(first["witness"].items())):
         axes.plot([d for d, _ in limits], [n for _, n in limits], "s-", markersize=3, linewidth=1,
                   color=["#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"][index % 4],
                   label=f"exact construction, {precision}")
-    measured = ("measured critical-n (1 seed)" if data["seeds"] == 1
-                else f"measured critical-n ({data['seeds']} seeds: any solves; bars span single seeds)")
-    axes.plot(data["dimensions"], data["critical_n"], "o", color="#d62728", markersize=4, label=measured)
-    if data["spread"]:
-        d, n, least, most = zip(*data["spread"])
-        axes.errorbar(d, n, yerr=[[c - l for c, l in zip(n, least)], [m - c for c, m in zip(n, most)]],
-                      fmt="none", ecolor="#d62728", elinewidth=1, capsize=3)
+    for index, (data, name) in enumerate(curves):
+        colour = COLOURS[index % len(COLOURS)]
+        if data["fitted"]:
+            fit = "cubic" + (f" (r² = {data['r_squared']:.4f})" if data["r_squared"] is not None else "")
+            axes.plot(data["grid"], data["fitted"], color=colour, linewidth=1.8, alpha=0.8, label=f"{name}: {fit}")
+        axes.plot(data["dimensions"], data["critical_n"], "o", color=colour, markersize=4,
+                  label=f"{name}: measured" + ("; bars span the seeds" if data["spread"] else ""))
+        if data["spread"]:
+            d, n, least, most = zip(*data["spread"])
+            axes.errorbar(d, n, yerr=[[c - low for c, low in zip(n, least)], [high - c for c, high in zip(n, most)]],
+                          fmt="none", ecolor=colour, elinewidth=1, capsize=3)
     axes.set_xlabel("embedding dimension d")
     axes.set_ylabel("critical-n (documents)")
-    axes.set_title(f"Free-embedding critical-n, k = {data['k']}")
+    title = f"Free-embedding critical-n, k = {first['k']}"
+    axes.set_title(title + (f", {curves[0][1]}" if len(curves) == 1 else ""))
     if logarithmic:
         axes.set_yscale("log")
         axes.set_ylim(bottom=1)
@@ -111,18 +142,24 @@ def draw(data, out, logarithmic=False):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("curve", help="a curve.json that limitfit curve or report wrote")
-    parser.add_argument("--out", help="the figure's path without extension (default: beside curve.json)")
+    parser.add_argument("curve", nargs="+", help="curve.json files that limitfit curve or report wrote")
+    parser.add_argument("--label", action="append", default=[],
+                        help="a name for each curve.json, in order (default: its loss and aggregate)")
+    parser.add_argument("--out", help="the figure's path without extension (default: beside the first curve.json)")
     parser.add_argument("--log-y", action="store_true", help="critical-n on a logarithmic axis")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing PNG or PDF")
     args = parser.parse_args()
-    try:
-        with open(args.curve, encoding="utf-8") as file:
-            curve = json.load(file)
-        data = series(curve, logarithmic=args.log_y)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        sys.exit(f"plot_curve.py: {args.curve}: {error}")
-    out = args.out or args.curve.removesuffix(".json")
+    if args.label and len(args.label) != len(args.curve):
+        sys.exit(f"plot_curve.py: {len(args.label)} --label for {len(args.curve)} curve.json files; give one each")
+    curves = []
+    for path in args.curve:
+        try:
+            with open(path, encoding="utf-8") as file:
+                data = series(json.load(file), logarithmic=args.log_y)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            sys.exit(f"plot_curve.py: {path}: {error}")
+        curves.append((data, args.label[len(curves)] if args.label else label(data)))
+    out = args.out or args.curve[0].removesuffix(".json")
     existing = [f"{out}.{extension}" for extension in ("png", "pdf") if os.path.exists(f"{out}.{extension}")]
     if existing and not args.overwrite:
         sys.exit(f"plot_curve.py: {existing[0]} exists; pass --overwrite to replace it")
@@ -130,7 +167,7 @@ def main():
         import matplotlib  # noqa: F401
     except ImportError:
         sys.exit("plot_curve.py: needs matplotlib (pip install matplotlib)")
-    print("wrote " + ", ".join(draw(data, out, logarithmic=args.log_y)))
+    print("wrote " + ", ".join(draw(curves, out, logarithmic=args.log_y)))
 
 
 if __name__ == "__main__":

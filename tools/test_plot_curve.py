@@ -52,6 +52,22 @@ class SeriesTests(unittest.TestCase):
         self.assertEqual(plot_curve.series(curve(points, seeds=(1, 2, 3)))["spread"], [(4, 9, 8, 9)])
         self.assertEqual(plot_curve.series(curve(points, seeds=(1,)))["spread"], [])
 
+    def test_a_seed_that_solved_nothing_counts_at_the_bottom_of_the_bar(self):
+        # d = 2: seeds solved 3, 3 and none of the n fitted; curve.json counts the last as 2.
+        points = [{"dimension": 2, "criticalN": 3, "criticalNBySeed": [3, 3, None], "seedValues": [3, 3, 2]}]
+        self.assertEqual(plot_curve.series(curve(points, seeds=(1, 2, 3)))["spread"], [(2, 3, 2, 3)])
+
+    def test_the_aggregate_chooses_the_points_and_the_label_names_it(self):
+        points = [{"dimension": 4, "criticalN": 9, "seedMean": 7.5, "seedMedian": 8, "seedValues": [9, 8, 6]}]
+        median = dict(curve(points, seeds=(1, 2, 3)), aggregate="median", hyperparameters={"loss": "hinge"})
+        data = plot_curve.series(median)
+        self.assertEqual(data["critical_n"], [8])
+        self.assertEqual(data["spread"], [(4, 8, 6, 9)])
+        self.assertEqual(plot_curve.label(data), "hinge, 3 seeds, median")
+        self.assertEqual(plot_curve.label(plot_curve.series(curve(points))), "InfoNCE")
+        with self.assertRaises(ValueError):
+            plot_curve.series(dict(median, aggregate="mode"))
+
     def test_witness_limits_by_precision(self):
         witness = [{"precision": "float16", "dimension": 5, "documents": 30},
                    {"precision": "float16", "dimension": 4, "documents": 20}]
@@ -81,6 +97,11 @@ class CommandTests(unittest.TestCase):
                 self.assertEqual(len(run.stderr.strip().split("\n")), 1, run.stderr)
                 self.assertTrue(run.stderr.startswith(f"plot_curve.py: {path}: "))
 
+    def test_labels_must_match_the_files(self):
+        run = self.run_script("a.json", "b.json", "--label", "only one")
+        self.assertEqual(run.returncode, 1)
+        self.assertEqual(run.stderr.strip(), "plot_curve.py: 1 --label for 2 curve.json files; give one each")
+
     @unittest.skipUnless(importlib.util.find_spec("matplotlib"), "matplotlib is not installed")
     def test_it_writes_a_png_and_a_pdf(self):
         with tempfile.TemporaryDirectory() as folder:
@@ -99,6 +120,11 @@ class CommandTests(unittest.TestCase):
             self.assertEqual(again.returncode, 1)
             self.assertIn("curve.png exists; pass --overwrite", again.stderr)
             self.assertEqual(self.run_script(path, "--overwrite").returncode, 0)
+            # Two curves in one figure, each with its label.
+            overlaid = self.run_script(path, path, "--label", "InfoNCE", "--label", "hinge", "--out",
+                                       os.path.join(folder, "both"))
+            self.assertEqual(overlaid.returncode, 0, overlaid.stderr)
+            self.assertTrue(os.path.exists(os.path.join(folder, "both.png")))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ struct CapacityCommand: ParsableCommand {
       lemma) or 'code' (the lemma from the code's parameters; the first --max-check documents \
       are checked beside it). Codes query a set R with the sum of its vectors. Beside each d: \
       the paper's cubic, and the optimiser's critical-n where the results file has a search. \
-      docs/MATHEMATICS.md §8 has the proofs.
+      docs/MATHEMATICS.md §7 has the proofs.
       """
   )
 

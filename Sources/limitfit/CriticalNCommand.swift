@@ -8,8 +8,10 @@ struct CriticalNCommand: ParsableCommand {
     discussion: """
       The paper's search: gallop from the start (default: the paper's cubic at d) until the \
       outcome changes, binary search between the last solved n and the first unsolved one, \
-      then fit n − 4 … n + 5 around the answer (--sweep). Every fit is appended to the results file as \
-      it finishes, and a rerun reuses the fits stored there with the same parameters.
+      then fit n − 4 … n + 5 around the answer (--sweep). critical-n is the largest n some seed \
+      solved among every n fitted; where the sweep solved more than the search's answer, that \
+      answer is printed too (docs/MATHEMATICS.md §2). Every fit is appended to the results file \
+      as it finishes, and a rerun reuses the fits stored there with the same parameters.
       """
   )
 
@@ -28,14 +30,22 @@ struct CriticalNCommand: ParsableCommand {
   @OptionGroup(title: "Backend")
   var backend: BackendOptions
 
+  @Option(help: "Write the search's record (as the results file stores it) as JSON to this file, or to standard output with '-'.")
+  var json: String?
+
+  @Flag(help: "Replace the --json file if it exists.")
+  var overwrite = false
+
   func run() throws {
+    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
     try search.check()
     _ = try ProblemSize.allSubsets(documents: search.k + 1, k: search.k, dimension: dim)
     _ = try CriticalNSearch(dimension: dim, k: search.k, seeds: search.seedList, start: start, sweepRadius: search.sweep)
     let runner = try store.makeRunner(backend: try backend.makeBackend())
     try search.checkStart(on: runner, dimension: dim, start: start)
     let (result, summary, reused) = try search.criticalN(on: runner, dimension: dim, start: start)
-    print(evidence(result, summary: summary, reused: reused))
+    JSONOutput.report(evidence(result, summary: summary, reused: reused), beside: output)
+    try output?.write(summary)
   }
 }
 
@@ -46,16 +56,25 @@ func evidence(_ result: CriticalNResult, summary: CriticalNSummary, reused: Int)
   let seconds = result.fitSeconds
   var lines = [
     "d = \(result.dimension), k = \(result.k): critical-n = "
-      + (result.criticalN.map(String.init) ?? "none (not even n = \(result.k + 1) was solved)")
+      + (result.criticalN.map(String.init) ?? "none (not even n = \(result.k + 1) was solved)") + searchNote(result)
       + String(format: " (%d fits, %d reused; %.1f s on %@)", fits, reused, summary.wallSeconds, summary.backend),
     String(format: "time in fits: %.1f s solving, %.1f s in fits that failed (they run until the loss plateaus)", seconds.solving, seconds.failing),
   ]
-  let shown = result.outcomes.filter { $0.documents >= (result.criticalN ?? 0) }
+  let shown = result.outcomes.filter { $0.documents >= (result.searchAnswer ?? 0) }
   lines += fitTable(size: "n", shown.flatMap { outcome in outcome.fits.map { (outcome.documents, $0) } })
-  if !result.solvedAbove.isEmpty {
-    lines.append("not monotone: n = \(result.solvedAbove.map(String.init).joined(separator: ", ")) above it was solved too")
+  if let answer = result.searchAnswer, !result.solvedAbove.isEmpty {
+    lines.append(
+      "not monotone: the search stopped at n = \(answer), n = \(answer + 1) unsolved; "
+        + "n = \(result.solvedAbove.map(String.init).joined(separator: ", ")) above it was solved in the sweep")
   }
   return lines.joined(separator: "\n")
+}
+
+/// ", search stopped at n = 48" where the sweep solved a larger n than the search's answer
+/// (docs/MATHEMATICS.md §2); empty otherwise.
+func searchNote(_ result: CriticalNResult) -> String {
+  guard let answer = result.searchAnswer, answer != result.criticalN else { return "" }
+  return ", the search stopped at \(answer)"
 }
 
 /// One line per fit — the size fitted (n or d), seed, verdict, iterations, best loss and

@@ -40,19 +40,26 @@ struct CurveCommand: ParsableCommand {
     let mine = shard.select(dimensions)
     let files = shard == .whole ? try output.files() : nil
 
-    let runner = try store.makeRunner(backend: try backend.makeBackend())
+    let overall = OverallProgress()
+    let runner = try store.makeRunner(backend: try backend.makeBackend(), overall: overall)
+
     // The largest dimension's first fit is the largest the curve surely needs: refused now,
     // not after hours of the smaller ones.
     try search.checkStart(on: runner, dimension: dimensions.maximum)
+    // Listed only now: a largest dimension this far from the backend's limits keeps the list short.
+    let dimensionsToRun = Array(mine)
+    let clock = ContinuousClock()
+    let began = clock.now
     var summaries: [CriticalNSummary] = []
-    for dimension in mine {
+    for (index, dimension) in dimensionsToRun.enumerated() {
+      overall.text = OverallProgress.text(dimensions: dimensionsToRun, index: index, elapsed: (clock.now - began).seconds)
       let (result, summary, reused) = try search.criticalN(on: runner, dimension: dimension)
       summaries.append(summary)
       let seconds = result.fitSeconds
       print(String(
-        format: "d = %d: critical-n = %@ (%d n fitted, %d fits reused, %.1f s; fits: %.1f s solving, %.1f s failing)",
-        dimension, result.criticalN.map(String.init) ?? "none", result.outcomes.count, reused, summary.wallSeconds,
-        seconds.solving, seconds.failing))
+        format: "d = %d: critical-n = %@%@ (%d n fitted, %d fits reused, %.1f s; fits: %.1f s solving, %.1f s failing)",
+        dimension, result.criticalN.map(String.init) ?? "none", searchNote(result), result.outcomes.count, reused,
+        summary.wallSeconds, seconds.solving, seconds.failing))
       fflush(nil)  // a line per dimension, also in a job's log file
     }
     guard let files else {
@@ -60,7 +67,7 @@ struct CurveCommand: ParsableCommand {
         + "merge the shards with: limitfit report --results RESULTS…")
       return
     }
-    try output.finish(Curve(searches: summaries), into: files)
+    try output.finish(Curve(searches: summaries, aggregate: output.aggregate), into: files)
   }
 }
 

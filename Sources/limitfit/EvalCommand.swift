@@ -9,15 +9,20 @@ struct EvalCommand: ParsableCommand {
     discussion: """
       Every query ranks every document row by the dot product of their embeddings (the cosine \
       for unit-length rows: normalise them before saving for a model scored by cosine \
-      similarity), highest first, ties broken by document row, in float32 on every core. \
+      similarity), highest first, in float32 on every core; equal scores rank as trec_eval \
+      (pytrec_eval, MTEB) ranks them, the larger document id first (--ties row: the lower row). \
       The metrics are MTEB's and BEIR's with binary relevance, averaged over the queries: \
       recall@k = |relevant ∩ top k| / |relevant|, and nDCG@10 with gain 1 and discount \
-      log2(rank + 1) over the ideal min(|relevant|, 10). The verdict is verify's, in double \
+      log2(rank + 1) over the ideal min(|relevant|, 10); --k adds recall, precision, nDCG, MAP \
+      and MRR at each cut-off, as pytrec_eval's recall_k, P_k, ndcg_cut_k, map_cut_k and \
+      MTEB's MRR compute them, and --run writes the rankings as a TREC run file. The verdict is \
+      verify's, in double \
       precision from the files' values: a query is solved when its worst relevant score is \
       strictly above its best irrelevant one. Document rows the qrels do not know are \
       irrelevant to every query and ranked with the rest; query rows with no relevant document \
-      are skipped and counted. Without ids files the rows are the qrels' queries and documents \
-      in their order (with --corpus, the corpus's order first). eval measures: it exits 0 \
+      are skipped and counted. Without ids files the rows follow a data set folder's \
+      queries.jsonl and corpus.jsonl (or --corpus), in their order; where there are none, the \
+      qrels' order of first appearance, and a note says so. eval measures: it exits 0 \
       whatever it finds ('limitfit verify' answers solved or not by its exit status).
       """
   )
@@ -28,10 +33,10 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "The document embeddings: a .npy matrix with a row per document, as many columns.")
   var documentEmbeddings: String
 
-  @Option(help: "The ids of the query rows, one per line (default: the qrels' queries in their order).")
+  @Option(help: "The ids of the query rows, one per line (default: a data set folder's queries.jsonl, else the qrels' queries, in order).")
   var queryIds: String?
 
-  @Option(help: "The ids of the document rows, one per line (default: the qrels' documents in their order).")
+  @Option(help: "The ids of the document rows, one per line (default: the corpus's documents, else the qrels', in order).")
   var documentIds: String?
 
   @OptionGroup(title: "Relevance matrix")
@@ -43,22 +48,51 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "How many queries with the smallest margins to list.")
   var worst = 5
 
+  @Option(help: "Cut-offs k, comma-separated (1,5,20): recall, precision, nDCG, MAP and MRR at each, beside the default table.")
+  var k: String?
+
+  @Option(help: "How equal scores are ranked: trec (the larger document id first, as trec_eval, pytrec_eval and so MTEB rank them) or row (the lower document row first).")
+  var ties: TieRule = .trec
+
+  @Option(name: .customLong("run"), help: "Write the rankings as a TREC run file (query Q0 document rank score name), max(100, the largest k) documents per query.")
+  var runFile: String?
+
+  @Option(help: "A label for the evaluation: the run file's tag and the record's name (default limitfit).")
+  var name = "limitfit"
+
   @Option(help: "Write the evaluation as JSON to this file, or to standard output with '-'.")
   var json: String?
 
-  @Flag(help: "Replace the --json file if it exists.")
+  @Flag(help: "Replace the --json and --run files if they exist.")
   var overwrite = false
+
+  /// The largest cut-off: each query keeps that many documents of its ranking.
+  static let maximumCutoff = 10_000
 
   func run() throws {
     guard worst >= 0 else { throw LimitFitError("--worst (\(worst)) must be at least 0") }
-    if let json, json != "-" {
-      let inputs = [queryEmbeddings, documentEmbeddings, queryIds, documentIds, source.qrels, source.corpus].compactMap { $0 }
-      let resolved = URL(fileURLWithPath: json).standardizedFileURL.resolvingSymlinksInPath().path
-      if let input = inputs.first(where: { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path == resolved }) {
-        throw LimitFitError("--json \(json) is one of the inputs (\(input)); name another file")
+    let cutoffs = try k.map(Self.cutoffs(parsing:)) ?? []
+    guard !name.isEmpty, !name.contains(where: \.isWhitespace) else {
+      throw LimitFitError("--name \"\(name)\" must be one word: it is the run file's last column")
+    }
+    let inputs = [queryEmbeddings, documentEmbeddings, queryIds, documentIds, source.qrels, source.corpus].compactMap { $0 }
+    func resolved(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+    for (option, path) in [("--json", json), ("--run", runFile)] {
+      guard let path, path != "-" else { continue }
+      if let input = inputs.first(where: { resolved($0) == resolved(path) }) {
+        throw LimitFitError("\(option) \(path) is one of the inputs (\(input)); name another file")
       }
     }
+    if let json, let run = runFile, json != "-", resolved(json) == resolved(run) {
+      throw LimitFitError("--json and --run name the same file, \(run)")
+    }
     let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+    if let run = runFile {
+      try FileOutput.checkWritable(run, describedAs: "--run")
+      if !overwrite, FileManager.default.fileExists(atPath: run) {
+        throw LimitFitError("--run \(run) exists; pass --overwrite to replace it")
+      }
+    }
     let level = try CPULevel.level(environment: ProcessInfo.processInfo.environment[CPULevel.variable]) ?? .best
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")
@@ -66,21 +100,80 @@ struct EvalCommand: ParsableCommand {
     let queries = try NPYMatrix(contentsOfFile: queryEmbeddings)
     let documents = try NPYMatrix(contentsOfFile: documentEmbeddings)
     let documentIDs = try documentIds.map(IDList.init(contentsOfFile:))
+    let order = try RowOrder(labeled: labeled, queryIDs: queryIds, documentIDs: documentIds, fromFile: source.qrels != nil)
+    if let listed = order.queryIDs, queryIds == nil, listed.ids.count != queries.rows {
+      throw LimitFitError(
+        "\(queries.name): \(queries.rows) rows for the \(listed.ids.count) queries of \(listed.path), whose order "
+          + "the rows take without --query-ids; give --query-ids for rows in another order or a subset")
+    }
     let rows = try EmbeddingRows(
-      qrels: labeled, queries: queries, documents: documents,
-      queryIDs: try queryIds.map(IDList.init(contentsOfFile:)), documentIDs: documentIDs)
+      qrels: labeled, queries: queries, documents: documents, queryIDs: order.queryIDs, documentIDs: documentIDs)
     let start = DispatchTime.now().uptimeNanoseconds
+    let rowIDs = documentIDs?.ids ?? labeled.documentIDs
+    if runFile != nil, let id = (labeled.queryIDs + rowIDs).first(where: { $0.contains(where: \.isWhitespace) }) {
+      throw LimitFitError("--run: the id \"\(id)\" holds white space, which a TREC run file cannot")
+    }
     let evaluation = try RetrievalEvaluation(
-      queries: queries, documents: documents, relevance: labeled.qrels, rows: rows, level: level)
+      queries: queries, documents: documents, relevance: labeled.qrels, rows: rows, cutoffs: cutoffs,
+      ties: ties == .trec ? .documentIDDescending(rowIDs) : .lowerRow, level: level)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     let device = CPUBackend(level: level).device
     let report = EvalReport(
       labeled: labeled, queries: queries, documents: documents, rows: rows,
-      documentIDs: documentIDs?.ids ?? labeled.documentIDs, evaluation: evaluation, worst: worst,
+      documentIDs: rowIDs, order: order, evaluation: evaluation, name: name, ties: ties, worst: worst,
       seconds: seconds, device: device)
     let lines = report.lines.joined(separator: "\n")
     if output?.isStandardOutput == true { printToStandardError(lines) } else { print(lines) }
+    if let run = runFile { try FileOutput.write([(run, Data(report.runFile.utf8))]) }
     try output?.write(report.record)
+  }
+
+  /// The cut-offs of `--k`: positive, at most `maximumCutoff`, in the order given, once each.
+  static func cutoffs(parsing text: String) throws -> [Int] {
+    let values = try text.split(separator: ",", omittingEmptySubsequences: false).map { part in
+      guard let value = Int(part.trimmingCharacters(in: .whitespaces)), (1...maximumCutoff).contains(value) else {
+        throw LimitFitError("--k \(text): \"\(part)\" is not a cut-off from 1 to \(maximumCutoff)")
+      }
+      return value
+    }
+    guard Set(values).count == values.count else { throw LimitFitError("--k \(text): a cut-off is listed twice") }
+    return values
+  }
+}
+
+/// How `eval` ranks equal scores.
+enum TieRule: String, ExpressibleByArgument, CaseIterable {
+  /// The larger document id first: trec_eval's order.
+  case trec
+  /// The lower document row first.
+  case row
+}
+
+/// Which query and document each embedding row is: an ids file, else the data set's
+/// queries.jsonl (corpus.jsonl) in its order, else — a guess, said so — the qrels' order.
+private struct RowOrder {
+  /// The ids of the query rows, from --query-ids or queries.jsonl; `nil`: the qrels' order.
+  let queryIDs: IDList?
+  /// Where each order came from, for the record: a path, or "qrels" (or "pattern").
+  let queries: String
+  let documents: String
+  /// The order assumed where none was given, for a note; `nil` when both were given.
+  let guess: String?
+
+  /// - Parameter fromFile: whether the qrels came from a file (a pattern's order is its own).
+  init(labeled: LabeledQrels, queryIDs: String?, documentIDs: String?, fromFile: Bool) throws {
+    self.queryIDs = try queryIDs.map(IDList.init(contentsOfFile:)) ?? labeled.queriesFileIDs()
+    let inherent = fromFile ? "qrels" : "pattern"
+    queries = queryIDs ?? labeled.queriesFile ?? inherent
+    documents = documentIDs ?? labeled.corpusFile ?? inherent
+    let rows = [
+      fromFile && queries == inherent ? ("query", "--query-ids", "queries.jsonl") : nil,
+      fromFile && documents == inherent ? ("document", "--document-ids", "corpus") : nil,
+    ].compactMap { $0 }
+    guess = rows.isEmpty
+      ? nil
+      : "\(rows.map(\.0).joined(separator: " and ")) rows taken in the qrels' order of first appearance "
+        + "(no \(rows.map { "\($0.1), no \($0.2)" }.joined(separator: "; no ")))"
   }
 }
 
@@ -92,7 +185,10 @@ private struct EvalReport {
   let rows: EmbeddingRows
   /// The id of every document row.
   let documentIDs: [String]
+  let order: RowOrder
   let evaluation: RetrievalEvaluation
+  let name: String
+  let ties: TieRule
   let worst: Int
   let seconds: Double
   let device: String
@@ -116,6 +212,7 @@ private struct EvalReport {
       embeddings += "; \(rows.unjudgedDocumentRows) document rows not in the qrels ranked as irrelevant"
     }
     var lines = [describe(labeled), embeddings]
+    if let guess = order.guess { lines.append("note: " + guess) }
     let unit = 1e-3
     let (q, x) = (evaluation.queryNorms, evaluation.documentNorms)
     if [q.lowerBound, q.upperBound, x.lowerBound, x.upperBound].contains(where: { abs($0 - 1) > unit }) {
@@ -129,6 +226,14 @@ private struct EvalReport {
     lines.append(String(
       format: "%10.4f %10.4f %11.4f %9.4f", metrics.recallAt2, metrics.recallAt10, metrics.recallAt100,
       metrics.ndcgAt10))
+    if !metrics.cutoffs.isEmpty {
+      lines.append("      k     recall  precision       nDCG        MAP        MRR")
+      for cutoff in metrics.cutoffs {
+        lines.append(String(
+          format: "%7d %10.4f %10.4f %10.4f %10.4f %10.4f", cutoff.k, cutoff.recall, cutoff.precision, cutoff.ndcg,
+          cutoff.map, cutoff.mrr))
+      }
+    }
     let verification = evaluation.verification
     lines.append(
       "\(verification.solved ? "solved" : "not solved"): \(verification.solvedQueries) of \(verification.queries) "
@@ -156,8 +261,22 @@ private struct EvalReport {
     if verification.solved { lines.append(proofLine(dimension: d)) }
     lines.append(
       String(format: "ranked in %.2f s: %.3g GFLOP at %.1f GFLOP/s on ", seconds, gigaflops, gigaflops / max(seconds, 1e-9))
-        + "\(device); \(evaluation.recomputedScores) irrelevant scores recomputed in double precision")
+        + "\(device); \(evaluation.recomputedScores) irrelevant scores recomputed in double precision; "
+        + (ties == .trec ? "ties: the larger document id first (trec_eval)" : "ties: the lower document row first"))
     return lines
+  }
+
+  /// The rankings as a TREC run file: "query Q0 document rank score name", each query's
+  /// documents best first, the float32 scores with the 9 significant digits that restore them.
+  var runFile: String {
+    var text = ""
+    for (query, result) in evaluation.queries.enumerated() {
+      for (index, ranked) in result.ranking.enumerated() {
+        text += "\(labeled.queryIDs[query]) Q0 \(documentIDs[ranked.row]) \(index + 1) "
+          + String(format: "%.9g", Double(ranked.score)) + " \(name)\n"
+      }
+    }
+    return text
   }
 
   /// Six significant digits.
@@ -174,11 +293,11 @@ private struct EvalReport {
         metrics: result.metrics)
     }
     return EvalRecord(
-      source: labeled.source, queryEmbeddings: queries.name, documentEmbeddings: documents.name,
+      name: name, ties: ties.rawValue, source: labeled.source, queryEmbeddings: queries.name, documentEmbeddings: documents.name,
       queryElementType: queries.elementType.rawValue, documentElementType: documents.elementType.rawValue,
       dimension: evaluation.dimension, queries: evaluation.queries.count, documents: evaluation.documentCount,
       skippedQueryRows: rows.skippedQueryRows, unjudgedDocumentRows: rows.unjudgedDocumentRows,
-      metrics: evaluation.metrics, solvedQueries: verification.solvedQueries, solved: verification.solved,
+      queryOrder: order.queries, documentOrder: order.documents, metrics: evaluation.metrics, solvedQueries: verification.solvedQueries, solved: verification.solved,
       minimumMargin: finite(verification.minimumMargin),
       margins: .init(
         minimum: finite(margins.minimum), lowerQuartile: finite(margins.lowerQuartile), median: finite(margins.median),
@@ -197,6 +316,10 @@ private struct EvalReport {
 
 /// The JSON `eval --json` writes.
 private struct EvalRecord: Encodable {
+  /// `--name`.
+  var name: String
+  /// How equal scores were ranked: trec or row.
+  var ties: String
   struct Document: Encodable {
     var document: String
     var score: Double
@@ -230,6 +353,9 @@ private struct EvalRecord: Encodable {
   var documents: Int
   var skippedQueryRows: Int
   var unjudgedDocumentRows: Int
+  /// Where the rows' order came from: an ids file, queries.jsonl or corpus.jsonl, the qrels.
+  var queryOrder: String
+  var documentOrder: String
   var metrics: RetrievalMetrics
   var solvedQueries: Int
   var solved: Bool

@@ -116,6 +116,7 @@ func summaryLine(_ result: FitResult) -> String {
   } else if let first = result.firstSolvedIteration {
     verdict = "solved: \(problem) at iteration \(first)"
       + (result.stopReason == .solved ? "" : ", stopped after \(result.iterations) (\(result.stopReason.rawValue))")
+      + (result.solvedQueries < result.queries ? " with \(result.solvedQueries) of \(result.queries) queries solved at the end" : "")
   } else {
     verdict = "not solved: \(problem) after \(result.iterations) iterations (\(result.stopReason.rawValue))"
   }

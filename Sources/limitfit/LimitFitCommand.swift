@@ -14,8 +14,9 @@ struct LimitFitCommand: ParsableCommand {
       """,
     version: limitfitVersion + (limitfitCommit.map { " (\($0))" } ?? ""),
     subcommands: [
-      FitCommand.self, CriticalNCommand.self, CurveCommand.self, ReportCommand.self,
-      MinDimCommand.self, CapacityCommand.self, QrelsStatsCommand.self, VerifyCommand.self, EvalCommand.self, WitnessCommand.self,
+      FitCommand.self, CriticalNCommand.self, CurveCommand.self, ReportCommand.self, ExportCommand.self,
+      MinDimCommand.self, CapacityCommand.self, QrelsStatsCommand.self, VerifyCommand.self, EvalCommand.self,
+      WitnessCommand.self,
       WitnessLimitCommand.self,
       DevicesCommand.self, ValidateCommand.self, BenchCommand.self, TuneCommand.self,
     ]

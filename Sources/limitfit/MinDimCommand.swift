@@ -61,13 +61,19 @@ struct MinDimCommand: ParsableCommand {
   @Option(help: "Write the embeddings of the optimiser's solved fit at its smallest d into this folder.")
   var saveEmbeddings: String?
 
-  @Flag(help: "Replace certificate files in --save-construction and --save-embeddings.")
+  @Option(help: "Write the bounds with their reasons, the constructions tried, the optimiser's answer and the answer as JSON to this file, or to standard output with '-'.")
+  var json: String?
+
+  @Flag(help: "Replace certificate files in --save-construction and --save-embeddings, and the --json file.")
   var overwrite = false
 
   @OptionGroup(title: "Backend")
   var backend: BackendOptions
 
   func run() throws {
+    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+    func print(_ line: String) { JSONOutput.report(line, beside: output) }
+    var record = MinDimRecord(precision: precision.rawValue, method: method.rawValue)
     try seeding.check()
     _ = try MinimumDimensionSearch(maximumDimension: maxDim, seeds: seeding.seedList)
     if method == .bounds, saveEmbeddings != nil {
@@ -90,19 +96,37 @@ struct MinDimCommand: ParsableCommand {
     let fitOutput = try saveEmbeddings.map { try CertificateOutput(folder: $0, overwrite: overwrite) }
     print(describe(labeled))
     fflush(nil)
+    record.source = labeled.source
+    (record.queries, record.documents) = (labeled.qrels.queryCount, labeled.qrels.documentCount)
 
     var lower = 1
     var upper: Int?
+    // A construction solved in double precision but not as stored: it represents A with real
+    // vectors (the rank), though not in --precision.
+    var realUpper: Int?
     if method != .optimiser {
       let bounds = DimensionBounds(of: labeled.qrels, maximumDimension: maxDim, precision: precision) {
         labeled.documentIDs[$0]
       }
       lower = bounds.lower
+      record.lowerReason = bounds.lowerReason
+      record.constructions = (bounds.rejected + (bounds.upper.map { [$0] } ?? [])).map {
+        .init(
+          dimension: $0.construction.dimension, construction: $0.construction.summary,
+          exactMinimumMargin: $0.exact.minimumMargin, storedMinimumMargin: $0.stored.minimumMargin,
+          solvedExactly: $0.exact.solved, solvedAsStored: $0.solved)
+      }
       print("lower bound: d ≥ \(lower)" + (bounds.lowerReason.map { ": \($0)" } ?? " (every matrix needs a dimension)"))
+      realUpper = bounds.rejected.first { $0.exact.solved }?.construction.dimension
       for tried in bounds.rejected + (bounds.upper.map { [$0] } ?? []) {
+        let heading = switch (tried.solved, tried.exact.solved) {
+        case (true, _): "upper bound" + (realUpper == nil ? "" : " as stored in \(precision.rawValue)")
+          + ": d ≤ \(tried.construction.dimension): "
+        case (false, true): "upper bound in double precision, not as stored: d ≤ \(tried.construction.dimension): "
+        case (false, false): "not an upper bound: "
+        }
         print(
-          (tried.solved ? "upper bound: d ≤ \(tried.construction.dimension): " : "not an upper bound: ")
-            + tried.construction.summary
+          heading + tried.construction.summary
             + String(format: "; smallest margin %.3g in double, %.3g as stored in %@", tried.exact.minimumMargin, tried.stored.minimumMargin, precision.rawValue)
             + (tried.solved ? "" : " — not every query is solved as stored"))
       }
@@ -130,7 +154,7 @@ struct MinDimCommand: ParsableCommand {
       let alone = try runner.minimumDimension(
         of: labeled, maximumDimension: maxDim, seeds: seeding.seedList, hyperparameters: hyperparameters)
       // Inside the bounds: the smallest d the optimiser solves below the construction's.
-      let highest = upper.map { $0 - 1 } ?? maxDim
+      let highest = (realUpper ?? upper).map { $0 - 1 } ?? maxDim
       let inside = method == .all && lower <= highest
         ? try runner.minimumDimension(
           of: labeled, minimumDimension: lower, maximumDimension: highest, seeds: seeding.seedList,
@@ -147,6 +171,7 @@ struct MinDimCommand: ParsableCommand {
         "the optimiser alone (the paper's measure): "
           + (alone.minimumDimension.map { "d = \($0)" } ?? "not solved in any d up to \(maxDim)")
           + String(format: " (%.1f s)", seconds))
+      record.optimiserAlone = alone.minimumDimension
       // A fit is solved by its float32 scores; it proves a dimension only once its embeddings
       // are verified exactly.
       func proven(_ run: MinimumDimensionRun) throws -> Int? {
@@ -176,18 +201,70 @@ struct MinDimCommand: ParsableCommand {
       }
     }
 
+    // The rank's bound: the smallest d shown, in double precision or as stored.
+    let proved = [realUpper, upper].compactMap { $0 }.min()
     if method != .optimiser {
-      switch upper {
+      switch proved {
       case lower?: print("answer: exact: d = \(lower)")
-      case let upper?: print("answer: \(lower) ≤ d ≤ \(upper)")
+      case let proved?: print("answer: \(lower) ≤ d ≤ \(proved)")
       case nil: print("answer: d ≥ \(lower); nothing up to d = \(maxDim) was shown to represent it")
       }
     }
-    if let upper { print(proofLine(dimension: upper)) }
+    if let proved { print(proofLine(dimension: proved)) }
+    (record.lowerBound, record.upperBound, record.storedUpperBound) = (lower, proved, upper)
+    try output?.write(record)
+    if let upper, let proved, upper > proved {
+      print(
+        "As stored in \(precision.rawValue), the smallest representation found is in d = \(upper): "
+          + "it shows a \(precision.rawValue) representation of A in d = \(upper), not a bound on its rank.")
+    }
     if let (result, embeddings) = optimiserCertificate, let fitOutput {
       try fitOutput.write(embeddings, of: labeled, fit: result)
       print("optimiser certificate: \(fitOutput.folder) (check it with: limitfit verify \(fitOutput.folder) --qrels …)")
     }
-    if upper == nil { throw LimitFitCommand.negativeAnswer }
+    if proved == nil { throw LimitFitCommand.negativeAnswer }
+  }
+}
+
+/// The JSON `min-dim --json` writes.
+private struct MinDimRecord: Encodable {
+  /// A construction tried for the upper bound.
+  struct Tried: Encodable {
+    var dimension: Int
+    var construction: String
+    var exactMinimumMargin: Double
+    var storedMinimumMargin: Double
+    /// Solved in double precision: it proves rank_rop(A) ≤ dimension.
+    var solvedExactly: Bool
+    /// Solved also as stored in the record's precision: an upper bound there.
+    var solvedAsStored: Bool
+  }
+
+  /// The qrels' path (with the files read from a folder), or the pattern.
+  var source = ""
+  var queries = 0
+  var documents = 0
+  var precision: String
+  var method: String
+  /// d ≥ lowerBound, for lowerReason (nil: every matrix needs a dimension, or no bounds ran).
+  var lowerBound = 1
+  var lowerReason: String?
+  var constructions: [Tried] = []
+  /// The smallest d the optimiser alone solved (the paper's measure); nil when it did not run
+  /// or solved none.
+  var optimiserAlone: Int?
+  /// The smallest d shown to represent the matrix (the rank bound): in double precision or as
+  /// stored; nil when none was.
+  var upperBound: Int?
+  /// The smallest d shown as stored in `precision`, or by the optimiser's float32 fit.
+  var storedUpperBound: Int?
+  var toolVersion = limitfitVersion
+  var gitCommit = limitfitCommit
+  var finishedAt = RecordStamp.now()
+  var host = RecordStamp.host
+
+  init(precision: String, method: String) {
+    self.precision = precision
+    self.method = method
   }
 }

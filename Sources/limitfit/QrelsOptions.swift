@@ -2,6 +2,7 @@ import ArgumentParser
 import LimitFit
 
 extension QrelsPattern: ExpressibleByArgument {}
+extension SeedAggregate: ExpressibleByArgument {}
 
 extension LabeledQrels.Format: ExpressibleByArgument {
   /// The format's own name, or the data sets' names for it: mteb (jsonl), beir (tsv).

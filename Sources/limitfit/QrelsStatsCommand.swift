@@ -17,10 +17,18 @@ struct QrelsStatsCommand: ParsableCommand {
   @Option(help: "The number of documents of a pattern.")
   var docs: Int?
 
+  @Option(help: "Write the statistics as JSON to this file, or to standard output with '-'.")
+  var json: String?
+
+  @Flag(help: "Replace the --json file if it exists.")
+  var overwrite = false
+
   func run() throws {
+    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
     guard let labeled = try source.load(file: file, documents: docs) else {
       throw LimitFitError("give a qrels file or --pattern")
     }
+    func print(_ line: String) { JSONOutput.report(line, beside: output) }
     let statistics = QrelsStatistics(labeled.qrels)
     print(describe(labeled))
     print("queries                  \(statistics.queries)")
@@ -34,11 +42,44 @@ struct QrelsStatsCommand: ParsableCommand {
     print("average query strength   " + metric(
       statistics.averageQueryStrength, work: statistics.strengthComparisons,
       limit: QrelsStatistics.maximumStrengthComparisons, of: "compares", "pairs of overlapping queries"))
+    try output?.write(QrelsStatsRecord(
+      source: labeled.source, queries: statistics.queries, documents: statistics.documents,
+      relevantDocuments: statistics.relevantDocuments, relevantPairs: labeled.qrels.relevantPairCount,
+      relevantPerQuery: .init(
+        minimum: statistics.relevantPerQuery.minimum, mean: statistics.relevantPerQuery.mean,
+        maximum: statistics.relevantPerQuery.maximum),
+      graphDensity: statistics.graphDensity, averageQueryStrength: statistics.averageQueryStrength,
+      droppedQueries: labeled.droppedQueries, duplicatePairs: labeled.duplicatePairs))
   }
 
   /// A metric's value, or why it was not computed: the work it takes beyond its limit.
   private func metric(_ value: Double?, work: Double, limit: Double, of verb: String, _ what: String) -> String {
     value.map { String(format: "%.4f", $0) }
-      ?? String(format: "not computed: it %@ %.3g %@ (at most %.3g)", verb, work, what, limit)
+      ?? "not computed: it \(verb) \(Curve.abbreviated(work)) \(what) (at most \(Curve.abbreviated(limit)))"
   }
+}
+
+/// The JSON `qrels-stats --json` writes.
+private struct QrelsStatsRecord: Encodable {
+  struct Range: Encodable {
+    var minimum: Int
+    var mean: Double
+    var maximum: Int
+  }
+
+  var source: String
+  var queries: Int
+  var documents: Int
+  var relevantDocuments: Int
+  var relevantPairs: Int
+  var relevantPerQuery: Range
+  /// nil (absent) where the metric was not computed: its work is beyond the limit.
+  var graphDensity: Double?
+  var averageQueryStrength: Double?
+  var droppedQueries: Int
+  var duplicatePairs: Int
+  var toolVersion = limitfitVersion
+  var gitCommit = limitfitCommit
+  var finishedAt = RecordStamp.now()
+  var host = RecordStamp.host
 }

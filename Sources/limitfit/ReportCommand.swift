@@ -49,6 +49,6 @@ struct ReportCommand: ParsableCommand {
       }
       searches = searches.filter { wanted.contains($0.dimension) }
     }
-    try output.finish(Curve(searches: searches), into: files)
+    try output.finish(Curve(searches: searches, aggregate: output.aggregate), into: files)
   }
 }

@@ -90,16 +90,19 @@ struct ResultsOptions: ParsableArguments {
   var quiet = false
 
   /// A runner on `backend` with the results file. On a terminal it shows the fit in progress
-  /// on a status line and logs each finished fit above it; elsewhere (a pipe, a Slurm log) it
-  /// writes one line per finished fit, or nothing with --quiet.
-  func makeRunner(backend: any FitBackend) throws -> FitRunner {
+  /// on a status line, after `overall`'s text (a long command's place and time left), and
+  /// logs each finished fit above it; elsewhere (a pipe, a Slurm log) it writes one line per
+  /// finished fit, or nothing with --quiet. Ctrl-C says how many records the file kept and
+  /// how to resume.
+  func makeRunner(backend: any FitBackend, overall: OverallProgress? = nil) throws -> FitRunner {
     let store = try ResultsStore(path: results, warn: printToStandardError)
+    Interruption.explain(store)
     let terminal = ProgressLine()
     let logsInPipes = !quiet
     return FitRunner(store: store, backend: backend, reportsProgress: terminal != nil) { [results] event in
       switch event {
       case .progress(let label, let progress):
-        terminal?.show(progress: progress, prefix: label + ": ")
+        terminal?.show(progress: progress, prefix: (overall?.text ?? "") + label + ": ")
       case .finished(let label, let result, let reused):
         let line = "\(label): \(result.solved ? "solved" : "not solved")"
           + (reused ? " (from \(results))" : String(format: " in %.2f s", result.wallSeconds))
@@ -119,6 +122,9 @@ struct CurveOutputOptions: ParsableArguments {
 
   @Flag(help: "Draw curve.svg's critical-n axis on a logarithmic scale.")
   var logY = false
+
+  @Option(help: "What the cubic is fitted to with several seeds: max (the critical-n, the largest n some seed solves: a solution exists, the paper's rule), or the mean or median of the seeds' own critical-n.")
+  var aggregate: SeedAggregate = .max
 
   @Option(parsing: .upToNextOption, help: "Add the exact construction's limits in these precisions (float32, float16, bfloat16, float64) for d ≥ 4.")
   var witness: [Precision] = []

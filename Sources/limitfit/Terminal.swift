@@ -88,6 +88,12 @@ struct JSONOutput {
     }
   }
 
+  /// Prints a line of a command's report: on standard error when the JSON goes to standard
+  /// output, so that the two never mix.
+  static func report(_ line: String, beside output: JSONOutput?) {
+    if output?.isStandardOutput == true { printToStandardError(line) } else { print(line) }
+  }
+
   func write<Value: Encodable>(_ value: Value) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -131,5 +137,72 @@ struct CertificateOutput {
     } catch let existing as Certificate.ExistingFile {
       throw LimitFitError("\(option) \(folder): \(existing.name) exists; pass --overwrite to replace it")
     }
+  }
+}
+
+/// The place of a long command in its work and an estimate of the time left ("d 3 of 9,
+/// about 40 s left · "), shown before the fit in progress on a terminal; set from the
+/// command's thread, read from the fits'.
+final class OverallProgress: @unchecked Sendable {
+  private let lock = NSLock()
+  private var current = ""
+
+  var text: String {
+    get { lock.withLock { current } }
+    set { lock.withLock { current = newValue } }
+  }
+
+  /// The text for dimension `index` (from 0) of `dimensions` after `elapsed` seconds on the
+  /// ones before it.
+  static func text(dimensions: [Int], index: Int, elapsed: Double) -> String {
+    let left = secondsLeft(dimensions: dimensions, done: index, elapsed: elapsed)
+    return "d \(index + 1) of \(dimensions.count)"
+      + (left.map { ", about " + Self.duration($0) + " left" } ?? "") + " · "
+  }
+
+  /// The time left for `dimensions[done...]`, from the time the first `done` took: the
+  /// work of a search in d dimensions taken as n³·d, n the paper's cubic at d (at least 3) —
+  /// the all-pairs problem's n²/2 queries × n documents × d per step. `nil` before any
+  /// dimension is done.
+  static func secondsLeft(dimensions: [Int], done: Int, elapsed: Double) -> Double? {
+    guard done > 0 else { return nil }
+    func work(_ d: Int) -> Double {
+      let n = max(3, paperCubic(Double(d)))
+      return n * n * n * Double(d)
+    }
+    let finished = dimensions[..<done].reduce(0) { $0 + work($1) }
+    let remaining = dimensions[done...].reduce(0) { $0 + work($1) }
+    return elapsed * remaining / finished
+  }
+
+  /// "40 s", "12 min", "3.5 h".
+  static func duration(_ seconds: Double) -> String {
+    switch seconds {
+    case ..<90: String(format: "%.0f s", seconds)
+    case ..<5400: String(format: "%.0f min", seconds / 60)
+    default: String(format: "%.1f h", seconds / 3600)
+    }
+  }
+}
+
+/// What Ctrl-C says: fits are kept as they finish, so a rerun of the same command resumes.
+enum Interruption {
+  nonisolated(unsafe) private static var source: DispatchSourceSignal?
+
+  /// On SIGINT, says how many records were appended to `store` since now and how to resume,
+  /// then exits with status 130 (128 + SIGINT), as the shell expects.
+  static func explain(_ store: ResultsStore) {
+    let before = store.recordCount
+    signal(SIGINT, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    source.setEventHandler {
+      let kept = store.recordCount - before
+      printToStandardError(
+        "\ninterrupted: \(kept) finished \(kept == 1 ? "fit or search" : "fits and searches") kept in \(store.path); "
+          + "run the same command again to resume (stored fits are reused; the fit in progress starts over)")
+      exit(130)
+    }
+    source.resume()
+    self.source = source
   }
 }

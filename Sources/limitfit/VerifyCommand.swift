@@ -23,21 +23,47 @@ struct VerifyCommand: ParsableCommand {
   @Option(help: "The number of documents of a pattern.")
   var docs: Int?
 
+  @Option(help: "Write the verdict as JSON to this file, or to standard output with '-'.")
+  var json: String?
+
+  @Flag(help: "Replace the --json file if it exists.")
+  var overwrite = false
+
   func run() throws {
+    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")
     }
     let (verification, dimension) = try Certificate.verify(folder, against: labeled)
     let verdict = verification.solved ? "solved" : "not solved"
-    print(
+    let worst = labeled.queryIDs[verification.worstQuery]
+    JSONOutput.report(
       "\(verdict): \(verification.solvedQueries) of \(verification.queries) queries have a positive margin in "
-        + "d = \(dimension); minimum margin \(verification.minimumMargin) (query \"\(labeled.queryIDs[verification.worstQuery])\")")
-    if verification.solved {
-      print(proofLine(dimension: dimension))
-    } else {
-      throw LimitFitCommand.negativeAnswer
-    }
+        + "d = \(dimension); minimum margin \(verification.minimumMargin) (query \"\(worst)\")", beside: output)
+    if verification.solved { JSONOutput.report(proofLine(dimension: dimension), beside: output) }
+    try output?.write(VerifyRecord(
+      folder: folder, source: labeled.source, dimension: dimension, queries: verification.queries,
+      solvedQueries: verification.solvedQueries, solved: verification.solved,
+      minimumMargin: verification.minimumMargin.isFinite ? verification.minimumMargin : nil, worstQuery: worst))
+    if !verification.solved { throw LimitFitCommand.negativeAnswer }
   }
+}
+
+/// The JSON `verify --json` writes.
+private struct VerifyRecord: Encodable {
+  var folder: String
+  var source: String
+  var dimension: Int
+  var queries: Int
+  var solvedQueries: Int
+  var solved: Bool
+  /// nil (absent) when +∞: every query is relevant to every document.
+  var minimumMargin: Double?
+  var worstQuery: String
+  var toolVersion = limitfitVersion
+  var gitCommit = limitfitCommit
+  var finishedAt = RecordStamp.now()
+  var host = RecordStamp.host
 }
 
 /// What a solved fit in d dimensions proves (Weller et al. 2025, Proposition 2).

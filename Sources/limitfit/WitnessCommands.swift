@@ -29,10 +29,14 @@ struct WitnessCommand: ParsableCommand {
   @Option(help: "Write the construction's embeddings (float32) and ids into this folder.")
   var saveEmbeddings: String?
 
-  @Flag(help: "Replace certificate files in --save-embeddings.")
+  @Option(help: "Write the verdict as JSON to this file, or to standard output with '-'.")
+  var json: String?
+
+  @Flag(help: "Replace certificate files in --save-embeddings, and the --json file.")
   var overwrite = false
 
   func run() throws {
+    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
     guard (3...CyclicWitness.maximumCheckedDocuments).contains(docs) else {
       throw LimitFitError("--docs (\(docs)) must be between 3 and \(CyclicWitness.maximumCheckedDocuments): the check costs O(n³)")
     }
@@ -46,13 +50,36 @@ struct WitnessCommand: ParsableCommand {
     let began = clock.now
     let verification = witness.verify()
     let seconds = (clock.now - began).seconds
-    print(
+    let pair = witness.pair(ofQuery: verification.worstQuery)
+    JSONOutput.report(
       "\(verification.solved ? "solved" : "not solved"): \(verification.solvedQueries) of \(verification.queries) pairs "
         + "of n = \(docs) documents in d = \(dim) (\(precision.rawValue) vectors, scores in double precision); "
-        + "minimum margin \(verification.minimumMargin) at pair \(witness.pair(ofQuery: verification.worstQuery))"
-        + String(format: "; %.1f s", seconds))
+        + "minimum margin \(verification.minimumMargin) at pair \(pair)"
+        + String(format: "; %.1f s", seconds), beside: output)
     try certificate?.write(try witness.embeddings(), of: .allSubsets(documents: docs, k: 2), fit: nil)
+    try output?.write(WitnessRecord(
+      documents: docs, dimension: dim, precision: precision.rawValue, pairs: verification.queries,
+      solvedPairs: verification.solvedQueries, solved: verification.solved,
+      minimumMargin: verification.minimumMargin, worstPair: [pair.0, pair.1], wallSeconds: seconds))
   }
+}
+
+/// The JSON `witness --json` writes.
+private struct WitnessRecord: Encodable {
+  var documents: Int
+  var dimension: Int
+  var precision: String
+  var pairs: Int
+  var solvedPairs: Int
+  var solved: Bool
+  var minimumMargin: Double
+  /// The documents of the pair with the smallest margin.
+  var worstPair: [Int]
+  var wallSeconds: Double
+  var toolVersion = limitfitVersion
+  var gitCommit = limitfitCommit
+  var finishedAt = RecordStamp.now()
+  var host = RecordStamp.host
 }
 
 struct WitnessLimitCommand: ParsableCommand {

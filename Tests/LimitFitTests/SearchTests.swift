@@ -70,14 +70,33 @@ import Testing
   }
 
   @Test func nonMonotoneOutcomesNearTheEdge() throws {
-    // 37 fails by bad luck while 38 succeeds; the binary search settles between its
-    // brackets, and the sweep shows what lies above.
-    let solvedSet: Set<Int> = Set(3...36).union([38, 40])
+    // 37 and 38 fail by bad luck while 39 and 41 succeed: the gallop (… 36, 52) and the
+    // bisection (44, 40, 38, 37) settle at 36, and the sweep 32 … 41 finds 39 and 41. The
+    // critical-n is the largest n solved, 41, and the search's answer is kept beside it.
+    let solvedSet: Set<Int> = Set(3...36).union([39, 41])
     let result = try search(start: 20) { n, _ in solvedSet.contains(n) }
-    let critical = try #require(result.criticalN)
-    #expect(solvedSet.contains(critical))
-    #expect(!solvedSet.contains(critical + 1))
-    #expect(result.solvedAbove == [38, 40].filter { $0 > critical && $0 <= critical + 5 })
+    #expect(result.searchAnswer == 36)
+    #expect(result.criticalN == 41)
+    #expect(result.solvedAbove == [39, 41])
+    // The record and the curve say the same, and so does every seed's own value.
+    let summary = CriticalNSummary(result, hyperparameters: Hyperparameters(), wallSeconds: 1, backend: CPUBackend())
+    #expect(summary.criticalN == 41 && summary.searchAnswer == 36 && summary.criticalNBySeed == [41])
+    let curve = try Curve(searches: [summary])
+    let point = try #require(curve.points.first)
+    #expect(point.criticalN == 41 && point.searchAnswer == 36 && point.seedValues == [41])
+    #expect(curve.csv.hasSuffix("\n6,41,36,16.3244\n"))
+    #expect(curve.summary.contains("\n    6          41      36           16.3\n"))
+  }
+
+  @Test func anOlderRecordsAnswerBecomesItsSearchAnswer() throws {
+    // Before searchAnswer, criticalN held the search's answer: read again, the largest n its
+    // tested and solved record becomes the critical-n.
+    let line = #"{"record":"critical-n","dimension":6,"k":2,"seeds":[42],"start":20,"hyperparameters":"#
+      + String(decoding: try JSONEncoder().encode(Hyperparameters()), as: UTF8.self)
+      + #","criticalN":36,"tested":[35,36,37,38],"solved":[true,true,false,true],"wallSeconds":1,"backend":"cpu","device":"x","toolVersion":"0"}"#
+    let path = try writeFile("old.jsonl", line + "\n")
+    let summary = try #require(try ResultsStore(path: path, warn: { Issue.record("\($0)") }).searches.first)
+    #expect(summary.criticalN == 38 && summary.searchAnswer == 36)
   }
 
   @Test func anySeedSolvingCounts() throws {
@@ -263,17 +282,18 @@ import Testing
   @Test func recoversAnExactCubic() throws {
     let truth = Cubic(coefficients: [-10.5322, 4.0309, 0.0520, 0.0037])
     let points = (2...12).map { (x: Double($0), y: truth(Double($0))) }
-    let (cubic, rSquared) = try Cubic.leastSquares(points)
-    for (found, expected) in zip(cubic.coefficients, truth.coefficients) {
+    let fit = try Cubic.leastSquares(points)
+    for (found, expected) in zip(fit.cubic.coefficients, truth.coefficients) {
       #expect(abs(found - expected) < 1e-9 * max(1, abs(expected)), "\(found) vs \(expected)")
     }
-    #expect(abs(rSquared - 1) < 1e-12)
+    #expect(abs(fit.rSquared - 1) < 1e-12)
+    #expect(try #require(fit.standardErrors).coefficients.allSatisfy { $0 < 1e-9 })
   }
 
   @Test func staysAccurateAtLargeX() throws {
     let truth = Cubic(coefficients: [3, -2, 0.5, 1e-3])
     let points = stride(from: 64, through: 4096, by: 64).map { (x: Double($0), y: truth(Double($0))) }
-    let (cubic, _) = try Cubic.leastSquares(points)
+    let cubic = try Cubic.leastSquares(points).cubic
     #expect(abs(cubic(8192) - truth(8192)) < 1e-6 * truth(8192))
   }
 
@@ -283,9 +303,21 @@ import Testing
     let points = (2...40).map { x in
       (x: Double(x), y: truth(Double(x)) + Double.random(in: -1...1, using: &generator))
     }
-    let (cubic, rSquared) = try Cubic.leastSquares(points)
-    #expect(rSquared < 1 && rSquared > 0.999)
-    #expect(abs(cubic(30) - truth(30)) < 1)
+    let fit = try Cubic.leastSquares(points)
+    #expect(fit.rSquared < 1 && fit.rSquared > 0.999)
+    #expect(abs(fit.cubic(30) - truth(30)) < 1)
+  }
+
+  @Test func standardErrorsAreOrdinaryLeastSquaresOnes() throws {
+    // y = x³ at x = 1 … 5 but for +1 at x = 3. The expected values are numpy's: the residuals
+    // r of numpy.linalg.lstsq on X = [1, x, x², x³], σ̂² = |r|² / (5 − 4), and the square roots
+    // of the diagonal of σ̂² (XᵀX)⁻¹.
+    let points: [(x: Double, y: Double)] = [(1, 1), (2, 8), (3, 28), (4, 64), (5, 125)]
+    let fit = try Cubic.leastSquares(points)
+    let errors = try #require(fit.standardErrors).coefficients
+    let expected: [Double] = [3.5278483932451112, 4.611432111878474, 1.7116050469476929, 0.1889822365046814]
+    for (found, want) in zip(errors, expected) { #expect(abs(found - want) < 1e-9, "\(found) vs \(want)") }
+    #expect(try Cubic.leastSquares(Array(points.prefix(4))).standardErrors == nil)  // no degree of freedom
   }
 
   @Test func needsFourDistinctDimensions() {
@@ -297,7 +329,7 @@ import Testing
 
 @Suite struct CurveTests {
   func summary(dimension: Int, criticalN: Int?) -> CriticalNSummary {
-    var result = CriticalNResult(dimension: dimension, k: 2, seeds: [42], start: 3, criticalN: criticalN, searchPath: [], outcomes: [])
+    var result = CriticalNResult(dimension: dimension, k: 2, seeds: [42], start: 3, searchAnswer: criticalN, searchPath: [], outcomes: [])
     result.outcomes = [SizeOutcome(documents: criticalN ?? 3, fits: [fakeResult(documents: criticalN ?? 3, seed: 42, solved: criticalN != nil)])]
     return CriticalNSummary(result, hyperparameters: Hyperparameters(), wallSeconds: 1, backend: CPUBackend())
   }
@@ -334,7 +366,7 @@ import Testing
   @Test func tableAndCSVListEveryDimension() throws {
     let curve = try Curve(searches: [(2, 3), (3, 4), (4, 9), (5, 13)].map { summary(dimension: $0.0, criticalN: $0.1) })
     #expect(curve.csv.split(separator: "\n").count == 5)
-    #expect(curve.csv.hasPrefix("dimension,criticalN,paperCubic\n2,3,"))
+    #expect(curve.csv.hasPrefix("dimension,criticalN,searchAnswer,paperCubic\n2,3,3,"))
     #expect(curve.extrapolations.map(\.dimension) == [512, 768, 1024, 3072, 4096])
     #expect(curve.summary.contains("least-squares cubic"))
     #expect(curve.rSquared.map { abs($0 - 1) < 1e-9 } == true)  // 4 points: exact
@@ -346,7 +378,7 @@ import Testing
     // d = 3 has no construction; d = 4 and 5 have one limit per precision.
     #expect(curve.witnessLimits.count == 4)
     #expect(curve.witnessLimits.allSatisfy { $0.documents < 64 && !$0.capped })
-    #expect(curve.csv.hasPrefix("dimension,criticalN,paperCubic,witnessLimitFloat16,witnessLimitBfloat16\n3,4,"))
+    #expect(curve.csv.hasPrefix("dimension,criticalN,searchAnswer,paperCubic,witnessLimitFloat16,witnessLimitBfloat16\n3,4,4,"))
     #expect(curve.summary.contains("exact float16"))
     let counter = ElementCounter()
     let parser = XMLParser(data: Data(curve.svg().utf8))
@@ -356,17 +388,53 @@ import Testing
     #expect(counter.counts["polyline"] == 1 + 2)  // the paper's cubic (too few points for ours), two limits
   }
 
+  /// A search with seeds 1, 2 and 3 that fitted `sizes`, seed i solving every n up to
+  /// `solvedUpTo[i]` (`nil`: none).
+  func search(dimension: Int, solvedUpTo: [Int?], sizes: ClosedRange<Int> = 5...10) -> CriticalNSummary {
+    let seeds: [UInt64] = [1, 2, 3]
+    let outcomes = sizes.map { n in
+      SizeOutcome(documents: n, fits: zip(seeds, solvedUpTo).map { fakeResult(documents: n, seed: $0, solved: n <= $1 ?? 0) })
+    }
+    let answer = solvedUpTo.compactMap { $0 }.max()
+    let result = CriticalNResult(
+      dimension: dimension, k: 2, seeds: seeds, start: 5, searchAnswer: answer, searchPath: [], outcomes: outcomes)
+    return CriticalNSummary(result, hyperparameters: Hyperparameters(), wallSeconds: 1, backend: CPUBackend())
+  }
+
+  @Test func seedsAreAggregatedAsPapersReportThem() throws {
+    let searches = [
+      search(dimension: 2, solvedUpTo: [3, 3, nil], sizes: 3...7),  // the third seed counts as 2
+      search(dimension: 3, solvedUpTo: [4, 4, 4], sizes: 3...8),
+      search(dimension: 4, solvedUpTo: [9, 8, 6]),
+      search(dimension: 5, solvedUpTo: [13, 11, 12], sizes: 9...15),
+      search(dimension: 6, solvedUpTo: [18, 16, 16], sizes: 12...20),
+    ]
+    let curve = try Curve(searches: searches)
+    #expect(curve.points.map(\.seedValues) == [[3, 3, 2], [4, 4, 4], [9, 8, 6], [13, 11, 12], [18, 16, 16]])
+    #expect(curve.points.map(\.seedMedian) == [3, 4, 8, 12, 16])
+    let first = try #require(curve.points.first)
+    #expect(abs(try #require(first.seedMean) - 8.0 / 3) < 1e-12)
+    #expect(abs(try #require(first.seedStandardDeviation) - (1.0 / 3).squareRoot()) < 1e-12)
+    // The cubic goes through the aggregate asked for: by default the critical-n, the largest.
+    let byMaximum = try Cubic.leastSquares([(2, 3), (3, 4), (4, 9), (5, 13), (6, 18)])
+    #expect(curve.aggregate == .max && curve.cubic == byMaximum.cubic && curve.cubicStandardErrors == byMaximum.standardErrors)
+    let median = try Curve(searches: searches, aggregate: .median)
+    #expect(median.cubic == (try Cubic.leastSquares([(2, 3), (3, 4), (4, 8), (5, 12), (6, 16)])).cubic)
+    #expect(median.summary.contains("least-squares cubic through the seeds' median: critical-n ≈ "))
+    #expect(curve.summary.contains("standard errors: c0 ± "))
+    // The table and the CSV: each seed's value, mean ± sd and median.
+    let table = curve.summary.split(separator: "\n").map(String.init)
+    #expect(table[0] == "    d  critical-n   seed 1   seed 2   seed 3     mean ± sd  median  paper's cubic")
+    #expect(table[1] == "    2           3        3        3        2     2.7 ± 0.6     3.0           -2.2")
+    let csv = curve.csv.split(separator: "\n").map(String.init)
+    #expect(csv[0] == "dimension,criticalN,searchAnswer,criticalNSeed1,criticalNSeed2,criticalNSeed3,seedMean,seedStandardDeviation,seedMedian,paperCubic")
+    #expect(csv[1] == "2,3,3,3,3,2,2.6667,0.5774,3.0000,-2.2328")
+    // The failed seed's bar reaches down to 2.
+    #expect(curve.svg().contains("<title>d = 2: the seeds' own critical-n span 2 … 3</title>"))
+  }
+
   @Test func severalSeedsGiveTheirSpreadAsErrorBars() throws {
     // Seeds 1 and 2 of three: seed 1 solves up to n = 9, seed 2 up to 8, seed 3 up to 6.
-    func search(dimension: Int, solvedUpTo: [Int]) -> CriticalNSummary {
-      let seeds: [UInt64] = [1, 2, 3]
-      let outcomes = (5...10).map { n in
-        SizeOutcome(documents: n, fits: zip(seeds, solvedUpTo).map { fakeResult(documents: n, seed: $0, solved: n <= $1) })
-      }
-      let result = CriticalNResult(
-        dimension: dimension, k: 2, seeds: seeds, start: 5, criticalN: solvedUpTo.max(), searchPath: [], outcomes: outcomes)
-      return CriticalNSummary(result, hyperparameters: Hyperparameters(), wallSeconds: 1, backend: CPUBackend())
-    }
     let searches = [search(dimension: 4, solvedUpTo: [9, 8, 6]), search(dimension: 5, solvedUpTo: [10, 10, 10])]
     #expect(searches[0].criticalNBySeed == [9, 8, 6])
     #expect(searches[0].criticalN == 9)
@@ -374,8 +442,8 @@ import Testing
     #expect(curve.points[0].criticalNBySeed == [9, 8, 6])
     let svg = curve.svg()
     // One bar, with its two caps, at d = 4; none at d = 5, where the seeds agree.
-    #expect(svg.contains("<title>d = 4: single seeds solve n = 6 … 9</title>"))
-    #expect(!svg.contains("d = 5: single seeds"))
+    #expect(svg.contains("<title>d = 4: the seeds' own critical-n span 6 … 9</title>"))
+    #expect(!svg.contains("d = 5: the seeds"))
     #expect(svg.contains("3 seeds: any solves; bars span single seeds"))
     let json = String(decoding: try curve.json(), as: UTF8.self)
     #expect(json.contains("\"criticalNBySeed\" : [\n        9,\n        8,\n        6\n      ]"))
@@ -550,5 +618,43 @@ final class EventLog: @unchecked Sendable {
   @Test func searchesWithOtherSettingsDoNotMatch() throws {
     let other = try store([.criticalN(try summary(dimension: 4, criticalN: 9, seed: 7))])
     #expect(throws: LimitFitError.self) { try SearchMerge([other], matching: key) }
+  }
+}
+
+@Suite struct ResultsExportTests {
+  /// The fields of a CSV line, quoted ones unquoted (no quotes inside them here).
+  func fields(_ line: String) -> [String] {
+    var fields = [""]
+    var quoted = false
+    for character in line {
+      switch (character, quoted) {
+      case ("\"", _): quoted.toggle()
+      case (",", false): fields.append("")
+      default: fields[fields.count - 1].append(character)
+      }
+    }
+    return fields
+  }
+
+  @Test func oneFlatTablePerRecordKindWithTheSeedAColumn() throws {
+    var fit = fakeResult(documents: 5, seed: 43, solved: true)
+    fit.device = "CPU (avx2), 2 threads"  // a comma: quoted
+    let search = try CriticalNSearch(dimension: 4, k: 2, seeds: [42, 43], start: 5, sweepRadius: 1).run { n, seed in
+      fakeResult(documents: n, seed: seed, solved: n <= 6, dimension: 4)
+    }
+    let summary = CriticalNSummary(search, hyperparameters: Hyperparameters(), wallSeconds: 1, backend: CPUBackend())
+    let tables = try ResultsExport.tables([.criticalN(summary), .fit(fit)])
+    #expect(tables.map(\.kind) == ["fit", "critical-n"])
+    let fits = tables[0].csv.split(separator: "\n").map(String.init)
+    let header = fields(fits[0])
+    #expect(fits.count == 2 && header.first == "record")
+    #expect(header.contains("hyperparameters.seed") && header.contains("hyperparameters.learningRate"))
+    let values = Dictionary(uniqueKeysWithValues: zip(header, fields(fits[1])))
+    #expect(values["record"] == "fit" && values["hyperparameters.seed"] == "43" && values["documents"] == "5")
+    #expect(values["hyperparameters.learningRate"] == "0.01" && values["solved"] == "true")
+    #expect(fits[1].contains(",\"CPU (avx2), 2 threads\",") && values["device"] == "CPU (avx2), 2 threads")
+    let searches = tables[1].csv.split(separator: "\n").map(String.init)
+    let row = Dictionary(uniqueKeysWithValues: zip(fields(searches[0]), fields(searches[1])))
+    #expect(row["seeds"] == "42;43" && row["criticalN"] == "6" && row["tested"] == summary.tested.map(String.init).joined(separator: ";"))
   }
 }

@@ -29,7 +29,7 @@ public struct Construction: Sendable {
     /// polytope: every set of at most k points is a face.
     case momentCurve = "moment-curve"
     /// The vectors of a code whose inner products are small enough for the sum-query lemma
-    /// (docs/MATHEMATICS.md §8): every set of at most k of them is the top set of its sum.
+    /// (docs/MATHEMATICS.md §7): every set of at most k of them is the top set of its sum.
     case code
   }
 

@@ -9,7 +9,7 @@ public enum StoragePrecision: String, CaseIterable, Codable, Sendable {
   public var floatingPoint: Precision? { Precision(rawValue: rawValue) }
 }
 
-/// How an answer is proved (docs/MATHEMATICS.md §8).
+/// How an answer is proved (docs/MATHEMATICS.md §7).
 public enum CapacityProof: String, Codable, Sendable {
   /// Every k-set of the n documents verified, exactly, with the vectors as stored.
   case checked

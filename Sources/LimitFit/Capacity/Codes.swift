@@ -45,7 +45,7 @@ public struct IntegerDocuments: Sendable {
 }
 
 /// A code whose codewords, as vectors, have pairwise inner products bounded from its
-/// parameters alone; the sum-query lemma (docs/MATHEMATICS.md §8) then proves that every set
+/// parameters alone; the sum-query lemma (docs/MATHEMATICS.md §7) then proves that every set
 /// of at most k of its vectors is exactly the top set of the sum of its vectors.
 public struct SumQueryCode: Sendable, Equatable {
   public enum Family: Sendable, Equatable {

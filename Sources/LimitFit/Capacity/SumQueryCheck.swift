@@ -22,7 +22,7 @@ public struct SumQueryVerification: Codable, Equatable, Sendable {
 
 /// The exhaustive check of sum queries over a Gram matrix: query R's score of document l is
 /// Σ_{r∈R} G_rl, so checking all C(n, k) sets costs C(n, k)·n additions and comparisons, with no
-/// factor d (docs/MATHEMATICS.md §8).
+/// factor d (docs/MATHEMATICS.md §7).
 public enum SumQueryCheck {
   /// The most documents checked: the Gram matrix and its 16-bit copy take 6n² bytes.
   public static let maximumDocuments = 30_000

@@ -37,6 +37,18 @@ public struct IDList: Sendable {
     ids = lines.map(String.init)
     self.path = path
   }
+
+  /// `ids`, as read from `path`.
+  ///
+  /// - Throws: `LimitFitError` naming the file when an id is listed twice.
+  public init(ids: [String], path: String) throws {
+    var seen = Set<String>()
+    if let twice = ids.first(where: { !seen.insert($0).inserted }) {
+      throw LimitFitError("\(path): id \"\(twice)\" is listed twice")
+    }
+    self.ids = ids
+    self.path = path
+  }
 }
 
 /// Which rows of the query and document embeddings are which queries and documents of a

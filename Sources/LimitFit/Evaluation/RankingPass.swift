@@ -180,9 +180,10 @@ struct RankingPass {
   let ranges: Int
   let threads = ProcessInfo.processInfo.activeProcessorCount
 
-  init(queries m: Int, documents n: Int, dimension d: Int) {
+  /// - Parameter depth: how many documents each query's ranking keeps (at most n).
+  init(queries m: Int, documents n: Int, dimension d: Int, depth: Int = RetrievalMetrics.depth) {
     (queryCount, documentCount, dimension) = (m, n, d)
-    depth = min(RetrievalMetrics.depth, n)
+    self.depth = min(depth, n)
     blocks = (m + Self.blockSize - 1) / Self.blockSize
     let panels = (n + ScoreTile.panelWidth - 1) / ScoreTile.panelWidth
     tiles = (panels + Self.tilePanels - 1) / Self.tilePanels
@@ -195,7 +196,7 @@ struct RankingPass {
     let (m, n, d) = (Double(queryCount), Double(documentCount), Double(dimension))
     let panels = (n + 15) * d * 4
     let queries = m * d * 4 + m * 8
-    let findings = m * Double(ranges) * (Double(depth) * 8 + 64)
+    let findings = m * Double(ranges) * (Double(depth) * 16 + 64)
     let scratch = Double(threads)
       * (Double(Self.blockSize) * d * 8 + Double(Self.blockSize * Self.tilePanels) * 16 * 4 + 17 * d * 8)
     return panels + queries + findings + scratch
@@ -203,18 +204,19 @@ struct RankingPass {
 
   /// What the pass found, per query.
   struct Findings {
-    /// The document rows ranked first, best first, `depth` of them.
-    var rankings: [[Int]]
+    /// The documents ranked first, best first, `depth` of them, with their float32 scores.
+    var rankings: [[RetrievalEvaluation.RankedRow]]
     var worstRelevant: [RetrievalEvaluation.ScoredDocument]
     var bestIrrelevant: [RetrievalEvaluation.ScoredDocument?]
     var recomputedScores: Int
   }
 
   /// Runs the pass; `queries` and `documents` supply the exact values the double-precision
-  /// scores are computed from.
+  /// scores are computed from. Documents with equal float32 scores rank by `tieKeys`, the
+  /// smaller first (`tieKeys[row]`; `nil`: by row).
   func run(
     _ packed: PackedEmbeddings, queries: NPYMatrix, queryRows: [Int], documents: NPYMatrix,
-    relevantRows: [[Int]], level: CPULevel
+    relevantRows: [[Int]], tieKeys: [Int32]?, level: CPULevel
   ) -> Findings {
     let (m, n, d) = (queryCount, documentCount, dimension)
     let largestDocumentNorm = packed.documentNorms.upperBound
@@ -252,7 +254,7 @@ struct RankingPass {
         let rows = (firstPanel * ScoreTile.panelWidth)..<min((firstPanel + panelCount) * ScoreTile.panelWidth, n)
         for i in 0..<count {
           let query = exactQueries + i * d
-          scans[i].scan(scores + i * stride, rows: rows) { row in
+          scans[i].scan(scores + i * stride, rows: rows, tieKeys: tieKeys) { row in
             documents.read(rows: row..<(row + 1), into: documentRow)
             var score = 0.0
             for c in 0..<d { score += query[c] * documentRow[c] }
@@ -268,7 +270,7 @@ struct RankingPass {
     for query in 0..<m {
       var merged = partials[query * ranges]
       for range in 1..<ranges { merged.merge(partials[query * ranges + range], depth: depth) }
-      findings.rankings.append(merged.ranking.map { Int($0.row) })
+      findings.rankings.append(merged.ranking.map { .init(row: Int($0.row), score: $0.score) })
       findings.worstRelevant.append(merged.worstRelevant)
       findings.bestIrrelevant.append(merged.bestIrrelevant.row >= 0 ? merged.bestIrrelevant : nil)
     }
@@ -299,10 +301,12 @@ struct QueryScan {
   struct RankedDocument {
     var score: Float
     var row: Int32
+    /// Among equal scores, the smaller key ranks first.
+    var tieKey: Int32
 
-    /// Whether `a` ranks after `b`: a lower score, or the same score and a later row.
+    /// Whether `a` ranks after `b`: a lower score, or the same score and a larger tie key.
     static func ranksAfter(_ a: RankedDocument, _ b: RankedDocument) -> Bool {
-      a.score < b.score || (a.score == b.score && a.row > b.row)
+      a.score < b.score || (a.score == b.score && a.tieKey > b.tieKey)
     }
   }
 
@@ -325,8 +329,8 @@ struct QueryScan {
   /// The best documents so far: a heap whose root ranks after all the others.
   private var heap: [RankedDocument] = []
   private let depth: Int
-  /// Scores above it enter the heap: −∞ until it is full, then the root's score (a later
-  /// document with the same score ranks after the root).
+  /// Scores below it cannot enter the heap: −∞ until it is full, then the root's score (at
+  /// the root's score the tie key decides).
   private var threshold = -Float.infinity
   private let relevantRows: [Int]
   /// The next relevant row at or after the rows scanned, or Int.max.
@@ -350,12 +354,18 @@ struct QueryScan {
     nextRelevant = nextRelevantIndex < relevantRows.count ? relevantRows[nextRelevantIndex] : .max
   }
 
-  /// Scans the documents `rows`, whose float32 scores are `scores[0..<rows.count]`; `exactScore`
-  /// gives a row's score in double precision.
-  mutating func scan(_ scores: UnsafePointer<Float>, rows: Range<Int>, exactScore: (Int) -> Double) {
+  /// Scans the documents `rows`, whose float32 scores are `scores[0..<rows.count]`, equal scores
+  /// ranked by `tieKeys[row]` (`nil`: by row); `exactScore` gives a row's score in double
+  /// precision.
+  mutating func scan(
+    _ scores: UnsafePointer<Float>, rows: Range<Int>, tieKeys: [Int32]? = nil, exactScore: (Int) -> Double
+  ) {
     for (offset, row) in rows.enumerated() {
       let score = scores[offset]
-      if score > threshold { insert(RankedDocument(score: score, row: Int32(row))) }
+      if score >= threshold {
+        let document = RankedDocument(score: score, row: Int32(row), tieKey: tieKeys?[row] ?? Int32(row))
+        if heap.count < depth || RankedDocument.ranksAfter(heap[0], document) { insert(document) }
+      }
       if row == nextRelevant {
         let exact = exactScore(row)
         if exact < found.worstRelevant.score { found.worstRelevant = .init(row: row, score: exact) }

@@ -4,8 +4,8 @@ import Foundation
 /// exactly.
 ///
 /// Every query ranks every document row by its score, the dot product q · x (the cosine for
-/// unit rows), highest first, ties broken by document row; `RetrievalMetrics` reads each query's
-/// first 100. Scores are computed in float32, as models retrieve, blocked over queries and
+/// unit rows), highest first, ties broken as `TieBreak` says; `RetrievalMetrics` reads each
+/// query's first 100 (or more, for larger cut-offs). Scores are computed in float32, as models retrieve, blocked over queries and
 /// documents on every core, with no m × n matrix in memory.
 ///
 /// The verdict is decided in double precision, as `verify` decides it: a query's margin is its
@@ -15,6 +15,21 @@ import Foundation
 /// those within twice a rigorous bound of the float32 error of the best (`RankingPass`;
 /// docs/MATHEMATICS.md §6).
 public struct RetrievalEvaluation: Sendable {
+  /// How documents with equal scores are ranked.
+  public enum TieBreak: Sendable {
+    /// trec_eval's rule, and so pytrec_eval's and MTEB's: the larger document id first, ids
+    /// compared byte by byte (strcmp); one id per document row.
+    case documentIDDescending([String])
+    /// The lower document row first.
+    case lowerRow
+  }
+
+  /// A ranked document row and its float32 score.
+  public struct RankedRow: Equatable, Sendable {
+    public var row: Int
+    public var score: Float
+  }
+
   /// A document row and its score in double precision.
   public struct ScoredDocument: Equatable, Sendable {
     /// The row in the document embeddings.
@@ -27,6 +42,8 @@ public struct RetrievalEvaluation: Sendable {
     /// Its number of relevant documents.
     public var relevantCount: Int
     public var metrics: RetrievalMetrics
+    /// The documents ranked first, best first: max(100, the largest cut-off) of them, or all.
+    public var ranking: [RankedRow]
     /// The worst relevant score less the best irrelevant one, in double precision; +∞ when every
     /// document is relevant.
     public var margin: Double
@@ -69,12 +86,16 @@ public struct RetrievalEvaluation: Sendable {
   /// - Parameters:
   ///   - rows: which embedding rows are the matrix's queries and documents; every document row
   ///     is a candidate, whether the matrix knows it or not.
+  ///   - cutoffs: the cut-offs k of `RetrievalMetrics.cutoffs`, each at least 1.
+  ///   - ties: how equal scores are ranked.
   ///   - level: the instruction-set level of the score kernel.
   /// - Throws: `LimitFitError` when the dimensions differ, a row holds a value that is not
   ///   finite or is too large for float32 scores, or the work does not fit in memory.
   public init(
-    queries: NPYMatrix, documents: NPYMatrix, relevance: Qrels, rows: EmbeddingRows, level: CPULevel = .best
+    queries: NPYMatrix, documents: NPYMatrix, relevance: Qrels, rows: EmbeddingRows, cutoffs: [Int] = [],
+    ties: TieBreak = .lowerRow, level: CPULevel = .best
   ) throws {
+    precondition(cutoffs.allSatisfy { $0 >= 1 }, "a cut-off below 1")
     precondition(rows.queryRows.count == relevance.queryCount && rows.documentRows.count == relevance.documentCount)
     let d = queries.columns
     guard documents.columns == d else {
@@ -87,7 +108,17 @@ public struct RetrievalEvaluation: Sendable {
     guard documents.rows <= Int(Int32.max) else {
       throw LimitFitError("\(documents.name): \(documents.rows) rows; at most \(Int32.max) are ranked")
     }
-    let pass = RankingPass(queries: relevance.queryCount, documents: documents.rows, dimension: d)
+    let pass = RankingPass(
+      queries: relevance.queryCount, documents: documents.rows, dimension: d,
+      depth: max(RetrievalMetrics.depth, cutoffs.max() ?? 0))
+    var tieKeys: [Int32]?
+    if case .documentIDDescending(let ids) = ties {
+      precondition(ids.count == documents.rows, "one id per document row")
+      var keys = [Int32](repeating: 0, count: ids.count)
+      let descending = ids.indices.sorted { ids[$1].utf8.lexicographicallyPrecedes(ids[$0].utf8) }
+      for (key, row) in descending.enumerated() { keys[row] = Int32(key) }
+      tieKeys = keys
+    }
     try SystemMemory.require(
       pass.bytesNeeded,
       for: "ranking \(relevance.queryCount) queries against \(documents.rows) documents in d = \(d)")
@@ -98,12 +129,13 @@ public struct RetrievalEvaluation: Sendable {
     }
     let found = pass.run(
       packed, queries: queries, queryRows: rows.queryRows, documents: documents, relevantRows: relevantRows,
-      level: level)
+      tieKeys: tieKeys, level: level)
 
     var verification = Verification()
     self.queries = relevantRows.indices.map { query in
       let relevant = relevantRows[query]
-      let metrics = RetrievalMetrics(ranking: found.rankings[query], relevantCount: relevant.count) { row in
+      let ranking = found.rankings[query]
+      let metrics = RetrievalMetrics(ranking: ranking.map(\.row), relevantCount: relevant.count, cutoffs: cutoffs) { row in
         Self.contains(relevant, row)
       }
       let best = found.bestIrrelevant[query]
@@ -117,7 +149,8 @@ public struct RetrievalEvaluation: Sendable {
       }
       verification.record(margin: margin, of: query)
       return QueryResult(
-        relevantCount: relevant.count, metrics: metrics, margin: margin, worstRelevant: worst, bestIrrelevant: best)
+        relevantCount: relevant.count, metrics: metrics, ranking: ranking, margin: margin, worstRelevant: worst,
+        bestIrrelevant: best)
     }
     self.verification = verification
     metrics = RetrievalMetrics(meanOf: self.queries.map(\.metrics))

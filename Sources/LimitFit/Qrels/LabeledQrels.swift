@@ -11,6 +11,11 @@ public struct LabeledQrels: Sendable {
   public var duplicatePairs = 0
   /// Queries dropped because no document was relevant to them (at --min-score).
   public var droppedQueries = 0
+  /// The corpus.jsonl whose order the documents take, when every document is in it.
+  public var corpusFile: String?
+  /// The data set's queries.jsonl, when the qrels came from a data set's folder that has one
+  /// (`queriesFileIDs()` reads it).
+  public var queriesFile: String?
 
   /// A content digest of the matrix (FNV-1a, 64 bits, over n and the sorted rows): fits of the
   /// same matrix share it, so stored fits are reused only for the same matrix.

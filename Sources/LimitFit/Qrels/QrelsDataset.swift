@@ -13,6 +13,8 @@ struct QrelsDataset {
   var qrels: String
   /// corpus.jsonl (or corpus.jsonl.gz), where the folder has one.
   var corpus: String?
+  /// queries.jsonl (or queries.jsonl.gz), where the folder has one.
+  var queries: String?
 
   /// Finds the qrels of `split` in `folder`, and its corpus.
   ///
@@ -45,6 +47,7 @@ struct QrelsDataset {
         "\(folder): a folder, but not a BEIR or MTEB data set's: it has neither qrels/<split>.tsv (or .jsonl) nor qrels.jsonl")
     }
     corpus = first(of: ["corpus.jsonl"])
+    queries = first(of: ["queries.jsonl"])
   }
 
   /// The path of `name`, a file within the folder.

@@ -55,7 +55,22 @@ extension LabeledQrels {
       dataset.path(of: dataset.qrels), corpus: corpus ?? dataset.corpus.map(dataset.path), minimumScore: minimumScore,
       format: format)
     result.source = dataset.description(withCorpus: corpus == nil)
+    result.queriesFile = dataset.queries.map(dataset.path)
     return result
+  }
+
+  /// The ids of `queriesFile` (a data set's queries.jsonl), in its order: the order a model
+  /// encodes the queries in. `nil` when the qrels came without one.
+  ///
+  /// - Throws: `LimitFitError` naming the file and line of a malformed line, or an id listed
+  ///   twice.
+  public func queriesFileIDs() throws -> IDList? {
+    guard let path = queriesFile else { return nil }
+    var ids: [String] = []
+    for (line, text) in try Self.lines(of: path) {
+      ids.append(try Self.decode(CorpusLine.self, from: text, at: path, line: line).id)
+    }
+    return try IDList(ids: ids, path: path)
   }
 
   private static func read(_ path: String, corpus: String?, minimumScore: Double, format: Format?) throws -> LabeledQrels {
@@ -67,6 +82,7 @@ extension LabeledQrels {
     }
     var queries = IDTable()
     var relevant: [[Int]] = []
+    let documentsInCorpus = documents.ids.count
     var seen = Set<[Int]>()
     var duplicates = 0
     let format = format ?? Format(path: path)
@@ -99,6 +115,7 @@ extension LabeledQrels {
       queryIDs: kept.map { queries.ids[$0] }, documentIDs: documents.ids, source: path)
     result.duplicatePairs = duplicates
     result.droppedQueries = relevant.count - kept.count
+    if let corpus, documents.ids.count == documentsInCorpus { result.corpusFile = corpus }
     return result
   }
 
@@ -313,7 +330,7 @@ private struct JSONJudgement: Decodable {
   }
 }
 
-/// A line of corpus.jsonl: only the id matters.
+/// A line of corpus.jsonl or queries.jsonl: only the id matters.
 private struct CorpusLine: Decodable {
   var id: String
 

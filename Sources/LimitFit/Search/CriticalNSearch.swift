@@ -50,7 +50,7 @@ public struct CriticalNSearch: Sendable {
     guard let start = start ?? Self.defaultStart(dimension: dimension, k: k) else {
       throw LimitFitError(
         "d = \(dimension): the paper's cubic starts the search at n = "
-          + String(format: "%.3g", paperCubic(Double(dimension))) + ", more documents than a fit can hold; "
+          + Curve.abbreviated(paperCubic(Double(dimension))) + ", more documents than a fit can hold; "
           + "give a start (critical-n --start)")
     }
     guard start > k else {
@@ -140,7 +140,7 @@ public struct CriticalNSearch: Sendable {
       try fit(((critical - sweepRadius + 1)...(upper.overflow ? Int.max : upper.partialValue)).filter { $0 > k })
     }
     return CriticalNResult(
-      dimension: dimension, k: k, seeds: seeds, start: start, sweepRadius: sweepRadius, criticalN: lastSuccess,
+      dimension: dimension, k: k, seeds: seeds, start: start, sweepRadius: sweepRadius, searchAnswer: lastSuccess,
       searchPath: path, outcomes: outcomes.values.sorted { $0.documents < $1.documents })
   }
 }
@@ -153,8 +153,9 @@ public struct CriticalNResult: Codable, Equatable, Sendable {
   public var start: Int
   /// The sweep's radius R (n − R + 1 … n + R around the answer).
   public var sweepRadius: Int = 5
-  /// The largest n the search found solved; `nil` when not even n = k + 1 was.
-  public var criticalN: Int?
+  /// Where the gallop and the bisection stopped: a solved n whose n + 1 was not solved (the
+  /// paper's script's answer); `nil` when not even n = k + 1 was solved.
+  public var searchAnswer: Int?
   /// The n of the gallop, binary search and sweep, in the order first fitted.
   public var searchPath: [Int]
   /// Every n fitted, ascending.
@@ -168,10 +169,16 @@ public struct CriticalNResult: Codable, Equatable, Sendable {
     }
   }
 
-  /// The fitted n above the critical-n that some seed solved anyway: the edge is not sharp.
+  /// The critical-n (docs/MATHEMATICS.md §2): the largest n some seed solved among every n
+  /// fitted — the gallop, the bisection and the sweep; at least `searchAnswer`. `nil` when no
+  /// n was solved.
+  public var criticalN: Int? { outcomes.filter(\.solved).map(\.documents).max() }
+
+  /// The fitted n above the search's answer that some seed solved anyway: the edge is not
+  /// sharp.
   public var solvedAbove: [Int] {
-    guard let criticalN else { return [] }
-    return outcomes.filter { $0.documents > criticalN && $0.solved }.map(\.documents)
+    guard let searchAnswer else { return [] }
+    return outcomes.filter { $0.documents > searchAnswer && $0.solved }.map(\.documents)
   }
 }
 
@@ -190,6 +197,7 @@ public struct CriticalNSummary: Codable, Equatable, Sendable {
     self.hyperparameters = hyperparameters
     sweepRadius = result.sweepRadius
     criticalN = result.criticalN
+    searchAnswer = result.searchAnswer
     criticalNBySeed = result.seeds.indices.map { seed in
       result.outcomes.filter { $0.fits.indices.contains(seed) && $0.fits[seed].solved }.map(\.documents).max()
     }
@@ -208,9 +216,14 @@ public struct CriticalNSummary: Codable, Equatable, Sendable {
   public var hyperparameters: Hyperparameters
   /// The sweep's radius; `nil` in records older than the field (which swept n − 4 … n + 5).
   public var sweepRadius: Int?
+  /// The largest n some seed solved among every n fitted (docs/MATHEMATICS.md §2).
   public var criticalN: Int?
+  /// Where the gallop and the bisection stopped (the paper's script's answer); at most
+  /// `criticalN`.
+  public var searchAnswer: Int?
   /// Per seed, the largest n of the search's fits (gallop, bisection, sweep) that seed solved
-  /// (`nil`: none): the spread behind `criticalN`. `nil` in records older than the field.
+  /// (`nil`: none): the spread behind `criticalN`, their largest. `nil` in records older than
+  /// the field.
   public var criticalNBySeed: [Int?]?
   /// Every n fitted and whether some seed solved it, ascending.
   public var tested: [Int]
@@ -226,6 +239,14 @@ public struct CriticalNSummary: Codable, Equatable, Sendable {
   public var finishedAt: String? = RecordStamp.now()
   /// The machine that ran the search; `nil` in records older than the field.
   public var host: String? = RecordStamp.host
+
+  /// The record as this version writes it. Records older than `searchAnswer` stored the
+  /// search's answer as `criticalN`: it moves to `searchAnswer`, and `criticalN` becomes the
+  /// largest n solved, as `tested` and `solved` record it.
+  public mutating func upgrade() {
+    if searchAnswer == nil { searchAnswer = criticalN }
+    criticalN = zip(tested, solved).filter(\.1).map(\.0).max()
+  }
 
   /// What makes two searches the same search.
   public var key: SearchKey {

@@ -31,13 +31,23 @@ public struct Cubic: Codable, Equatable, Sendable {
     coefficients.reversed().reduce(0) { $0 * x + $1 }
   }
 
-  /// The least-squares cubic through `points`, and its coefficient of determination r².
+  /// A least-squares cubic: the cubic, its coefficient of determination r², and the standard
+  /// error of each coefficient (ordinary least squares: σ̂² = RSS / (m − 4) times the diagonal
+  /// of (XᵀX)⁻¹), `nil` with only four points, where nothing is left to estimate σ̂ from.
+  public struct Fit: Sendable {
+    public var cubic: Cubic
+    public var rSquared: Double
+    /// The standard errors of c0 … c3, as a cubic's coefficients.
+    public var standardErrors: Cubic?
+  }
+
+  /// The least-squares cubic through `points`, with r² and the coefficients' standard errors.
   ///
   /// Solved by Householder QR on the Vandermonde matrix of x / max|x|, which keeps it well
   /// conditioned for x up to thousands; the coefficients are then scaled back.
   ///
   /// - Throws: `LimitFitError` with fewer than four distinct x.
-  public static func leastSquares(_ points: [(x: Double, y: Double)]) throws -> (cubic: Cubic, rSquared: Double) {
+  public static func leastSquares(_ points: [(x: Double, y: Double)]) throws -> Fit {
     let distinct = Set(points.map(\.x)).count
     guard distinct >= 4 else {
       throw LimitFitError("a cubic needs at least 4 distinct dimensions; there are \(distinct)")
@@ -80,6 +90,20 @@ public struct Cubic: Codable, Equatable, Sendable {
     let residual = points.reduce(0) { $0 + ($1.y - cubic($1.x)) * ($1.y - cubic($1.x)) }
     let total = points.reduce(0) { $0 + ($1.y - mean) * ($1.y - mean) }
     let rSquared = total > 0 ? 1 - residual / total : (residual == 0 ? 1 : 0)
-    return (cubic, rSquared)
+    guard m > 4 else { return Fit(cubic: cubic, rSquared: rSquared, standardErrors: nil) }
+    // (XᵀX)⁻¹ = R⁻¹R⁻ᵀ: the variance of scaled coefficient j is σ̂² Σ_l (R⁻¹)_jl².
+    var inverse = [[Double]](repeating: [Double](repeating: 0, count: 4), count: 4)  // inverse[row][column]
+    for column in 0..<4 {
+      inverse[column][column] = 1 / a[column][column]
+      for row in stride(from: column - 1, through: 0, by: -1) {
+        let sum = ((row + 1)...column).reduce(0) { $0 + a[$1][row] * inverse[$1][column] }
+        inverse[row][column] = -sum / a[row][row]
+      }
+    }
+    let variance = residual / Double(m - 4)
+    let errors = (0..<4).map { j in
+      (variance * inverse[j].reduce(0) { $0 + $1 * $1 }).squareRoot() / Foundation.pow(scale, Double(j))
+    }
+    return Fit(cubic: cubic, rSquared: rSquared, standardErrors: Cubic(coefficients: errors))
   }
 }

@@ -1,18 +1,70 @@
 import Foundation
 
+/// Which value of a dimension's seeds the cubic is fitted to (docs/MATHEMATICS.md §2).
+public enum SeedAggregate: String, Codable, CaseIterable, Sendable {
+  /// The critical-n: the largest n some seed solved — a solution exists (the paper's).
+  case max
+  /// The mean of the seeds' own critical-n.
+  case mean
+  /// The median of the seeds' own critical-n.
+  case median
+}
+
 /// critical-n against d: the measured points, a least-squares cubic through them, and its
 /// extrapolation beside the paper's (Weller et al. 2025, §4 and Figure 2).
 public struct Curve: Codable, Sendable {
   /// One measured dimension.
   public struct Point: Codable, Sendable {
     public var dimension: Int
-    /// `nil` when not even n = k + 1 was solved.
+    /// The largest n some seed solved among every n fitted (docs/MATHEMATICS.md §2); `nil`
+    /// when none was.
     public var criticalN: Int?
-    /// Per seed, the largest n that seed solved, where the search recorded it.
+    /// Where the gallop and the bisection stopped (the paper's script's answer); below
+    /// `criticalN` when the sweep solved a larger n.
+    public var searchAnswer: Int?
+    /// Per seed, the largest n that seed solved (`nil`: none of the n fitted), where the
+    /// search recorded it.
     public var criticalNBySeed: [Int?]?
+    /// The seeds' own critical-n, one per seed, a seed that solved none of the n fitted
+    /// counted as not solving the smallest: that n − 1. `nil` without a critical-n or
+    /// without the record of the seeds.
+    public var seedValues: [Int]?
+    /// Their mean, sample standard deviation (`nil` for one seed) and median.
+    public var seedMean: Double?
+    public var seedStandardDeviation: Double?
+    public var seedMedian: Double?
     /// Every n fitted and whether some seed solved it.
     public var tested: [Int]
     public var solved: [Bool]
+
+    init(_ search: CriticalNSummary) {
+      dimension = search.dimension
+      criticalN = search.criticalN
+      searchAnswer = search.searchAnswer
+      criticalNBySeed = search.criticalNBySeed
+      tested = search.tested
+      solved = search.solved
+      guard criticalN != nil, let bySeed = search.criticalNBySeed, let smallest = search.tested.min() else { return }
+      let values = bySeed.map { $0 ?? smallest - 1 }
+      seedValues = values
+      let count = Double(values.count)
+      let mean = Double(values.reduce(0, +)) / count
+      seedMean = mean
+      if values.count > 1 {
+        seedStandardDeviation = (values.reduce(0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / (count - 1)).squareRoot()
+      }
+      let sorted = values.sorted()
+      seedMedian = Double(sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+    }
+
+    /// The value the cubic is fitted to under `aggregate`; `nil` without a critical-n.
+    public func value(_ aggregate: SeedAggregate) -> Double? {
+      switch aggregate {
+      case .max: criticalN.map(Double.init)
+      case .mean: seedMean ?? criticalN.map(Double.init)
+      case .median: seedMedian ?? criticalN.map(Double.init)
+      }
+    }
   }
 
   /// One extrapolated dimension.
@@ -31,9 +83,13 @@ public struct Curve: Codable, Sendable {
   /// The settings of every fit, but for the seed.
   public var hyperparameters: Hyperparameters
   public var points: [Point]
+  /// Which of each dimension's seed values the cubic is fitted to.
+  public var aggregate: SeedAggregate
   /// The least-squares cubic through the points, when there are at least four.
   public var cubic: Cubic?
   public var rSquared: Double?
+  /// The standard errors of the cubic's coefficients, when there are more than four points.
+  public var cubicStandardErrors: Cubic?
   public var paperCubic: Cubic = LimitFit.paperCubic
   public var extrapolations: [Extrapolation]
 
@@ -73,23 +129,22 @@ public struct Curve: Codable, Sendable {
     (512, 500_000), (768, 1_700_000), (1024, 4_000_000), (3072, 107_000_000), (4096, 250_000_000),
   ]
 
-  /// The curve of `searches`, one per dimension, all with the same k, seeds and settings.
-  public init(searches: [CriticalNSummary]) throws {
+  /// The curve of `searches`, one per dimension, all with the same k, seeds and settings, its
+  /// cubic fitted to each dimension's `aggregate`.
+  public init(searches: [CriticalNSummary], aggregate: SeedAggregate = .max) throws {
     guard let first = searches.first else { throw LimitFitError("there are no searches to fit") }
     k = first.k
     seeds = first.seeds
     hyperparameters = first.hyperparameters
     hyperparameters.seed = first.seeds.first ?? 0
-    points = searches.sorted { $0.dimension < $1.dimension }.map {
-      Point(
-        dimension: $0.dimension, criticalN: $0.criticalN, criticalNBySeed: $0.criticalNBySeed, tested: $0.tested,
-        solved: $0.solved)
-    }
-    let measured = points.compactMap { point in point.criticalN.map { (x: Double(point.dimension), y: Double($0)) } }
+    self.aggregate = aggregate
+    points = searches.sorted { $0.dimension < $1.dimension }.map(Point.init)
+    let measured = points.compactMap { point in point.value(aggregate).map { (x: Double(point.dimension), y: $0) } }
     if Set(measured.map(\.x)).count >= 4 {
       let fit = try Cubic.leastSquares(measured)
       cubic = fit.cubic
       rSquared = fit.rSquared
+      cubicStandardErrors = fit.standardErrors
     }
     extrapolations = Self.paperExtrapolations.map { [cubic] dimension, reported in
       Extrapolation(
@@ -100,24 +155,62 @@ public struct Curve: Codable, Sendable {
 
   // MARK: Text
 
-  /// The table d → critical-n, the cubic and the extrapolations, for a terminal.
+  /// Whether some dimension's sweep solved a larger n than its search's answer.
+  private var anySearchBelow: Bool { points.contains { $0.searchAnswer != $0.criticalN } }
+
+  /// The seeds whose own critical-n the table lists, a column each: up to 10 of them.
+  private var seedColumns: [UInt64] { seeds.count > 1 && seeds.count <= 10 ? seeds : [] }
+
+  /// The table d → critical-n (with the search's answer where the sweep solved more, and the
+  /// seeds' own values, mean ± sd and median for several seeds), the cubic with its standard
+  /// errors, and the extrapolations, for a terminal.
   public var summary: String {
-    var lines = ["    d  critical-n  paper's cubic" + witnessPrecisions.map { "  exact \($0.rawValue)".leftPadded(16) }.joined()]
+    let several = seeds.count > 1
+    var header = "    d  critical-n"
+    if anySearchBelow { header += "  search" }
+    header += seedColumns.map { "  seed \($0)".leftPadded(9) }.joined()
+    if several { header += "     mean ± sd  median" }
+    header += "  paper's cubic" + witnessPrecisions.map { "  exact \($0.rawValue)".leftPadded(16) }.joined()
+    var lines = [header]
     for point in points {
-      let measured = point.criticalN.map(String.init) ?? "none"
-      let witness = witnessPrecisions.map { precision in
+      var line = "\(String(point.dimension).leftPadded(5))  \((point.criticalN.map(String.init) ?? "none").leftPadded(10))"
+      if anySearchBelow { line += "  " + (point.searchAnswer.map(String.init) ?? "none").leftPadded(6) }
+      line += seedColumns.indices.map { seed in
+        "  " + (point.seedValues.map { String($0[seed]) } ?? "-").leftPadded(7)
+      }.joined()
+      if several {
+        let spread = point.seedMean.map { mean in
+          String(format: "%.1f", mean) + " ± " + (point.seedStandardDeviation.map { String(format: "%.1f", $0) } ?? "-")
+        }
+        line += "  " + (spread ?? "-").leftPadded(12) + "  " + (point.seedMedian.map { String(format: "%.1f", $0) } ?? "-").leftPadded(6)
+      }
+      line += "  " + String(format: "%13.1f", LimitFit.paperCubic(Double(point.dimension)))
+      line += witnessPrecisions.map { precision in
         let limit = witnessLimit(precision, point.dimension)
         return (limit.map { ($0.capped ? "≥ " : "") + String($0.documents) } ?? "-").leftPadded(16)
       }.joined()
+      lines.append(line)
+    }
+    if anySearchBelow {
+      lines.append("search: where the gallop and the bisection stopped (the paper's script's answer); the sweep solved more")
+    }
+    if several {
       lines.append(
-        "\(String(point.dimension).leftPadded(5))  \(measured.leftPadded(10))  "
-          + String(format: "%13.1f", LimitFit.paperCubic(Double(point.dimension))) + witness)
+        "seeds: each seed's largest n solved, one that solved none of the n fitted counted as the smallest of them − 1; "
+          + "critical-n is their largest")
     }
     if let cubic, let rSquared {
       let c = cubic.coefficients
+      let through = aggregate == .max ? "" : " through the seeds' \(aggregate.rawValue)"
       lines.append(String(
-        format: "least-squares cubic: critical-n ≈ %.4f %+.4f d %+.4f d² %+.4f d³  (r² = %.4f)",
-        c[0], c[1], c[2], c[3], rSquared))
+        format: "least-squares cubic%@: critical-n ≈ %.4f %+.4f d %+.4f d² %+.4f d³  (r² = %.4f)",
+        through, c[0], c[1], c[2], c[3], rSquared))
+      if let errors = cubicStandardErrors?.coefficients {
+        let count = points.filter { $0.value(aggregate) != nil }.count
+        lines.append(String(
+          format: "standard errors: c0 ± %.4f, c1 ± %.4f, c2 ± %.4f, c3 ± %.4f  (%d points, %d degrees of freedom)",
+          errors[0], errors[1], errors[2], errors[3], count, count - 4))
+      }
     } else {
       lines.append("no cubic: it needs at least 4 dimensions with a critical-n")
     }
@@ -134,25 +227,40 @@ public struct Curve: Codable, Sendable {
     return lines.joined(separator: "\n")
   }
 
-  /// 1 234 567 as "1.23m", 500 000 as "500k"; below zero, "negative": no number of documents.
-  static func abbreviated(_ value: Double?) -> String {
+  /// A count of documents as the paper writes them: 1 234 567 as "1.23m", 500 000 as "500k",
+  /// 1.62 · 10⁹ as "1.62b", 3 · 10¹² as "3t"; below 10 000 in full; below zero, "negative": no
+  /// number of documents. Three significant digits, rounded before the unit is chosen, so that
+  /// 999 999 is "1m", not "1e+03k".
+  public static func abbreviated(_ value: Double?) -> String {
     guard let value else { return "-" }
-    switch value {
-    case ..<0: return "negative"
-    case 1e6...: return String(format: "%.3gm", value / 1e6)
-    case 1e4...: return String(format: "%.3gk", value / 1e3)
-    default: return String(format: "%.0f", value)
+    guard value >= 0 else { return "negative" }
+    guard value >= 1e4 else { return String(format: "%.0f", value) }
+    let rounded = Double(String(format: "%.3g", value)) ?? value
+    let units: [(Double, String)] = [(1e12, "t"), (1e9, "b"), (1e6, "m"), (1e3, "k")]
+    guard let (scale, unit) = units.first(where: { rounded >= $0.0 }), rounded < 1e15 else {
+      return String(format: "%.3g", value)
     }
+    return String(format: "%.3g", rounded / scale) + unit
   }
 
-  /// dimension,criticalN,paperCubic (and witnessLimitFloat16, … where the witness's limits were
-  /// asked for): one line per dimension, the columns named as curve.json names them.
+  /// One line per dimension — dimension, criticalN, searchAnswer, with several seeds each
+  /// seed's own value (criticalNSeed42, …) and seedMean, seedStandardDeviation, seedMedian,
+  /// then paperCubic (and witnessLimitFloat16, … where the witness's limits were asked for) —
+  /// the columns named as curve.json names them.
   public var csv: String {
-    let header = "dimension,criticalN,paperCubic"
+    let several = seeds.count > 1
+    var header = "dimension,criticalN,searchAnswer"
+    if several { header += seeds.map { ",criticalNSeed\($0)" }.joined() + ",seedMean,seedStandardDeviation,seedMedian" }
+    header += ",paperCubic"
       + witnessPrecisions.map { ",witnessLimit" + $0.rawValue.prefix(1).uppercased() + $0.rawValue.dropFirst() }.joined()
+    func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
     return ([header] + points.map { point in
-      "\(point.dimension),\(point.criticalN.map(String.init) ?? ""),"
-        + String(format: "%.4f", LimitFit.paperCubic(Double(point.dimension)))
+      var line = "\(point.dimension),\(point.criticalN.map(String.init) ?? ""),\(point.searchAnswer.map(String.init) ?? "")"
+      if several {
+        line += seeds.indices.map { seed in "," + (point.seedValues.map { String($0[seed]) } ?? "") }.joined()
+        line += "," + [point.seedMean, point.seedStandardDeviation, point.seedMedian].map(number).joined(separator: ",")
+      }
+      return line + "," + String(format: "%.4f", LimitFit.paperCubic(Double(point.dimension)))
         + witnessPrecisions.map { "," + (witnessLimit($0, point.dimension).map { String($0.documents) } ?? "") }.joined()
     }).joined(separator: "\n") + "\n"
   }
@@ -180,7 +288,7 @@ public struct Curve: Codable, Sendable {
     let curveValues: [Double] = samples.flatMap { (d: Double) -> [Double] in
       [LimitFit.paperCubic(d), cubic.map { $0(d) } ?? 0]
     }
-    let measuredValues: [Double] = points.compactMap { $0.criticalN.map(Double.init) }
+    let measuredValues: [Double] = points.compactMap { $0.value(aggregate) }
       + witnessLimits.map { Double($0.documents) }
     let largest = max(2, (measuredValues + curveValues).max() ?? 2)
     // The y-axis runs from 0 to a little above the largest value, or on a logarithmic scale
@@ -253,30 +361,33 @@ public struct Curve: Codable, Sendable {
         svg.append(##"<rect x="\##(x(Double(limit.dimension)) - 3)" y="\##(y(Double(limit.documents)) - 3)" width="6" height="6" fill="\##(witnessColors[index % 4])"><title>d = \##(limit.dimension): the \##(precision.rawValue) construction solves n = \##(limit.documents)</title></rect>"##)
       }
     }
-    // The seeds' spread: a bar from the least to the largest n a single seed solved.
+    // The seeds' spread: a bar from the least to the largest of the seeds' own critical-n.
     for point in points where seeds.count > 1 {
-      let bySeed = (point.criticalNBySeed ?? []).compactMap { $0 }
-      guard let low = bySeed.min(), let high = bySeed.max(), low < high else { continue }
+      guard let values = point.seedValues, let low = values.min(), let high = values.max(), low < high else { continue }
       let (centre, top, bottom) = (x(Double(point.dimension)), y(Double(high)), y(Double(max(Double(low), yLow))))
       svg += [
-        ##"<line x1="\##(centre)" y1="\##(top)" x2="\##(centre)" y2="\##(bottom)" stroke="#d62728" stroke-width="1.2"><title>d = \##(point.dimension): single seeds solve n = \##(low) … \##(high)</title></line>"##,
+        ##"<line x1="\##(centre)" y1="\##(top)" x2="\##(centre)" y2="\##(bottom)" stroke="#d62728" stroke-width="1.2"><title>d = \##(point.dimension): the seeds' own critical-n span \##(low) … \##(high)</title></line>"##,
         ##"<line x1="\##(centre - 4)" y1="\##(top)" x2="\##(centre + 4)" y2="\##(top)" stroke="#d62728" stroke-width="1.2"/>"##,
         ##"<line x1="\##(centre - 4)" y1="\##(bottom)" x2="\##(centre + 4)" y2="\##(bottom)" stroke="#d62728" stroke-width="1.2"/>"##,
       ]
     }
     for point in points {
-      guard let critical = point.criticalN else { continue }
-      svg.append(##"<circle cx="\##(x(Double(point.dimension)))" cy="\##(y(Double(critical)))" r="4" fill="#d62728"><title>d = \##(point.dimension): critical-n = \##(critical)</title></circle>"##)
+      guard let value = point.value(aggregate) else { continue }
+      let label = aggregate == .max ? "critical-n = \(Int(value))" : "the seeds' \(aggregate.rawValue) = " + String(format: "%.1f", value)
+      svg.append(##"<circle cx="\##(x(Double(point.dimension)))" cy="\##(y(value))" r="4" fill="#d62728"><title>d = \##(point.dimension): \##(label)</title></circle>"##)
     }
     // Legend.
     let legendX = left + 20
     // Below the construction's lines, which run along the top, when they are drawn.
     let legendTop = witnessLimits.isEmpty ? top : top + 0.3 * (height - top - bottom)
     let fitted = rSquared.map { String(format: "least-squares cubic (r² = %.4f)", $0) } ?? "no cubic (fewer than 4 dimensions)"
-    let measured = seeds.count == 1 ? "1 seed" : "\(seeds.count) seeds: any solves; bars span single seeds"
+    let measured = seeds.count == 1
+      ? "measured critical-n (1 seed)"
+      : (aggregate == .max ? "measured critical-n (\(seeds.count) seeds: any solves" : "the \(seeds.count) seeds' \(aggregate.rawValue) (")
+        + "; bars span single seeds)"
     svg += [
       ##"<circle cx="\##(legendX)" cy="\##(legendTop + 12)" r="4" fill="#d62728"/>"##,
-      ##"<text x="\##(legendX + 14)" y="\##(legendTop + 16)">measured critical-n (\##(measured))</text>"##,
+      ##"<text x="\##(legendX + 14)" y="\##(legendTop + 16)">\##(measured)</text>"##,
       ##"<line x1="\##(legendX - 8)" y1="\##(legendTop + 32)" x2="\##(legendX + 8)" y2="\##(legendTop + 32)" stroke="#1f77b4" stroke-width="2"/>"##,
       ##"<text x="\##(legendX + 14)" y="\##(legendTop + 36)">\##(fitted)</text>"##,
       ##"<line x1="\##(legendX - 8)" y1="\##(legendTop + 52)" x2="\##(legendX + 8)" y2="\##(legendTop + 52)" stroke="gray" stroke-width="1.5" stroke-dasharray="6 4"/>"##,

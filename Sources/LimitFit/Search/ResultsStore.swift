@@ -13,7 +13,10 @@ public enum StoredRecord: Codable, Sendable {
     let kind = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .record)
     switch kind {
     case "fit": self = .fit(try FitResult(from: decoder))
-    case "critical-n": self = .criticalN(try CriticalNSummary(from: decoder))
+    case "critical-n":
+      var summary = try CriticalNSummary(from: decoder)
+      summary.upgrade()
+      self = .criticalN(summary)
     default:
       throw DecodingError.dataCorrupted(
         .init(codingPath: [CodingKeys.record], debugDescription: "unknown record kind \(kind)"))
@@ -93,6 +96,9 @@ public final class ResultsStore: @unchecked Sendable {
     records.append((line, record))
     if case .fit(let result) = record { fitsByKey[result.key] = result }
   }
+
+  /// The number of records read and appended so far; safe to read while fits append.
+  public var recordCount: Int { lock.withLock { records.count } }
 
   /// The stored fit with this key, if any.
   public func fit(for key: FitKey) -> FitResult? { lock.withLock { fitsByKey[key] } }
