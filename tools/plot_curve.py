@@ -60,9 +60,11 @@ def series(curve, samples=200, logarithmic=False):
         seeds = point.get("seedValues") or [n for n in point.get("criticalNBySeed") or [] if n is not None]
         if len(curve.get("seeds", [])) > 1 and seeds and min(seeds) < max(seeds):
             spread.append((point["dimension"], value(point), min(seeds), max(seeds)))
-    witness = {}
-    for limit in curve.get("witnessLimits", []):
-        witness.setdefault(limit["precision"], []).append((limit["dimension"], limit["documents"]))
+    # What `capacity` proves (curve.json's "proved"; older files: the construction's "witnessLimits").
+    proved = {}
+    for limit in curve.get("proved", []) + curve.get("witnessLimits", []):
+        count = limit["documents"] if limit.get("documents") is not None else 10 ** limit["log10Documents"]
+        proved.setdefault(limit["precision"], []).append((limit["dimension"], count))
     return {
         "dimensions": dims,
         "critical_n": [value(p) for p in points],
@@ -74,7 +76,7 @@ def series(curve, samples=200, logarithmic=False):
         "paper": inside(curve["paperCubic"]),
         # (d, the point drawn, the least and the largest of the seeds' own critical-n)
         "spread": spread,
-        "witness": {precision: sorted(limits) for precision, limits in witness.items()},
+        "proved": {precision: sorted(limits) for precision, limits in proved.items()},
         "k": curve.get("k", 2),
         "seeds": len(curve.get("seeds", [])) or 1,
     }
@@ -105,10 +107,10 @@ def draw(curves, out, logarithmic=False):
     first = curves[0][0]
     axes.plot(first["grid"], first["paper"], "--", color="gray", linewidth=1.2,
               label="paper's cubic (Weller et al. 2025, r² = 0.999)")
-    for index, (precision, limits) in enumerate(sorted(first["witness"].items())):
+    for index, (precision, limits) in enumerate(sorted(first["proved"].items())):
         axes.plot([d for d, _ in limits], [n for _, n in limits], "s-", markersize=3, linewidth=1,
-                  color=["#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"][index % 4],
-                  label=f"exact construction, {precision}")
+                  color=["#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"][index % 5],
+                  label=f"what exists (proved), {precision}")
     for index, (data, name) in enumerate(curves):
         colour = COLOURS[index % len(COLOURS)]
         if data["fitted"]:

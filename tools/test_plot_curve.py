@@ -20,9 +20,9 @@ spec.loader.exec_module(plot_curve)
 PAPER = {"c0": -10.5322, "c1": 4.0309, "c2": 0.052, "c3": 0.0037}
 
 
-def curve(points, seeds=(42,), cubic=None, witness=()):
+def curve(points, seeds=(42,), cubic=None, proved=()):
     return {"k": 2, "seeds": list(seeds), "paperCubic": PAPER, "cubic": cubic, "rSquared": 0.99,
-            "points": points, "witnessLimits": list(witness)}
+            "points": points, "proved": list(proved)}
 
 
 class SeriesTests(unittest.TestCase):
@@ -68,11 +68,18 @@ class SeriesTests(unittest.TestCase):
         with self.assertRaises(ValueError):
             plot_curve.series(dict(median, aggregate="mode"))
 
-    def test_witness_limits_by_precision(self):
-        witness = [{"precision": "float16", "dimension": 5, "documents": 30},
-                   {"precision": "float16", "dimension": 4, "documents": 20}]
-        data = plot_curve.series(curve([{"dimension": 4, "criticalN": 9}], witness=witness))
-        self.assertEqual(data["witness"], {"float16": [(4, 20), (5, 30)]})
+    def test_proved_limits_by_precision(self):
+        proved = [{"precision": "float16", "dimension": 5, "documents": 30, "log10Documents": 1.48},
+                  {"precision": "float16", "dimension": 4, "documents": 20, "log10Documents": 1.3},
+                  {"precision": "binary", "dimension": 4096, "documents": None, "log10Documents": 96.5}]
+        data = plot_curve.series(curve([{"dimension": 4, "criticalN": 9}], proved=proved))
+        self.assertEqual(data["proved"]["float16"], [(4, 20), (5, 30)])
+        self.assertAlmostEqual(data["proved"]["binary"][0][1], 10 ** 96.5, delta=1e82)
+
+    def test_older_files_name_them_witness_limits(self):
+        older = dict(curve([{"dimension": 4, "criticalN": 9}]), witnessLimits=[
+            {"precision": "float32", "dimension": 4, "documents": 222, "capped": False}])
+        self.assertEqual(plot_curve.series(older)["proved"], {"float32": [(4, 222)]})
 
     def test_a_curve_with_nothing_measured_is_refused(self):
         with self.assertRaises(ValueError):

@@ -18,7 +18,8 @@ struct CapacityCommand: ParsableCommand {
       are checked beside it). Codes query a set R with the sum of its vectors. Beside each d: \
       the paper's cubic, and the optimiser's critical-n where the results file has a search. \
       docs/MATHEMATICS.md §7 has the proofs.
-      """
+      """,
+    aliases: ["witness-limit"]
   )
 
   @Option(help: "Dimensions: a range (4...64), a list (16,32,64), or both.")
@@ -46,6 +47,8 @@ struct CapacityCommand: ParsableCommand {
   var overwrite = false
 
   func run() throws {
+    let clock = ContinuousClock()
+    let began = clock.now
     let dimensions = try DimensionList(parsing: dims)
     guard dimensions.maximum <= CapacityAnalysis.maximumDimension else {
       throw LimitFitError("--dims \(dims): dimensions above \(CapacityAnalysis.maximumDimension) are not built")
@@ -62,9 +65,7 @@ struct CapacityCommand: ParsableCommand {
     let optimiser = try optimiserCriticalN()
     let table = output?.isStandardOutput == true ? printToStandardError : { print($0) }
 
-    table(
-      "    d  k        documents   log10  proof       margin  construction" + String(repeating: " ", count: 43)
-        + "checked          paper's cubic  optimiser")
+    table("    d  k        documents   log10  proof       margin  checked  paper's cubic  optimiser  construction")
     var lines: [String] = []
     var momentCurve: MomentCurveLimit?
     if k == 2, dimensions.maximum >= 4, let floatingPoint = precision.floatingPoint {
@@ -82,20 +83,19 @@ struct CapacityCommand: ParsableCommand {
       }
     }
     try output?.writeLines(lines)
+    table(String(format: "(%.1f s)", (clock.now - began).seconds))
   }
 
-  /// One row of the table.
+  /// One row of the table: the construction last, as long as it needs.
   private func row(_ answer: CapacityAnswer) -> String {
     let count = answer.documents.map { String($0) } ?? String(format: "%.3g", pow(10, answer.log10Documents))
-    let checked = answer.checked.map { "\($0.documents) in " + String(format: "%.1f s", $0.seconds) } ?? "all"
+    let checked = answer.checked.map { String($0.documents) } ?? "all"
     return String(answer.dimension).leftPadded(to: 5) + String(answer.k).leftPadded(to: 3)
       + count.leftPadded(to: 17) + String(format: "%8.2f", answer.log10Documents) + "  "
       + answer.proof.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
-      + String(format: "%8.2g", answer.margin) + "  "
-      + answer.construction.padding(toLength: 55, withPad: " ", startingAt: 0)
-      + checked.padding(toLength: 17, withPad: " ", startingAt: 0)
-      + String(format: "%.1f", answer.paperCubic).leftPadded(to: 13)
-      + (answer.optimiserCriticalN.map(String.init) ?? "-").leftPadded(to: 11)
+      + (answer.margin.map { String(format: "%8.2g", $0) } ?? "       -") + checked.leftPadded(to: 9)
+      + String(format: "%.1f", answer.paperCubic).leftPadded(to: 15)
+      + (answer.optimiserCriticalN.map(String.init) ?? "-").leftPadded(to: 11) + "  " + answer.construction
   }
 
   private func jsonLine(_ answer: CapacityAnswer) throws -> String {

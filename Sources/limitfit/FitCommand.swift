@@ -76,7 +76,7 @@ struct FitCommand: ParsableCommand {
       } ?? FreeEmbeddingFit(
         documents: docs ?? 0, k: k, dimension: dim, hyperparameters: settings, checkingCapacityOf: backend)
     } catch let unavailable as FreeEmbeddingFit.WitnessStartUnavailable {
-      throw LimitFitError("--init witness is a construction \(unavailable.construction)")
+      throw LimitFitError("--init \(initialization.rawValue) is a construction \(unavailable.construction)")
     }
 
     let progressLine = ProgressLine()

@@ -17,7 +17,6 @@ struct LimitFitCommand: ParsableCommand {
       FitCommand.self, CriticalNCommand.self, CurveCommand.self, ReportCommand.self, ExportCommand.self,
       MinDimCommand.self, CapacityCommand.self, QrelsStatsCommand.self, VerifyCommand.self, EvalCommand.self,
       WitnessCommand.self,
-      WitnessLimitCommand.self,
       DevicesCommand.self, ValidateCommand.self, BenchCommand.self, TuneCommand.self,
     ]
   )

@@ -126,16 +126,18 @@ struct CurveOutputOptions: ParsableArguments {
   @Option(help: "What the cubic is fitted to with several seeds: max (the critical-n, the largest n some seed solves: a solution exists, the paper's rule), or the mean or median of the seeds' own critical-n.")
   var aggregate: SeedAggregate = .max
 
-  @Option(parsing: .upToNextOption, help: "Add the exact construction's limits in these precisions (float32, float16, bfloat16, float64) for d ≥ 4.")
-  var witness: [Precision] = []
+  @Option(
+    name: [.customLong("proved"), .customLong("witness")], parsing: .upToNextOption,
+    help: "Add what 'limitfit capacity' proves in every measured d, with vectors in these precisions (float64, float32, float16, bfloat16, binary); --witness is its old name.")
+  var proved: [StoragePrecision] = []
 
   /// The output folder, checked before any work starts.
   func files() throws -> CurveFiles { try CurveFiles(folder: out, overwrite: overwrite, logarithmicY: logY) }
 
-  /// Adds the witness limits to `curve`, prints it and writes its files.
+  /// Adds what `capacity` proves to `curve`, prints it and writes its files.
   func finish(_ curve: Curve, into files: CurveFiles) throws {
     var curve = curve
-    try curve.addWitnessLimits(witness)
+    try curve.addProvedLimits(proved, k: curve.k)
     print(curve.summary)
     try files.write(curve)
     print("wrote \(CurveFiles.names.map { (out as NSString).appendingPathComponent($0) }.joined(separator: ", "))")

@@ -50,7 +50,8 @@ extension DimensionBounds {
 
   @Test func aCycleThatLeavesADocumentOutNeedsThreeDimensions() throws {
     let bounds = try checkedBounds(pairs([(0, 1), (1, 2), (2, 3), (3, 0)], documents: 5))
-    #expect(bounds.lower == 3 && !bounds.isExact && bounds.construction?.dimension == 4)
+    // Two documents in no common pair as the poles of a bipyramid: d = 3 holds.
+    #expect(bounds.lower == 3 && bounds.isExact && bounds.construction?.kind == .bipyramid)
     #expect(bounds.lowerReason == "d = 2 is impossible: the relevant pairs close a cycle (0–1–2–3–0) that leaves out a document, but on a circle the only such cycle is the whole circle")
   }
 
@@ -75,7 +76,7 @@ extension DimensionBounds {
   @Test func k33IsNotPlanarThoughItsEdgesAreFew() throws {
     let edges = [0, 1, 2].flatMap { a in [3, 4, 5].map { (a, $0) } }
     let bounds = try checkedBounds(pairs(edges, documents: 6))
-    #expect(bounds.lower == 4 && bounds.isExact && bounds.construction?.kind == .momentCurve)
+    #expect(bounds.lower == 4 && bounds.isExact && bounds.construction?.dimension == 4)
     #expect(bounds.lowerReason?.hasPrefix("d = 3 is impossible: its convex hulls have planar graphs, and the relevance graph is not planar: a K3,3 subdivision: branch vertices {0, 1, 2} and {3, 4, 5}") == true)
   }
 
@@ -89,10 +90,11 @@ extension DimensionBounds {
   @Test func relevantSetsOfThreeOnTheMomentCurveOrASimplex() throws {
     let triples = (0..<8).flatMap { a in ((a + 1)..<8).flatMap { b in ((b + 1)..<8).map { [a, b, $0] } } }
     let eight = try checkedBounds(matrix(triples, documents: 8))
-    #expect(eight.lower == 2 && eight.construction?.kind == .momentCurve && eight.construction?.dimension == 6)
-    // Six documents are fewer points than the curve's dimension: the simplex, d = 5.
+    #expect(eight.lower == 2 && eight.construction?.dimension == 6)
+    // Six documents: two poles and a tetrahedron in d = 4, whose one Radon partition (2–4)
+    // leaves every 3–3 split separable — below the simplex's 5 and the optimiser's 5.
     let six = try checkedBounds(matrix(triples.filter { $0.allSatisfy { $0 < 6 } }, documents: 6))
-    #expect(six.construction?.kind == .simplex && six.construction?.dimension == 5)
+    #expect(six.construction?.kind == .bipyramid && six.construction?.dimension == 4)
   }
 
   @Test func oneOrTwoSetsLieOnTheLine() throws {
@@ -113,6 +115,18 @@ extension DimensionBounds {
     }
   }
 
+  /// The loose cases, tight now: every pair of five plus a triple (the pairs' graph
+  /// still bounds d); every pair of six plus a query relevant to all six (it does not count
+  /// towards the moment curve's k); a path plus a query relevant to all (the circle).
+  @Test func setsLargerThanPairsLeaveThePairGraphsBound() throws {
+    let withTriple = try checkedBounds(matrix(completeGraph(5).map { [$0.0, $0.1] } + [[0, 1, 2]], documents: 5))
+    #expect(withTriple.lower == 4 && withTriple.isExact)
+    let withAll = try checkedBounds(matrix(completeGraph(6).map { [$0.0, $0.1] } + [Array(0..<6)], documents: 6))
+    #expect(withAll.lower == 4 && withAll.isExact)
+    let pathAndAll = try checkedBounds(matrix((0..<5).map { [$0, $0 + 1] } + [Array(0..<6)], documents: 6))
+    #expect(pathAndAll.lower == 2 && pathAndAll.isExact && pathAndAll.construction?.kind == .circle)
+  }
+
   @Test func aQueryRelevantToEveryDocumentHoldsInAnyDimension() throws {
     // {0, 1, 2} and {0}: 0 at +1, the rest at −1 — d = 1, though 0 is in both sets.
     let bounds = try checkedBounds(matrix([[0, 1, 2], [0]], documents: 3))
@@ -122,12 +136,13 @@ extension DimensionBounds {
   }
 
   @Test func aConstructionThatRoundingBreaksGivesWayToALargerOne() throws {
-    // LIMIT-small's moment curve does not survive float16; the simplex on 46 points does.
+    // LIMIT-small's moment curve does not survive float16; a code in d = 16 (its ±1/4 entries
+    // exact in float16) does.
     let qrels = try loadLimitSmall().qrels
     let bounds = DimensionBounds(of: qrels, precision: .float16)
     #expect(bounds.rejected.map(\.construction.kind) == [.momentCurve])
     #expect(bounds.rejected.first?.exact.solved == true && bounds.rejected.first?.stored.solved == false)
-    #expect(bounds.upper?.construction.kind == .simplex && bounds.upper?.construction.dimension == 45)
+    #expect(bounds.upper?.construction.kind == .code && bounds.upper?.construction.dimension == 16)
   }
 
   @Test func negativesShareOnePoint() throws {

@@ -372,20 +372,22 @@ import Testing
     #expect(curve.rSquared.map { abs($0 - 1) < 1e-9 } == true)  // 4 points: exact
   }
 
-  @Test func witnessLimitsStandBesideTheMeasuredPoints() throws {
-    var curve = try Curve(searches: [(3, 4), (4, 9), (5, 13)].map { summary(dimension: $0.0, criticalN: $0.1) })
-    try curve.addWitnessLimits([.float16, .bfloat16], maximumDocuments: 64)
-    // d = 3 has no construction; d = 4 and 5 have one limit per precision.
-    #expect(curve.witnessLimits.count == 4)
-    #expect(curve.witnessLimits.allSatisfy { $0.documents < 64 && !$0.capped })
-    #expect(curve.csv.hasPrefix("dimension,criticalN,searchAnswer,paperCubic,witnessLimitFloat16,witnessLimitBfloat16\n3,4,4,"))
-    #expect(curve.summary.contains("exact float16"))
+  @Test func provedLimitsStandBesideTheMeasuredPoints() throws {
+    var curve = try Curve(searches: [(3, 4), (4, 9), (16, 70)].map { summary(dimension: $0.0, criticalN: $0.1) })
+    try curve.addProvedLimits([.float16, .binary], k: 2, maximumChecked: 64)
+    // Every dimension, one answer per precision: d = 3 the simplex, d = 4 the float16 moment
+    // curve (binary: nothing beyond 2), d = 16 Kerdock's binary bases (128, 64 of them checked).
+    #expect(curve.proved.count == 6)
+    #expect(curve.proved.first { $0.precision == .binary && $0.dimension == 16 }?.documents == 128)
+    #expect(curve.proved.first { $0.precision == .float16 && $0.dimension == 3 }?.documents == 4)
+    #expect(curve.csv.hasPrefix("dimension,criticalN,searchAnswer,paperCubic,provedFloat16,provedBinary\n3,4,4,"))
+    #expect(curve.summary.contains("proved float16") && curve.summary.contains("proved binary"))
     let counter = ElementCounter()
     let parser = XMLParser(data: Data(curve.svg().utf8))
     parser.delegate = counter
     #expect(parser.parse())
-    #expect(counter.counts["rect"] == 1 + 4 + 2)  // background, limits, legend
-    #expect(counter.counts["polyline"] == 1 + 2)  // the paper's cubic (too few points for ours), two limits
+    #expect(counter.counts["rect"] == 1 + 6 + 2)  // background, answers, legend
+    #expect(counter.counts["polyline"] == 1 + 2)  // the paper's cubic (too few points for ours), two precisions
   }
 
   /// A search with seeds 1, 2 and 3 that fitted `sizes`, seed i solving every n up to

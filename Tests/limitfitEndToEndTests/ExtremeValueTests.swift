@@ -89,7 +89,7 @@ func expectCleanEnd(
       (["eval", "--query-embeddings", fixtures.certificate + "/queries.npy", "--document-embeddings",
         fixtures.certificate + "/documents.npy", "--pattern", "dense", "--queries", "3"], ["--worst", "--queries", "--docs"]),
       (["witness", "--docs", "5"], ["--docs", "--dim"]),
-      (["witness-limit", "--dims", "4", "--max-docs", "8", "--precision", "float16"], ["--dims", "--max-docs"]),
+      (["capacity", "--dims", "4,16", "--max-check", "32", "--precision", "float16"], ["--dims", "--k", "--max-check"]),
       (["bench", "--backend", "cpu", "--docs", "4", "--dim", "2", "--seconds", "0", "--repeats", "1"],
        ["--docs", "--dim", "--k", "--seconds", "--repeats", "--device"]),
       // validate and tune --device 0 run in full on PoCL: correct answers, but slow ones.
@@ -114,7 +114,7 @@ func expectCleanEnd(
     arguments.append("\(option)=\(value)")
     switch base[0] {
     case "critical-n", "curve", "min-dim": arguments += ["--results", "\(fixtures.folder)/\(id).jsonl"]
-    case "witness-limit": arguments += ["--results", "\(fixtures.folder)/none.jsonl"]
+    case "capacity": arguments += ["--results", "\(fixtures.folder)/none.jsonl"]
     case "report": arguments += ["--results", fixtures.results]
     default: break
     }

@@ -216,19 +216,9 @@ import Testing
     #expect(run.standardOutput.hasPrefix("not solved: "))
   }
 
-  @Test func limitsPerPrecision() throws {
-    let run = try limitfit(["witness-limit", "--dims", "4,6", "--precision", "float16", "bfloat16", "--max-docs", "256", "--results", "/nonexistent/fits.jsonl"])
-    #expect(run.status == 0, "\(run.standardError)")
-    let lines = run.standardOutput.split(separator: "\n")
-    #expect(lines.count == 3)
-    #expect(lines[0].contains("float16") && lines[0].contains("bfloat16"))
-    #expect(lines[1].hasPrefix("    4          -"))
-  }
-
   @Test func badInput() throws {
     for (arguments, message) in [
       (["witness", "--docs", "10", "--dim", "3"], "the witness needs d ≥ 4"),
-      (["witness-limit", "--dims", "2...5"], "--dims 2...5: the witness needs d ≥ 4, not 2"),
       (["witness", "--docs", "2"], "--docs (2) must be between 3 and 10000: the check costs O(n³)"),
     ] {
       let run = try limitfit(arguments)

@@ -34,8 +34,9 @@ public struct CapacityAnswer: Codable, Sendable {
   /// n; nil past 2^53.
   public var documents: Int?
   public var log10Documents: Double
-  /// The smallest margin (cosine units): measured when checked, the lemma's bound otherwise.
-  public var margin: Double
+  /// The smallest margin (cosine units): measured when checked, the lemma's bound otherwise;
+  /// nil when no document is left outside the sets.
+  public var margin: Double?
   /// The exhaustive check beside a larger proof: the first `documents` vectors of the same
   /// construction, every k-set verified.
   public var checked: CheckedPart?
@@ -115,12 +116,25 @@ public struct CapacityAnalysis: Sendable {
       return (answer, .momentCurve(precision: curve.precision, documents: curve.documents, dimension: d))
     }
     guard let code else {
-      // d ≤ 3, or no code for k: the simplex's k + 1 vertices (every subset a face) need d = k.
-      let n = d >= k ? d + 1 : k
+      // No code this small: the regular simplex's d + 1 vertices, every subset a face, as the
+      // integer vectors (d + 1)e_i − 𝟙 of the plane Σx = 0, checked like a code.
+      let n = d + 1
+      guard k < n, n <= Int(Int8.max), precision != .binary else {
+        // k documents: their one k-set is every document, top whatever the vectors.
+        let answer = CapacityAnswer(
+          dimension: d, k: k, precision: precision, construction: "none beyond k documents (their one set is all of them)",
+          family: "none", parameters: [:], proof: .checked, documents: k, log10Documents: log10(Double(k)),
+          margin: nil, checked: nil, seconds: (clock.now - began).seconds, paperCubic: paperCubic(d))
+        return (answer, nil)
+      }
+      var entries = [Int8](repeating: -1, count: n * n)
+      for i in 0..<n { entries[i * n + i] = Int8(n - 1) }
+      let check = SumQueryCheck.check(IntegerDocuments(dimension: n, entries: entries, squaredLength: n * (n - 1)), k: k)
+      guard check.solved else { throw LimitFitError("the simplex failed its check in d = \(d); this is a bug in limitfit") }
       let answer = CapacityAnswer(
-        dimension: d, k: k, precision: precision, construction: "none built here (geometry: \(n) documents)",
-        family: "none", parameters: [:], proof: .checked, documents: n, log10Documents: log10(Double(n)),
-        margin: 0, checked: nil, seconds: (clock.now - began).seconds, paperCubic: paperCubic(d))
+        dimension: d, k: k, precision: precision, construction: "a regular simplex (\(n) vertices, every subset a face)",
+        family: "simplex", parameters: ["vertices": n], proof: .checked, documents: n, log10Documents: log10(Double(n)),
+        margin: check.smallestMargin, checked: nil, seconds: (clock.now - began).seconds, paperCubic: paperCubic(d))
       return (answer, nil)
     }
     let total = code.count

@@ -93,35 +93,54 @@ public struct Curve: Codable, Sendable {
   public var paperCubic: Cubic = LimitFit.paperCubic
   public var extrapolations: [Extrapolation]
 
-  /// The largest n the exact construction (`CyclicWitness`) still solves, rounded to a
-  /// precision, in a measured dimension (d ≥ 4): what exists, beside what the optimiser reaches.
-  public struct WitnessLimit: Codable, Sendable {
-    public var precision: Precision
+  /// What `capacity` proves in a measured dimension, with vectors in one precision: what
+  /// exists, beside what the optimiser reaches.
+  public struct ProvedLimit: Codable, Sendable {
+    public var precision: StoragePrecision
     public var dimension: Int
-    public var documents: Int
-    /// Every n up to `documents` was solved: the limit is at least this.
-    public var capped: Bool
+    /// n; nil past 2^53.
+    public var documents: Int?
+    public var log10Documents: Double
+    public var proof: CapacityProof
+    public var construction: String
+
+    /// n as a double (exact below 2^53).
+    var count: Double { documents.map(Double.init) ?? Foundation.pow(10, log10Documents) }
   }
 
-  public var witnessLimits: [WitnessLimit] = []
+  public var proved: [ProvedLimit] = []
 
-  /// Adds the construction's limits in `precisions` for every measured dimension d ≥ 4.
-  public mutating func addWitnessLimits(_ precisions: [Precision], maximumDocuments: Int = 1000) throws {
+  /// Adds what `capacity` proves for the curve's k in `precisions`, for every measured
+  /// dimension (k ≤ 5), checking at most `maximumChecked` documents exhaustively.
+  public mutating func addProvedLimits(_ precisions: [StoragePrecision], k: Int, maximumChecked: Int = 1024) throws {
+    guard CapacityAnalysis.kRange.contains(k) else { return }
     for precision in precisions {
-      for point in points where point.dimension >= 4 {
-        let (documents, capped) = try CyclicWitness.limit(
-          dimension: point.dimension, precision: precision, maximumDocuments: maximumDocuments)
-        witnessLimits.append(WitnessLimit(precision: precision, dimension: point.dimension, documents: documents, capped: capped))
+      let analysis = try CapacityAnalysis(
+        k: k, precision: precision, maximumChecked: min(maximumChecked, CapacityAnalysis.checkLimit(k: k)))
+      let momentCurve = try precision.floatingPoint.flatMap { floatingPoint in
+        k == 2 && points.contains { $0.dimension >= 4 }
+          ? try MomentCurveLimit.find(precision: floatingPoint, maximumDocuments: analysis.maximumChecked) : nil
+      }
+      for point in points {
+        let (answer, _) = try analysis.answer(dimension: point.dimension, momentCurve: point.dimension >= 4 ? momentCurve : nil)
+        proved.append(ProvedLimit(
+          precision: precision, dimension: point.dimension, documents: answer.documents,
+          log10Documents: answer.log10Documents, proof: answer.proof, construction: answer.construction))
       }
     }
   }
 
-  private var witnessPrecisions: [Precision] {
-    Precision.allCases.filter { precision in witnessLimits.contains { $0.precision == precision } }
+  private var provedPrecisions: [StoragePrecision] {
+    StoragePrecision.allCases.filter { precision in proved.contains { $0.precision == precision } }
   }
 
-  private func witnessLimit(_ precision: Precision, _ dimension: Int) -> WitnessLimit? {
-    witnessLimits.first { $0.precision == precision && $0.dimension == dimension }
+  private func provedLimit(_ precision: StoragePrecision, _ dimension: Int) -> ProvedLimit? {
+    proved.first { $0.precision == precision && $0.dimension == dimension }
+  }
+
+  /// A proved count for a table: exact below 2^53, else its power of ten.
+  private static func formatted(_ limit: ProvedLimit) -> String {
+    limit.documents.map(String.init) ?? String(format: "%.3g", limit.count)
   }
 
   /// The dimensions the paper extrapolates to, and the critical-n it reports there.
@@ -170,7 +189,7 @@ public struct Curve: Codable, Sendable {
     if anySearchBelow { header += "  search" }
     header += seedColumns.map { "  seed \($0)".leftPadded(9) }.joined()
     if several { header += "     mean ± sd  median" }
-    header += "  paper's cubic" + witnessPrecisions.map { "  exact \($0.rawValue)".leftPadded(16) }.joined()
+    header += "  paper's cubic" + provedPrecisions.map { "  proved \($0.rawValue)".leftPadded(17) }.joined()
     var lines = [header]
     for point in points {
       var line = "\(String(point.dimension).leftPadded(5))  \((point.criticalN.map(String.init) ?? "none").leftPadded(10))"
@@ -185,9 +204,8 @@ public struct Curve: Codable, Sendable {
         line += "  " + (spread ?? "-").leftPadded(12) + "  " + (point.seedMedian.map { String(format: "%.1f", $0) } ?? "-").leftPadded(6)
       }
       line += "  " + String(format: "%13.1f", LimitFit.paperCubic(Double(point.dimension)))
-      line += witnessPrecisions.map { precision in
-        let limit = witnessLimit(precision, point.dimension)
-        return (limit.map { ($0.capped ? "≥ " : "") + String($0.documents) } ?? "-").leftPadded(16)
+      line += provedPrecisions.map { precision in
+        (provedLimit(precision, point.dimension).map(Self.formatted) ?? "-").leftPadded(17)
       }.joined()
       lines.append(line)
     }
@@ -245,14 +263,14 @@ public struct Curve: Codable, Sendable {
 
   /// One line per dimension — dimension, criticalN, searchAnswer, with several seeds each
   /// seed's own value (criticalNSeed42, …) and seedMean, seedStandardDeviation, seedMedian,
-  /// then paperCubic (and witnessLimitFloat16, … where the witness's limits were asked for) —
+  /// then paperCubic (and provedFloat32, … where `capacity`'s answers were asked for) —
   /// the columns named as curve.json names them.
   public var csv: String {
     let several = seeds.count > 1
     var header = "dimension,criticalN,searchAnswer"
     if several { header += seeds.map { ",criticalNSeed\($0)" }.joined() + ",seedMean,seedStandardDeviation,seedMedian" }
     header += ",paperCubic"
-      + witnessPrecisions.map { ",witnessLimit" + $0.rawValue.prefix(1).uppercased() + $0.rawValue.dropFirst() }.joined()
+      + provedPrecisions.map { ",proved" + $0.rawValue.prefix(1).uppercased() + $0.rawValue.dropFirst() }.joined()
     func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
     return ([header] + points.map { point in
       var line = "\(point.dimension),\(point.criticalN.map(String.init) ?? ""),\(point.searchAnswer.map(String.init) ?? "")"
@@ -261,7 +279,7 @@ public struct Curve: Codable, Sendable {
         line += "," + [point.seedMean, point.seedStandardDeviation, point.seedMedian].map(number).joined(separator: ",")
       }
       return line + "," + String(format: "%.4f", LimitFit.paperCubic(Double(point.dimension)))
-        + witnessPrecisions.map { "," + (witnessLimit($0, point.dimension).map { String($0.documents) } ?? "") }.joined()
+        + provedPrecisions.map { "," + (provedLimit($0, point.dimension).map(Self.formatted) ?? "") }.joined()
     }).joined(separator: "\n") + "\n"
   }
 
@@ -289,7 +307,7 @@ public struct Curve: Codable, Sendable {
       [LimitFit.paperCubic(d), cubic.map { $0(d) } ?? 0]
     }
     let measuredValues: [Double] = points.compactMap { $0.value(aggregate) }
-      + witnessLimits.map { Double($0.documents) }
+      + proved.map(\.count)
     let largest = max(2, (measuredValues + curveValues).max() ?? 2)
     // The y-axis runs from 0 to a little above the largest value, or on a logarithmic scale
     // from 1 to the power of ten above it.
@@ -352,13 +370,13 @@ public struct Curve: Codable, Sendable {
     if let cubic {
       svg += polylines({ cubic($0) }, style: ##"stroke="#1f77b4" stroke-width="2""##)
     }
-    let witnessColors = ["#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
-    for (index, precision) in witnessPrecisions.enumerated() {
-      let limits = witnessLimits.filter { $0.precision == precision }.sorted { $0.dimension < $1.dimension }
-      let line = limits.map { String(format: "%.1f,%.1f", x(Double($0.dimension)), y(Double($0.documents))) }.joined(separator: " ")
-      svg.append(##"<polyline fill="none" stroke="\##(witnessColors[index % 4])" stroke-width="1.5" points="\##(line)"/>"##)
+    let provedColors = ["#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
+    for (index, precision) in provedPrecisions.enumerated() {
+      let limits = proved.filter { $0.precision == precision }.sorted { $0.dimension < $1.dimension }
+      let line = limits.map { String(format: "%.1f,%.1f", x(Double($0.dimension)), y($0.count)) }.joined(separator: " ")
+      svg.append(##"<polyline fill="none" stroke="\##(provedColors[index % 5])" stroke-width="1.5" points="\##(line)"/>"##)
       for limit in limits {
-        svg.append(##"<rect x="\##(x(Double(limit.dimension)) - 3)" y="\##(y(Double(limit.documents)) - 3)" width="6" height="6" fill="\##(witnessColors[index % 4])"><title>d = \##(limit.dimension): the \##(precision.rawValue) construction solves n = \##(limit.documents)</title></rect>"##)
+        svg.append(##"<rect x="\##(x(Double(limit.dimension)) - 3)" y="\##(y(limit.count) - 3)" width="6" height="6" fill="\##(provedColors[index % 5])"><title>d = \##(limit.dimension): n = \##(Self.formatted(limit)) proved (\##(limit.proof.rawValue); \##(limit.construction), \##(precision.rawValue))</title></rect>"##)
       }
     }
     // The seeds' spread: a bar from the least to the largest of the seeds' own critical-n.
@@ -379,7 +397,7 @@ public struct Curve: Codable, Sendable {
     // Legend.
     let legendX = left + 20
     // Below the construction's lines, which run along the top, when they are drawn.
-    let legendTop = witnessLimits.isEmpty ? top : top + 0.3 * (height - top - bottom)
+    let legendTop = proved.isEmpty ? top : top + 0.3 * (height - top - bottom)
     let fitted = rSquared.map { String(format: "least-squares cubic (r² = %.4f)", $0) } ?? "no cubic (fewer than 4 dimensions)"
     let measured = seeds.count == 1
       ? "measured critical-n (1 seed)"
@@ -393,11 +411,11 @@ public struct Curve: Codable, Sendable {
       ##"<line x1="\##(legendX - 8)" y1="\##(legendTop + 52)" x2="\##(legendX + 8)" y2="\##(legendTop + 52)" stroke="gray" stroke-width="1.5" stroke-dasharray="6 4"/>"##,
       ##"<text x="\##(legendX + 14)" y="\##(legendTop + 56)">paper's cubic (Weller et al. 2025, r² = 0.999)</text>"##,
     ]
-    for (index, precision) in witnessPrecisions.enumerated() {
+    for (index, precision) in provedPrecisions.enumerated() {
       let row = legendTop + 72 + 20 * Double(index)
       svg += [
-        ##"<rect x="\##(legendX - 3)" y="\##(row - 3)" width="6" height="6" fill="\##(witnessColors[index % 4])"/>"##,
-        ##"<text x="\##(legendX + 14)" y="\##(row + 4)">exact construction, \##(precision.rawValue) vectors: largest n solved</text>"##,
+        ##"<rect x="\##(legendX - 3)" y="\##(row - 3)" width="6" height="6" fill="\##(provedColors[index % 5])"/>"##,
+        ##"<text x="\##(legendX + 14)" y="\##(row + 4)">what exists (proved), \##(precision.rawValue) vectors: limitfit capacity</text>"##,
       ]
     }
     svg += [
