@@ -48,8 +48,37 @@ public struct CapacityAnswer: Codable, Sendable {
   public var toolVersion = limitfitVersion
   public var gitCommit = limitfitCommit
 
+  /// Every key, `documents`, `margin` and `optimiserCriticalN` as null when they have no value,
+  /// so that a reader finds each field in every record.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(dimension, forKey: .dimension)
+    try container.encode(k, forKey: .k)
+    try container.encode(precision, forKey: .precision)
+    try container.encode(construction, forKey: .construction)
+    try container.encode(family, forKey: .family)
+    try container.encode(parameters, forKey: .parameters)
+    try container.encode(proof, forKey: .proof)
+    try container.encode(documents, forKey: .documents)
+    try container.encode(log10Documents, forKey: .log10Documents)
+    try container.encode(margin, forKey: .margin)
+    try container.encode(checked, forKey: .checked)
+    try container.encode(seconds, forKey: .seconds)
+    try container.encode(paperCubic, forKey: .paperCubic)
+    try container.encode(optimiserCriticalN, forKey: .optimiserCriticalN)
+    try container.encode(toolVersion, forKey: .toolVersion)
+    try container.encode(gitCommit, forKey: .gitCommit)
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case dimension, k, precision, construction, family, parameters, proof, documents, log10Documents, margin, checked
+    case seconds, paperCubic, optimiserCriticalN, toolVersion, gitCommit
+  }
+
   public struct CheckedPart: Codable, Sendable {
     public var documents: Int
+    /// The seed of the sample of distinct codewords checked.
+    public var sampleSeed: UInt64?
     public var subsets: Int
     public var margin: Double
     public var seconds: Double
@@ -139,7 +168,10 @@ public struct CapacityAnalysis: Sendable {
     }
     let total = code.count
     let checkedCount = min(total ?? .max, maximumChecked)
-    let documents = code.documents(first: checkedCount, dimension: d)
+    // All of a small code; of a larger one, a seeded sample of distinct codewords (its first
+    // ones would span a subcode, whose distances can be better than the code's).
+    let sampleSeed: UInt64? = checkedCount < total ?? .max ? Self.sampleSeed : nil
+    let documents = code.documents(count: checkedCount, sampledWith: sampleSeed, dimension: d)
     let check = SumQueryCheck.check(documents, k: k)
     guard check.solved else {
       throw LimitFitError(
@@ -151,7 +183,8 @@ public struct CapacityAnalysis: Sendable {
       margin: check.smallestMargin, checked: nil, seconds: 0, paperCubic: paperCubic(d))
     if total.map({ $0 > checkedCount }) ?? true {
       answer.checked = .init(
-        documents: checkedCount, subsets: check.subsets, margin: check.smallestMargin, seconds: check.seconds)
+        documents: checkedCount, sampleSeed: sampleSeed, subsets: check.subsets, margin: check.smallestMargin,
+        seconds: check.seconds)
       answer.documents = total
       answer.log10Documents = code.log2Count * log10(2)
       answer.proof = .code
@@ -166,10 +199,13 @@ public struct CapacityAnalysis: Sendable {
       }
     }
     answer.seconds = (clock.now - began).seconds
-    return (answer, .code(code, checkedDocuments: checkedCount, dimension: d))
+    return (answer, .code(code, checkedDocuments: checkedCount, sampleSeed: sampleSeed, dimension: d))
   }
 
   private func paperCubic(_ d: Int) -> Double { LimitFit.paperCubic(Double(d)) }
+
+  /// The seed of the codewords sampled for the exhaustive check beside a larger proof.
+  public static let sampleSeed: UInt64 = 42
 
   /// The largest d answered: codes are built up to 2^16 coordinates.
   public static let maximumDimension = 1 << 16
@@ -233,8 +269,9 @@ public struct MomentCurveLimit: Sendable {
 public enum CapacityConstruction: Sendable {
   /// The witness's curve in d = 4 (padded to d), with its own queries (k = 2).
   case momentCurve(precision: Precision, documents: Int, dimension: Int)
-  /// A code's first `checkedDocuments` vectors, each k-set queried by the sum of its vectors.
-  case code(SumQueryCode, checkedDocuments: Int, dimension: Int)
+  /// `checkedDocuments` vectors of a code (its first ones, or a seeded sample of distinct
+  /// codewords), each k-set queried by the sum of its vectors.
+  case code(SumQueryCode, checkedDocuments: Int, sampleSeed: UInt64?, dimension: Int)
 
   /// The work of `verify` on a certificate of n documents: C(n, k) queries × n documents × d.
   static func verificationWork(documents n: Int, k: Int, dimension d: Int) -> Double {
@@ -246,7 +283,7 @@ public enum CapacityConstruction: Sendable {
   public func certificateDocuments(k: Int) -> Int {
     let (available, d) = switch self {
     case .momentCurve(_, let n, let d): (n, d)
-    case .code(_, let n, let d): (n, d)
+    case .code(_, let n, _, let d): (n, d)
     }
     var n = available
     while n > k + 1, Self.verificationWork(documents: n, k: k, dimension: d) > 2e10 { n -= max(1, n / 64) }
@@ -260,8 +297,8 @@ public enum CapacityConstruction: Sendable {
     switch self {
     case .momentCurve(let precision, _, let d):
       return (try CyclicWitness(documents: n, dimension: d, precision: precision).embeddings(), qrels)
-    case .code(let code, _, let d):
-      let documents = code.documents(first: n, dimension: d)
+    case .code(let code, let checked, let seed, let d):
+      let documents = code.documents(count: checked, sampledWith: seed, dimension: d).rows(0..<n)
       var queries = [Float](repeating: 0, count: qrels.qrels.queryCount * d)
       for query in 0..<qrels.qrels.queryCount {
         for document in qrels.qrels.relevant(to: query) {
@@ -276,7 +313,9 @@ public enum CapacityConstruction: Sendable {
   public var summary: String {
     switch self {
     case .momentCurve(let precision, _, let d): "the trigonometric moment curve in d = 4 (\(precision.rawValue)), in d = \(d)"
-    case .code(let code, _, let d): "\(code.summary) in d = \(d); every k-set queried by the sum of its vectors"
+    case .code(let code, _, let seed, let d):
+      "\(code.summary) in d = \(d)" + (seed.map { ", codewords sampled with seed \($0)" } ?? "")
+        + "; every k-set queried by the sum of its vectors"
     }
   }
 }

@@ -310,6 +310,48 @@ extension SumQueryCode {
     return IntegerDocuments(dimension: paddedDimension, entries: entries, squaredLength: d)
   }
 
+  /// `count` vectors of the code padded to `dimension`: its first ones, or with `seed`, distinct
+  /// codewords drawn uniformly (SplitMix64) and kept in the order drawn.
+  public func documents(count: Int, sampledWith seed: UInt64?, dimension paddedDimension: Int) -> IntegerDocuments {
+    guard let seed else { return documents(first: count, dimension: paddedDimension) }
+    var generator = SplitMix64(seed: seed)
+    let d = dimension
+    var seen = Set<[Int8]>()
+    var entries: [Int8] = []
+    entries.reserveCapacity(count * paddedDimension)
+    let padding = [Int8](repeating: 0, count: paddedDimension - d)
+    switch family {
+    case .bch(let m, let delta):
+      let basis = Self.halvedBCHBasis(m: m, designedDistance: delta, rowsNeeded: Self.bchDimension(m: m, designedDistance: delta))
+      let words = basis.first?.count ?? 1
+      while seen.count < count {
+        var word = [UInt64](repeating: 0, count: words)
+        for row in basis where generator.next() & 1 == 1 { for w in 0..<words { word[w] ^= row[w] } }
+        let vector = (0..<d).map { c in word[c / 64] >> (c % 64) & 1 == 1 ? Int8(-1) : 1 }
+        if seen.insert(vector).inserted { entries += vector + padding }
+      }
+    case .reedSolomonHadamard(let q, let length, let k):
+      let field = GaloisField(degree: q.trailingZeroBitCount)
+      while seen.count < count {
+        let coefficients = (0..<k).map { _ in Int(generator.next() % UInt64(q)) }
+        let symbols = (0..<length).map { field.evaluate(coefficients, at: $0) }
+        let vector = (0..<d).map { c in (symbols[c / q] & (c % q)).nonzeroBitCount & 1 == 1 ? Int8(-1) : 1 }
+        if seen.insert(vector).inserted { entries += vector + padding }
+      }
+    case .kerdock:
+      let total = UInt64(self.count!)
+      var indices: [Int] = []
+      var chosen = Set<Int>()
+      while indices.count < count {
+        let index = Int(generator.next() % total)
+        if chosen.insert(index).inserted { indices.append(index) }
+      }
+      let all = documents(first: Int(total), dimension: paddedDimension)
+      for index in indices { entries += all.entries[(index * paddedDimension)..<((index + 1) * paddedDimension)] }
+    }
+    return IntegerDocuments(dimension: paddedDimension, entries: entries, squaredLength: squaredLength)
+  }
+
   /// A basis of the halved extended BCH code (its codewords with first coordinate 0), the
   /// first `rowsNeeded` rows, each 2^m bits in 64-bit words: the generator polynomial's shifts
   /// g(x)·x^i with a parity bit, reduced to first coordinate 0 against one row that has it 1.
