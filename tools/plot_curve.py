@@ -124,8 +124,8 @@ def draw(curves, out, logarithmic=False):
                           fmt="none", ecolor=colour, elinewidth=1, capsize=3)
     axes.set_xlabel("embedding dimension d")
     axes.set_ylabel("critical-n (documents)")
-    title = f"Free-embedding critical-n, k = {first['k']}"
-    axes.set_title(title + (f", {curves[0][1]}" if len(curves) == 1 else ""))
+    losses = sorted({LOSS_NAMES.get(data["loss"], data["loss"]) for data, _ in curves})
+    axes.set_title(f"Free-embedding critical-n, k = {first['k']}, {' and '.join(losses)}")
     if logarithmic:
         axes.set_yscale("log")
         axes.set_ylim(bottom=1)

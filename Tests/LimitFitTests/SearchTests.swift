@@ -471,6 +471,14 @@ import Testing
     #expect(heights[0] - heights[1] > (heights[3] - heights[4]) / 2)
   }
 
+  @Test func largeCountsHaveOneFormat() {
+    let cases: [(Double?, String)] = [
+      (nil, "-"), (-1, "negative"), (9_999, "9999"), (500_000, "500k"), (999_999, "1m"), (1_700_000, "1.7m"),
+      (1.62e9, "1.62b"), (3e12, "3t"), (2.5e16, "2.5e+16"),
+    ]
+    for (value, text) in cases { #expect(Curve.abbreviated(value) == text, "\(String(describing: value))") }
+  }
+
   @Test func fewerThanFourPointsHaveNoCubic() throws {
     let curve = try Curve(searches: [(2, 3), (3, 4)].map { summary(dimension: $0.0, criticalN: $0.1) })
     #expect(curve.cubic == nil)
