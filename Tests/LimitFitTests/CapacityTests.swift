@@ -75,6 +75,24 @@ import Testing
     #expect(wrong.isEmpty, "\(wrong.prefix(5))")
   }
 
+  /// A sample is of distinct codewords, the same for the same seed, and spans more than the
+  /// subcode the first ones span.
+  @Test func sampledCodewordsAreDistinctAndSeeded() throws {
+    for family: SumQueryCode.Family in [
+      .bch(m: 6, designedDistance: 21), .reedSolomonHadamard(q: 8, length: 8, dimension: 4), .kerdock(m: 4, includesStandardBasis: false),
+    ] {
+      let code = SumQueryCode(family: family)
+      let sample = code.documents(count: 100, sampledWith: 7, dimension: code.dimension + 3)
+      #expect(sample.count == 100)
+      let rows = (0..<100).map { Array(sample.entries[($0 * sample.dimension)..<(($0 + 1) * sample.dimension)]) }
+      #expect(Set(rows).count == 100)
+      #expect(rows.allSatisfy { $0.suffix(3).allSatisfy { $0 == 0 } })
+      #expect(code.documents(count: 100, sampledWith: 7, dimension: code.dimension + 3).entries == sample.entries)
+      #expect(SumQueryCheck.check(sample, k: 2).solved)
+      #expect(BinaryCoherence.maximumInnerProduct(sample) <= code.maximumInnerProduct)
+    }
+  }
+
   @Test func largerKerdockSetsPassTheirCheck() {
     for m in [8, 10] { #expect(KerdockSet(m: m) != nil, "m = \(m)") }
   }
@@ -150,11 +168,11 @@ import Testing
     let analysis = try CapacityAnalysis(k: 2, precision: .binary, maximumChecked: 256)
     for d in [16, 20, 64] {
       let (_, construction) = try analysis.answer(dimension: d, momentCurve: nil)
-      guard case .code(let code, let n, _) = try #require(construction) else {
+      guard case .code(let code, let n, let seed, _) = try #require(construction) else {
         Issue.record("d = \(d): not a code")
         continue
       }
-      let entries = code.documents(first: n, dimension: d).entries
+      let entries = code.documents(count: n, sampledWith: seed, dimension: d).entries
       #expect(entries.allSatisfy { [1, -1, 0].contains($0) })
       #expect(stride(from: 0, to: entries.count, by: d).allSatisfy { entries[$0] != 0 })
     }
