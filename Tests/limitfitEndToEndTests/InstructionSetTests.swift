@@ -5,7 +5,9 @@ import Testing
 /// The CPU engine's modules are the same source compiled for each instruction-set level. Code
 /// that several modules emit alike (generic specialisations of shared code) is kept once by the
 /// linker, and that copy must never be a wider level's: it would run on every machine. So the
-/// built binary is read back: wider instructions only in the wider levels' own functions.
+/// built binary is read back: wider instructions only in the wider levels' own functions, and
+/// in the clones of the capacity check's C kernels for those levels (`target_clones`: a
+/// resolver picks one when the program loads).
 @Suite struct InstructionSetTests {
   /// Per function group, the instructions that need AVX (VEX-encoded, `v…`) and AVX-512 (a zmm
   /// register, a mask register, registers 16–31 or a broadcast).
@@ -20,7 +22,8 @@ import Testing
     for line in disassembly.split(separator: "\n") {
       if line.hasSuffix(">:"), let start = line.firstIndex(of: "<") {
         let name = line[line.index(after: start)...]
-        group = name.hasPrefix("$s15CPUEngineAVX512") ? "avx512" : name.hasPrefix("$s13CPUEngineAVX2") ? "avx2" : "other"
+        group = name.hasPrefix("$s15CPUEngineAVX512") || name.contains(".avx512bw.") ? "avx512"
+          : name.hasPrefix("$s13CPUEngineAVX2") || name.contains(".avx2.") ? "avx2" : "other"
         continue
       }
       let fields = line.split(separator: "\t")

@@ -20,11 +20,12 @@ import Testing
     #expect(run.status == 0, "\(run.standardError)")
     let lines = run.standardOutput.split(separator: "\n").map(String.init)
     #expect(lines[2].hasPrefix("upper bound in double precision, not as stored: d ≤ 4: the trigonometric moment curve"))
-    #expect(lines[3].hasPrefix("upper bound as stored in bfloat16: d ≤ 24: a regular simplex"))
+    // A code's ±1/4 entries are exact in bfloat16, where the moment curve's are not.
+    #expect(lines[3].hasPrefix("upper bound as stored in bfloat16: d ≤ 16: extended BCH code [16, 7, ≥ 6], halved"))
     #expect(Array(lines.suffix(3)) == [
       "answer: exact: d = 4",
       "This proves rank_rop(A) ≤ 4 and so sign-rank(2A − 1) ≤ 5 for this relevance matrix A.",
-      "As stored in bfloat16, the smallest representation found is in d = 24: it shows a bfloat16 representation of A in d = 24, not a bound on its rank.",
+      "As stored in bfloat16, the smallest representation found is in d = 16: it shows a bfloat16 representation of A in d = 16, not a bound on its rank.",
     ])
   }
 }
