@@ -108,6 +108,8 @@ public struct CapacityAnalysis: Sendable {
       throw LimitFitError(
         "--max-check (\(maximumChecked)) must be between \(k + 1) and \(limit) for k = \(k): checking costs C(n, k)·n")
     }
+    // The Gram matrix in 32 bits and its 16-bit copy.
+    try SystemMemory.require(6 * Double(maximumChecked) * Double(maximumChecked), for: "checking \(maximumChecked) documents")
     self.k = k
     self.precision = precision
     self.maximumChecked = maximumChecked
