@@ -51,14 +51,10 @@ struct EvalCommand: ParsableCommand {
 
   func run() throws {
     guard worst >= 0 else { throw LimitFitError("--worst (\(worst)) must be at least 0") }
-    if let json, json != "-" {
-      let inputs = [queryEmbeddings, documentEmbeddings, queryIds, documentIds, source.qrels, source.corpus].compactMap { $0 }
-      let resolved = URL(fileURLWithPath: json).standardizedFileURL.resolvingSymlinksInPath().path
-      if let input = inputs.first(where: { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path == resolved }) {
-        throw LimitFitError("--json \(json) is one of the inputs (\(input)); name another file")
-      }
-    }
-    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+    var outputs = OutputPaths(
+      inputs: [queryEmbeddings, documentEmbeddings] + [queryIds, documentIds].compactMap { $0 } + source.inputs,
+      overwrite: overwrite)
+    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
     let level = try CPULevel.level(environment: ProcessInfo.processInfo.environment[CPULevel.variable]) ?? .best
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")

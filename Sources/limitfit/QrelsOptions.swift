@@ -49,6 +49,9 @@ struct QrelsOptions: ParsableArguments {
   @Option(help: "Add N documents relevant to no query, with ids negative-1 … negative-N (LIMIT's qrels name 46 of its 50,000 documents: --negatives 49954).")
   var negatives: Int?
 
+  /// The files and folders the matrix is read from, for `OutputPaths`.
+  var inputs: [String] { [qrels, corpus].compactMap { $0 } }
+
   /// The matrix from `--qrels` (or `file`) or `--pattern`, with any `--negatives`; `nil` when
   /// neither is given.
   ///

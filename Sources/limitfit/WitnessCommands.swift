@@ -37,7 +37,8 @@ struct WitnessCommand: ParsableCommand {
       throw LimitFitError("--docs (\(docs)) must be between 3 and \(CyclicWitness.maximumCheckedDocuments): the check costs O(n³)")
     }
     let witness = try CyclicWitness(documents: docs, dimension: dim, precision: precision)
-    let certificate = try saveEmbeddings.map { try CertificateOutput(folder: $0, overwrite: overwrite) }
+    var outputs = OutputPaths(inputs: [], overwrite: overwrite)
+    let certificate = try saveEmbeddings.map { try CertificateOutput(folder: $0, in: &outputs) }
     if certificate != nil {
       _ = try ProblemSize.allSubsets(documents: docs, k: 2, dimension: dim)
       try witness.requireEmbeddingsMemory()
@@ -94,7 +95,8 @@ struct WitnessLimitCommand: ParsableCommand {
     guard dimensions.minimum >= 4 else {
       throw LimitFitError("--dims \(dims): the witness needs d ≥ 4, not \(dimensions.minimum)")
     }
-    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+    var outputs = OutputPaths(inputs: [results], overwrite: overwrite)
+    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
     var optimiser: [Int: Int] = [:]
     if FileManager.default.fileExists(atPath: results) {
       for search in try ResultsStore(path: results, warn: printToStandardError).searches

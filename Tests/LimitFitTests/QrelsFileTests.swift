@@ -240,8 +240,10 @@ import Testing
     let verification = try Certificate.verify(folder, against: qrels).verification
     #expect(verification.solved)
     #expect(verification.solvedQueries == 6 && verification.minimumMargin > 0)
-    #expect(throws: Certificate.ExistingFile.self) {
-      try Certificate.checkWritable(folder, overwrite: false)
+    // Refused before the embeddings are read: none are needed.
+    let embeddings = Embeddings(dimension: 3, queries: [], documents: [])
+    #expect(throws: LimitFitError("certificate folder \(folder): queries.npy exists; pass --overwrite to replace it")) {
+      try Certificate.write(embeddings, of: qrels, fit: nil, to: folder, overwrite: false)
     }
   }
 

@@ -41,24 +41,6 @@ public struct TuningFile: Codable, Sendable {
     }
   }
 
-  /// Throws unless the file at `path` can be written (its folder is created).
-  public static func requireWritable(path: String) throws {
-    guard !path.isEmpty else { throw LimitFitError("the tuning file's path is empty") }
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-    do {
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    } catch {
-      throw LimitFitError("\(path): cannot create its folder for the tuning file (\(error.localizedDescription))")
-    }
-    // A file written and removed in the folder: what the final atomic write will need.
-    let probe = folder.appendingPathComponent(".limitfit-tuning-\(UUID().uuidString)").path
-    let manager = FileManager.default
-    guard manager.createFile(atPath: probe, contents: Data()),
-      (try? manager.removeItem(atPath: probe)) != nil,
-      !manager.fileExists(atPath: path) || manager.isWritableFile(atPath: path)
-    else { throw LimitFitError("\(path): cannot write the tuning file there") }
-  }
-
   /// Writes the file to `path` (creating its folder), replacing what was there atomically.
   public func save(path: String) throws {
     let url = URL(fileURLWithPath: path)
