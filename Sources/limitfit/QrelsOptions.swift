@@ -59,6 +59,11 @@ struct QrelsOptions: ParsableArguments {
   /// - Throws: `LimitFitError` for options that do not apply to the source given.
   func load(file: String? = nil, documents: Int? = nil) throws -> LabeledQrels? {
     let loaded = try loadWithoutNegatives(file: file, documents: documents)
+    if let loaded, let (first, last) = loaded.firstConflict {
+      printToStandardError(
+        "limitfit: \(loaded.source): \(loaded.conflictingPairs) (query, document) pairs are judged twice, relevant "
+          + "in one listing and not in another (the first on lines \(first) and \(last)); the last listing counts")
+    }
     guard let negatives else { return loaded }
     guard let loaded else { throw LimitFitError("--negatives adds documents to a qrels file or a pattern; give one") }
     return try loaded.addingNegatives(negatives)
@@ -96,6 +101,6 @@ func describe(_ qrels: LabeledQrels) -> String {
   var line = "\(qrels.source): \(qrels.qrels.queryCount) queries, \(qrels.qrels.documentCount) documents, "
     + "\(qrels.qrels.relevantPairCount) relevant pairs"
   if qrels.droppedQueries > 0 { line += "; \(qrels.droppedQueries) queries with no relevant document dropped" }
-  if qrels.duplicatePairs > 0 { line += "; \(qrels.duplicatePairs) duplicate pairs ignored" }
+  if qrels.duplicatePairs > 0 { line += "; \(qrels.duplicatePairs) pairs listed again (the last listing counts)" }
   return line
 }

@@ -71,7 +71,7 @@ public struct Certificate: Codable, Sendable {
       throw LimitFitError("\(folder)/\(files.metadata): not a limitfit certificate")
     }
     for (kind, ids) in [("query", certificate.queryIDs), ("document", certificate.documentIDs)]
-    where Set(ids).count != ids.count {
+    where Set(ids.map(ExactID.init)).count != ids.count {
       throw LimitFitError("\(folder)/\(files.metadata): a \(kind) id is listed twice")
     }
     guard certificate.dimension >= 1 else {
@@ -107,14 +107,14 @@ extension Certificate {
     -> (verification: Verification, dimension: Int)
   {
     let (certificate, queries, documents) = try read(from: folder)
-    let queryRows = Dictionary(certificate.queryIDs.enumerated().map { ($1, $0) }) { first, _ in first }
-    let documentRows = Dictionary(certificate.documentIDs.enumerated().map { ($1, $0) }) { first, _ in first }
+    let queryRows = Dictionary(certificate.queryIDs.enumerated().map { (ExactID($1), $0) }) { first, _ in first }
+    let documentRows = Dictionary(certificate.documentIDs.enumerated().map { (ExactID($1), $0) }) { first, _ in first }
     let documentRow = try qrels.documentIDs.map { id in
-      guard let row = documentRows[id] else { throw LimitFitError("\(folder): no embedding for document \"\(id)\"") }
+      guard let row = documentRows[ExactID(id)] else { throw LimitFitError("\(folder): no embedding for document \"\(id)\"") }
       return row
     }
     let queryRow = try qrels.queryIDs.map { id in
-      guard let row = queryRows[id] else { throw LimitFitError("\(folder): no embedding for query \"\(id)\"") }
+      guard let row = queryRows[ExactID(id)] else { throw LimitFitError("\(folder): no embedding for query \"\(id)\"") }
       return row
     }
     // Float64 files are checked in their own precision; float16 and float32 values are exact in

@@ -66,9 +66,13 @@ extension LabeledQrels {
       }
     }
     var queries = IDTable()
-    var relevant: [[Int]] = []
-    var seen = Set<[Int]>()
+    // Every judged pair in order of first appearance, with its latest judgement: as BEIR's and
+    // pytrec_eval's loaders do, the last line of a pair counts.
+    var pairs: [(row: Int, column: Int, relevant: Bool, line: Int)] = []
+    var pairIndex: [Int: Int] = [:]
     var duplicates = 0
+    var conflicts = 0
+    var firstConflict: (first: Int, last: Int)?
     let format = format ?? Format(path: path)
     var columns = format == .trec ? Columns.trec : Columns.beir
     for (index, (line, text)) in try lines(of: path).enumerated() {
@@ -83,13 +87,24 @@ extension LabeledQrels {
       }
       let row = queries.add(query)
       let column = documents.add(document)
-      if row == relevant.count { relevant.append([]) }
-      guard seen.insert([row, column]).inserted else {
-        duplicates += 1
+      let isRelevant = score >= minimumScore
+      // Both indices are below 2³¹ (ids are at most one per line of a file read into memory).
+      let key = row << 32 | column
+      guard let earlier = pairIndex[key] else {
+        pairIndex[key] = pairs.count
+        pairs.append((row, column, isRelevant, line))
         continue
       }
-      if score >= minimumScore { relevant[row].append(column) }
+      duplicates += 1
+      if pairs[earlier].relevant != isRelevant {
+        conflicts += 1
+        if conflicts == 1 { firstConflict = (pairs[earlier].line, line) }
+      }
+      pairs[earlier].relevant = isRelevant
+      pairs[earlier].line = line
     }
+    var relevant = [[Int]](repeating: [], count: queries.ids.count)
+    for pair in pairs where pair.relevant { relevant[pair.row].append(pair.column) }
     let kept = relevant.indices.filter { !relevant[$0].isEmpty }
     guard !kept.isEmpty else {
       throw LimitFitError("\(path): no query has a document with score ≥ \(minimumScore)")
@@ -98,19 +113,21 @@ extension LabeledQrels {
       qrels: try Qrels(relevant: kept.map { relevant[$0] }, documentCount: documents.ids.count),
       queryIDs: kept.map { queries.ids[$0] }, documentIDs: documents.ids, source: path)
     result.duplicatePairs = duplicates
+    result.conflictingPairs = conflicts
+    result.firstConflict = firstConflict
     result.droppedQueries = relevant.count - kept.count
     return result
   }
 
-  /// Ids in order of first appearance.
+  /// Ids in order of first appearance, told apart by their bytes.
   private struct IDTable {
     var ids: [String] = []
-    var index: [String: Int] = [:]
+    var index: [ExactID: Int] = [:]
 
     @discardableResult
     mutating func add(_ id: String) -> Int {
-      if let known = index[id] { return known }
-      index[id] = ids.count
+      if let known = index[ExactID(id)] { return known }
+      index[ExactID(id)] = ids.count
       ids.append(id)
       return ids.count - 1
     }
