@@ -112,7 +112,7 @@ func runFit(
   /// The problem is scale-invariant: at the smallest temperature allowed the fit still moves
   /// and solves (below it, Adam's squared gradient overflowed and the fit froze, unsolved).
   @Test func theSmallestTemperatureStillSolves() throws {
-    let result = try runFit(documents: 3, dimension: 2) { $0.temperature = Hyperparameters.smallestTemperature }
+    let (result, _) = try runFit(documents: 3, dimension: 2) { $0.temperature = Hyperparameters.smallestTemperature }
     #expect(result.solved)
   }
 
