@@ -59,6 +59,7 @@ struct QrelsOptions: ParsableArguments {
   /// - Throws: `LimitFitError` for options that do not apply to the source given.
   func load(file: String? = nil, documents: Int? = nil) throws -> LabeledQrels? {
     let loaded = try loadWithoutNegatives(file: file, documents: documents)
+    loaded?.notes.forEach { printToStandardError("limitfit: " + $0) }
     if let loaded, let (first, last) = loaded.firstConflict {
       printToStandardError(
         "limitfit: \(loaded.source): \(loaded.conflictingPairs) (query, document) pairs are judged twice, relevant "

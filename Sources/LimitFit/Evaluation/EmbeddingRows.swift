@@ -15,12 +15,7 @@ public struct IDList: Sendable {
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     // The text, its lines and the index: a few times the file's size.
     try SystemMemory.require(8 * Double(size), for: "reading \(path)")
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw LimitFitError("\(path): cannot read as UTF-8 text: \(error.localizedDescription)")
-    }
+    let text = try TextFile.read(path)
     // "\r\n" is one Character, and a newline: CRLF and LF files split alike.
     var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
     if lines.last?.isEmpty == true { lines.removeLast() }  // the last line's newline

@@ -36,8 +36,10 @@ public struct TuningFile: Codable, Sendable {
     do {
       return try JSONDecoder().decode(TuningFile.self, from: data)
     } catch {
+      let reason = (try? JSONSerialization.jsonObject(with: data)).flatMap { fractionalCount(in: $0, at: "") }
+        .map { "\($0.path): \($0.value) is not a whole number" } ?? describe(error)
       throw LimitFitError(
-        "\(path): not a tuning file limitfit wrote (\(describe(error))); remove it, or name another file with LIMITFIT_TUNING")
+        "\(path): not a tuning file limitfit wrote (\(reason)); remove it, or name another file with LIMITFIT_TUNING")
     }
   }
 
@@ -67,6 +69,24 @@ public struct TuningMeasurement: Codable, Sendable {
   /// Median seconds of one launch of the family's kernels, and the float32 rate it means.
   public var seconds: Double
   public var gigaflops: Double
+}
+
+/// The first number with a fraction where the tuning file holds a count (a tile size, a
+/// problem size), with its path: Foundation's decoder calls that "not valid JSON".
+private func fractionalCount(in value: Any, at path: String) -> (path: String, value: Double)? {
+  let counts: Set<String> = ["mwg", "nwg", "kwg", "mdimc", "ndimc", "documents", "dimension", "rows"]
+  if let object = value as? [String: Any] {
+    for (key, child) in object.sorted(by: { $0.key < $1.key }) {
+      let childPath = path.isEmpty ? key : "\(path).\(key)"
+      if counts.contains(key), let number = child as? Double, number.rounded() != number { return (childPath, number) }
+      if let found = fractionalCount(in: child, at: childPath) { return found }
+    }
+  } else if let array = value as? [Any] {
+    for (index, child) in array.enumerated() {
+      if let found = fractionalCount(in: child, at: "\(path)[\(index)]") { return found }
+    }
+  }
+  return nil
 }
 
 /// A decoding error in one line.

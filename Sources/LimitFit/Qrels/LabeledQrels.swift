@@ -14,6 +14,8 @@ public struct LabeledQrels: Sendable {
   public var conflictingPairs = 0
   /// The line numbers of the first conflicting pair's first and last listings.
   public var firstConflict: (first: Int, last: Int)?
+  /// Lines about files read despite a flaw, for standard error.
+  public var notes: [String] = []
   /// Queries dropped because no document was relevant to them (at --min-score).
   public var droppedQueries = 0
 

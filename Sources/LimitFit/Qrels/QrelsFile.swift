@@ -59,9 +59,10 @@ extension LabeledQrels {
   }
 
   private static func read(_ path: String, corpus: String?, minimumScore: Double, format: Format?) throws -> LabeledQrels {
+    var notes: [String] = []
     var documents = IDTable()
     if let corpus {
-      for (line, text) in try lines(of: corpus) {
+      for (line, text) in try lines(of: corpus, notes: &notes) {
         documents.add(try decode(CorpusLine.self, from: text, at: corpus, line: line).id)
       }
     }
@@ -75,7 +76,7 @@ extension LabeledQrels {
     var firstConflict: (first: Int, last: Int)?
     let format = format ?? Format(path: path)
     var columns = format == .trec ? Columns.trec : Columns.beir
-    for (index, (line, text)) in try lines(of: path).enumerated() {
+    for (index, (line, text)) in try lines(of: path, notes: &notes).enumerated() {
       if format == .tsv && index == 0 {
         let first = try Columns.tsv(firstLine: text, at: path, line: line)
         columns = first.columns
@@ -115,6 +116,7 @@ extension LabeledQrels {
     result.duplicatePairs = duplicates
     result.conflictingPairs = conflicts
     result.firstConflict = firstConflict
+    result.notes = notes
     result.droppedQueries = relevant.count - kept.count
     return result
   }
@@ -135,8 +137,8 @@ extension LabeledQrels {
 
   /// The file's non-blank lines with their numbers, found one at a time as the reader asks:
   /// nothing is kept per line, so a file of blank lines costs no more than its text.
-  private static func lines(of path: String) throws -> NonBlankLines {
-    NonBlankLines(text: try TextFile.read(path))
+  private static func lines(of path: String, notes: inout [String]) throws -> NonBlankLines {
+    NonBlankLines(text: try TextFile.read(path, note: { notes.append($0) }))
   }
 
   /// The non-blank lines of a text and their numbers (from 1). "\r\n" is one Character, and a
