@@ -23,18 +23,20 @@ import Testing
     }
   }
 
-  @Test func twoOutputsMayNotOverlap() throws {
+  @Test func twoOutputsNeverWriteOneFile() throws {
     let folder = try temporaryFolder().path
     var outputs = OutputPaths(inputs: [], overwrite: false)
     _ = try outputs.folder(folder + "/certificate", files: ["certificate.json"], option: "--save-embeddings")
     #expect(throws: LimitFitError(
-      "--json \(folder)/certificate/x.json and --save-embeddings \(folder)/certificate overlap; give each output its own path"
+      "--json \(folder)/certificate/./certificate.json and --save-embeddings \(folder)/certificate (certificate.json) are the same file; give each output its own path"
     )) {
-      try outputs.file(folder + "/certificate/x.json", option: "--json")
+      try outputs.file(folder + "/certificate/./certificate.json", option: "--json")
     }
-    try outputs.file(folder + "/x.json", option: "--json")
-    #expect(throws: LimitFitError("--results \(folder)/x.json and --json \(folder)/x.json overlap; give each output its own path")) {
-      try outputs.updatedFile(folder + "/x.json", option: "--results")
+    try outputs.file(folder + "/certificate/fits.json", option: "--json")
+    #expect(throws: LimitFitError(
+      "--results \(folder)/certificate/fits.json and --json \(folder)/certificate/fits.json are the same file; give each output its own path"
+    )) {
+      try outputs.updatedFile(folder + "/certificate/fits.json", option: "--results")
     }
   }
 
@@ -44,7 +46,8 @@ import Testing
     #expect(throws: LimitFitError("--json \(path) exists; pass --overwrite to replace it")) {
       try outputs.file(path, option: "--json")
     }
-    try outputs.updatedFile(path, option: "--results")
+    var updating = OutputPaths(inputs: [], overwrite: false)
+    try updating.updatedFile(path, option: "--results")
     var replacing = OutputPaths(inputs: [], overwrite: true)
     try replacing.file(path, option: "--json")
   }

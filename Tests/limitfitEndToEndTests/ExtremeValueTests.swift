@@ -176,7 +176,7 @@ func expectCleanEnd(
     (["bench", "--seconds", "1e308"], "--seconds must be between 0 and 3600, not 1e+308"),
     (["critical-n", "--dim", "2", "--results", "/dev/full"], "--results /dev/full: not a regular file; it is never replaced"),
     (["fit", "--docs", "3", "--dim", "2", "--json", "/dev/full", "--overwrite"], "--json /dev/full: not a regular file; it is never replaced"),
-    (["fit", "--docs", "3", "--dim", "2", "--save-embeddings", "/tmp", "--json", "/tmp/certificate.json"], "--save-embeddings /tmp and --json /tmp/certificate.json overlap; give each output its own path"),
+    (["fit", "--docs", "3", "--dim", "2", "--save-embeddings", "/tmp", "--json", "/tmp/certificate.json"], "--save-embeddings /tmp (certificate.json) and --json /tmp/certificate.json are the same file; give each output its own path"),
     (["critical-n", "--dim", "2", "--seeds", "3", "--seed", "18446744073709551614"], "--seed 18446744073709551614 with --seeds 3 runs past the largest seed"),
     (["critical-n", "--dim", "2", "--results", "/etc/passwd"], "results file /etc/passwd: not a limitfit results file"),
     (["curve", "--dims", "2", "--out", ""], "--out: an empty path"),

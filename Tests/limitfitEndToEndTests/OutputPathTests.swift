@@ -57,8 +57,12 @@ import Testing
   static func listedCommands() throws -> [String] {
     let help = try limitfit(["--help"]).standardOutput
     guard let section = help.components(separatedBy: "SUBCOMMANDS:").last else { return [] }
+    // "  fit      Fit free embeddings …": a name at the first indent; wrapped help is deeper.
     return section.split(separator: "\n").compactMap { line in
-      line.hasPrefix("  ") ? line.split(separator: " ").first.map(String.init) : nil
+      guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first,
+        name.allSatisfy({ $0.isLowercase || $0 == "-" })
+      else { return nil }
+      return String(name)
     }
   }
 

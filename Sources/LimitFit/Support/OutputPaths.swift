@@ -6,16 +6,16 @@ import Foundation
 /// Each output must be a path that can be written (the nearest folder above it that exists is a
 /// folder this process can create files in; missing folders are created when the output is
 /// written, but never at the top of the file system, where a missing folder is a typo), must not be one of the run's inputs (compared by device and inode, so through
-/// symlinks and hard links, and never inside an input folder), must not be another output of
-/// the same run, and must not exist unless `overwrite` allows it — except a file the run
-/// updates in place (a results file, a tuning file), which may exist. Nothing but a regular
-/// file is ever replaced.
+/// symlinks and hard links, and never inside an input folder), and must not exist unless `overwrite` allows it — except a file the run
+/// updates in place (a results file, a tuning file), which may exist. No two outputs may write
+/// the same file. Nothing but a regular file is ever replaced.
 public struct OutputPaths {
   /// Whether outputs that exist may be replaced (`--overwrite`).
   public let overwrite: Bool
   private var inputFiles: [(path: String, identity: FileIdentity)] = []
   private var inputFolders: [(path: String, resolved: String)] = []
-  private var claimed: [(resolved: String, isFolder: Bool, description: String)] = []
+  /// The files that outputs so far write, resolved, and how messages name them.
+  private var claimed: [(resolved: String, description: String)] = []
 
   /// Outputs checked against `inputs`, the paths of the files and folders the run reads.
   public init(inputs: [String], overwrite: Bool) {
@@ -62,6 +62,7 @@ public struct OutputPaths {
     return try names.map { name in
       let path = (folder as NSString).appendingPathComponent(name)
       try Self.refuseAnythingButAFile(at: path, describedAs: "\(option) \(folder): \(name)")
+      try claim(path, describedAs: "\(option) \(folder) (\(name))")
       if let input = inputFiles.first(where: { $0.identity == FileIdentity(path: path) }) {
         throw LimitFitError("\(option) \(folder): \(name) is one of the inputs (\(input.path)); name another folder")
       }
@@ -99,14 +100,17 @@ public struct OutputPaths {
     if let input = inputFolders.first(where: { Self.path(resolved, isWithin: $0.resolved) }) {
       throw LimitFitError("\(label) is inside the input folder \(input.path); name a path outside it")
     }
-    for other in claimed {
-      let clash = resolved == other.resolved
-        || (other.isFolder && Self.path(resolved, isWithin: other.resolved))
-        || (isFolder && Self.path(other.resolved, isWithin: resolved))
-      if clash { throw LimitFitError("\(label) and \(other.description) overlap; give each output its own path") }
-    }
     try Self.probe(existing, describedAs: label)
-    claimed.append((resolved, isFolder, label))
+    if !isFolder { try claim(path, describedAs: label) }
+  }
+
+  /// Records that an output writes the file at `path`, which no other output may write.
+  private mutating func claim(_ path: String, describedAs label: String) throws {
+    let resolved = Self.resolve(path)
+    if let other = claimed.first(where: { $0.resolved == resolved }) {
+      throw LimitFitError("\(label) and \(other.description) are the same file; give each output its own path")
+    }
+    claimed.append((resolved, label))
   }
 
   /// Throws when something other than a regular file — a device, a folder, a link — stands at
