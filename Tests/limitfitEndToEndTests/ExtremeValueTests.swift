@@ -131,6 +131,38 @@ func expectCleanEnd(
     }
   }
 
+  /// The options of `command` that take a value, from its own --help: a new option is swept
+  /// without a new test.
+  static func valueOptions(of command: String) throws -> [String] {
+    try limitfit([command, "--help"]).standardOutput.split(separator: "\n").compactMap { line in
+      let words = line.split(separator: " ")
+      guard let option = words.first, option.hasPrefix("--"), words.count > 1, words[1].hasPrefix("<") else { return nil }
+      return String(option)
+    }
+  }
+
+  /// Paths no option should crash or hang on: empty, a folder, /dev/null, a FIFO nobody
+  /// writes, a symlink loop; and the smallest numbers.
+  static let hostilePaths: [String] = {
+    let folder = fixtures.folder + "/hostile"
+    try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    precondition(mkfifo(folder + "/fifo", 0o600) == 0)
+    try! FileManager.default.createSymbolicLink(atPath: folder + "/loop", withDestinationPath: folder + "/loop")
+    return ["", folder, "/dev/null", folder + "/fifo", folder + "/loop"]
+  }()
+
+  @Test(arguments: try OutputPathTests.listedCommands())
+  func everyOptionOfEveryCommandAgainstHostileValues(_ command: String) throws {
+    let base = try #require(Self.commands.first { $0.arguments[0] == command }?.arguments, "no quick run of \(command)")
+    let numbers = ["validate", "tune"].contains(command) ? [] : ["0", "-1"]
+    for option in try Self.valueOptions(of: command) {
+      for value in Self.hostilePaths + numbers {
+        let arguments = Self.arguments(base, option, value, id: UUID().uuidString)
+        expectCleanEnd(try limitfitGuarded(arguments, seconds: 30), arguments.joined(separator: " "))
+      }
+    }
+  }
+
   @Test(arguments: [
     ("LIMITFIT_DEVICE", "opencl"), ("LIMITFIT_STEPS_PER_READ", "opencl"), ("LIMITFIT_GRADIENT_PARTS", "opencl"), ("LIMITFIT_TUNING", "opencl"),
     ("LIMITFIT_ROW_GROUP", "opencl"), ("LIMITFIT_OPENCL_STEP", "opencl"), ("LIMITFIT_CPU_LEVEL", "cpu"),

@@ -61,9 +61,10 @@ public struct Certificate: Codable, Sendable {
     func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
     let certificate: Certificate
     do {
-      guard let data = FileManager.default.contents(atPath: path(files.metadata)) else {
+      guard FileManager.default.fileExists(atPath: path(files.metadata)) else {
         throw LimitFitError("\(folder): \(files.metadata) is missing or unreadable")
       }
+      let data = Data(try TextFile.read(path(files.metadata)).utf8)
       certificate = try JSONDecoder().decode(Certificate.self, from: data)
     } catch let error as LimitFitError {
       throw error

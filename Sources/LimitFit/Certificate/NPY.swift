@@ -326,7 +326,8 @@ private final class ByteStore: @unchecked Sendable {
   /// - Throws: `LimitFitError` naming the file when it cannot be read, is not a regular file,
   ///   does not fit, or changes while it is read (its size or modification time).
   init(reading path: String) throws {
-    let descriptor = open(path, O_RDONLY)
+    // Without waiting: a FIFO is refused below rather than waited on.
+    let descriptor = open(path, O_RDONLY | O_NONBLOCK)
     guard descriptor >= 0 else { throw LimitFitError("\(path): cannot read: \(String(cString: strerror(errno)))") }
     defer { close(descriptor) }
     func status() throws -> stat {

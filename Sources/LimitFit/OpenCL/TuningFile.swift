@@ -30,9 +30,8 @@ public struct TuningFile: Codable, Sendable {
   public static func load(path: String) throws -> TuningFile {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return TuningFile() }
-    guard !isFolder.boolValue, let data = FileManager.default.contents(atPath: path) else {
-      throw LimitFitError("\(path): cannot be read as the tuning file (\(isFolder.boolValue ? "a folder" : "not readable"))")
-    }
+    guard !isFolder.boolValue else { throw LimitFitError("\(path): cannot be read as the tuning file (a folder)") }
+    let data = Data(try TextFile.read(path).utf8)
     do {
       return try JSONDecoder().decode(TuningFile.self, from: data)
     } catch {

@@ -26,9 +26,12 @@ enum TextFile {
       try SystemMemory.require(memoryPerByte * Double(bytes), for: "\(path): reading up to \(formatBytes(Double(bytes))) of text")
     }
     // The system's own reasons (a symlink loop, a missing permission), not Foundation's codes.
-    let descriptor = open(path, O_RDONLY)
+    // Opened without waiting, so that a FIFO nobody writes reads as empty instead of hanging;
+    // reads then wait as usual for a writer that is there (`<(zcat qrels.gz)`).
+    let descriptor = open(path, O_RDONLY | O_NONBLOCK)
     guard descriptor >= 0 else { throw LimitFitError("\(path): cannot read: \(String(cString: strerror(errno)))") }
     defer { close(descriptor) }
+    _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
     var status = stat()
     if fstat(descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR {
       throw LimitFitError("\(path): a folder, not a file")
