@@ -93,6 +93,7 @@ func expectCleanEnd(
       (["bench", "--backend", "cpu", "--docs", "4", "--dim", "2", "--seconds", "0", "--repeats", "1"],
        ["--docs", "--dim", "--k", "--seconds", "--repeats", "--device"]),
       // validate and tune --device 0 run in full on PoCL: correct answers, but slow ones.
+      (["devices"], []),
       (["validate"], ["--device"]),
       (["tune", "--output", "\(fixtures.folder)/tuning.json"], ["--device"]),
     ]
