@@ -1,5 +1,5 @@
 import Foundation
-import LimitFit
+@testable import LimitFit
 import TestSupport
 import Testing
 
@@ -50,6 +50,12 @@ import Testing
     try updating.updatedFile(path, option: "--results")
     var replacing = OutputPaths(inputs: [], overwrite: true)
     try replacing.file(path, option: "--json")
+  }
+
+  @Test func theFolderOfABareNameIsTheCurrentOne() {
+    // NSString's deletingLastPathComponent trapped on "a" and put "ab"'s temporary file in /.
+    #expect(FileOutput.folder(of: "a") == "." && FileOutput.folder(of: "ab") == ".")
+    #expect(FileOutput.folder(of: "/a") == "/" && FileOutput.folder(of: "x/y/a") == "x/y")
   }
 
   @Test func aFolderNoFileCanBeCreatedInIsRefused() throws {

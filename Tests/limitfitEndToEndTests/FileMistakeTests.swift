@@ -79,7 +79,8 @@ import Testing
     let executable = Bundle.main.bundleURL.appendingPathComponent("limitfit").path
     let run = try run("/usr/bin/prlimit", ["--as=\(3 << 29)", "--", "timeout", "--signal=KILL", "20", executable,
       "critical-n", "--dim", "2", "--sweep", "1000", "--backend", "cpu", "--results", results])
-    #expect(run.status == 137, "\(run.standardError)")
+    // Killed: timeout's own status (137), or the signal itself, as timeout signals its group.
+    #expect([9, 137].contains(run.status), "\(run.status): \(run.standardError)")
     #expect(!run.standardError.contains("Error"), "\(run.standardError)")
     #expect(try String(contentsOfFile: results, encoding: .utf8).split(separator: "\n").count > 10)
   }

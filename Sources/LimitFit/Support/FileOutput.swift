@@ -12,8 +12,7 @@ public enum FileOutput {
   public static func write(_ files: [(path: String, data: Data)]) throws {
     for (path, _) in files {
       try OutputPaths.refuseAnythingButAFile(at: path, describedAs: path)
-      let folder = (path as NSString).deletingLastPathComponent
-      guard !folder.isEmpty else { continue }
+      let folder = Self.folder(of: path)
       do {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
       } catch {
@@ -23,7 +22,8 @@ public enum FileOutput {
     var written: [(temporary: String, path: String)] = []
     do {
       for (path, data) in files {
-        let temporary = (path as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).\(UUID().uuidString).tmp"
+        let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = Self.folder(of: path) + "/.\(name).\(UUID().uuidString).tmp"
         written.append((temporary, path))
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard descriptor >= 0 else { throw failure(path) }
@@ -38,6 +38,14 @@ public enum FileOutput {
       for (temporary, _) in written { unlink(temporary) }
       throw error
     }
+  }
+
+  /// The folder that holds `path`: "." for a bare name, beside which its temporary file goes.
+  /// (NSString's deletingLastPathComponent traps on a one-character name, and gives "" for
+  /// any bare name, which put the temporary file in the root folder.)
+  static func folder(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
   }
 
   /// Writes all of `bytes` to `descriptor`, continuing after short writes.

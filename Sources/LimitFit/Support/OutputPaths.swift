@@ -85,7 +85,7 @@ public struct OutputPaths {
     } else {
       try Self.refuseAnythingButAFile(at: path, describedAs: label)
     }
-    let folder = isFolder ? path : (path as NSString).deletingLastPathComponent
+    let folder = isFolder ? path : FileOutput.folder(of: path)
     let existing = try Self.nearestExistingFolder(of: folder.isEmpty ? "." : folder, describedAs: label)
     let missing = URL(fileURLWithPath: folder.isEmpty ? "." : folder).standardizedFileURL.path
     if existing == "/" && missing != "/" {
