@@ -52,6 +52,23 @@ import Testing
     try replacing.file(path, option: "--json")
   }
 
+  @Test func aResultsFileMayBeASymlinkAWrittenFileMayNot() throws {
+    let target = try writeFile("fits.jsonl", "")
+    let link = (target as NSString).deletingLastPathComponent + "/link.jsonl"
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+    var outputs = OutputPaths(inputs: [], overwrite: true)
+    try outputs.updatedFile(link, option: "--results")
+    let loop = (target as NSString).deletingLastPathComponent + "/loop.jsonl"
+    try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+    #expect(throws: LimitFitError("--results \(loop): cannot follow the link: Too many levels of symbolic links")) {
+      try outputs.updatedFile(loop, option: "--results")
+    }
+    var replacing = OutputPaths(inputs: [], overwrite: true)
+    #expect(throws: LimitFitError("--json \(link): not a regular file; it is never replaced")) {
+      try replacing.file(link, option: "--json")
+    }
+  }
+
   @Test func theFolderOfABareNameIsTheCurrentOne() {
     // NSString's deletingLastPathComponent trapped on "a" and put "ab"'s temporary file in /.
     #expect(FileOutput.folder(of: "a") == "." && FileOutput.folder(of: "ab") == ".")

@@ -43,9 +43,9 @@ public struct OutputPaths {
   }
 
   /// Checks `path`, a file the run reads and writes back (a results file, appended to; a
-  /// tuning file), which may exist whatever `overwrite` says.
+  /// tuning file), which may exist whatever `overwrite` says, and may be a symlink to one.
   public mutating func updatedFile(_ path: String, option: String) throws {
-    try check(path, option: option, isFolder: false)
+    try check(path, option: option, isFolder: false, followingLinks: true)
     guard FileManager.default.fileExists(atPath: path) else { return }
     let descriptor = open(path, O_WRONLY | O_APPEND)
     guard descriptor >= 0 else {
@@ -74,7 +74,7 @@ public struct OutputPaths {
   }
 
   /// The checks every output shares: a path, writable, not an input, not another output.
-  private mutating func check(_ path: String, option: String, isFolder: Bool) throws {
+  private mutating func check(_ path: String, option: String, isFolder: Bool, followingLinks: Bool = false) throws {
     let label = "\(option) \(path)"
     guard !path.isEmpty else { throw LimitFitError("\(option): an empty path") }
     if isFolder {
@@ -83,7 +83,7 @@ public struct OutputPaths {
         throw LimitFitError("\(label): \(path) is a file, not a folder")
       }
     } else {
-      try Self.refuseAnythingButAFile(at: path, describedAs: label)
+      try Self.refuseAnythingButAFile(at: path, describedAs: label, followingLinks: followingLinks)
     }
     let folder = isFolder ? path : FileOutput.folder(of: path)
     let existing = try Self.nearestExistingFolder(of: folder.isEmpty ? "." : folder, describedAs: label)
@@ -113,11 +113,15 @@ public struct OutputPaths {
     claimed.append((resolved, label))
   }
 
-  /// Throws when something other than a regular file — a device, a folder, a link — stands at
-  /// `path`: it is never replaced.
-  static func refuseAnythingButAFile(at path: String, describedAs label: String) throws {
+  /// Throws when something other than a regular file — a device, a folder, a link unless
+  /// `followingLinks` — stands at `path`: it is never replaced.
+  static func refuseAnythingButAFile(at path: String, describedAs label: String, followingLinks: Bool = false) throws {
     var status = stat()
-    if lstat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
+    if followingLinks && lstat(path, &status) == 0 && stat(path, &status) != 0 {
+      // A link that leads nowhere: a loop, or a missing target.
+      throw LimitFitError("\(label): cannot follow the link: \(String(cString: strerror(errno)))")
+    }
+    if (followingLinks ? stat(path, &status) : lstat(path, &status)) == 0 && status.st_mode & S_IFMT != S_IFREG {
       throw LimitFitError("\(label): not a regular file; it is never replaced")
     }
   }
