@@ -103,7 +103,8 @@ void row_losses(const int n, const int row0, const int loss_kind, const float in
       int active = 0;
       next = begin;
       for (int j = lid; j < n; j += ROW_GROUP) {
-        if (!is_relevant(j, &next, end, relevant) && s[j] > threshold) {
+        // Written so that a NaN score counts, making the loss NaN: a diverged fit is caught.
+        if (!is_relevant(j, &next, end, relevant) && !(s[j] <= threshold)) {
           active += 1;
           loss += s[j] - threshold;
         }

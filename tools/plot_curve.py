@@ -22,22 +22,67 @@ def cubic(coefficients, d):
     return sum(coefficients[f"c{power}"] * d**power for power in range(4))
 
 
+MISSING = object()
+
+
+def kind(value):
+    """What a JSON value is, for messages."""
+    if value is MISSING:
+        return "nothing (the field is missing)"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    return {int: "an integer", float: "a number", str: "a string", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__)
+
+
+def field(container, name, where, expected, kinds, optional=False):
+    """container[name], checked: one of `kinds` (bool is never a number), or None when optional.
+    Raises ValueError naming the field, what was expected and what is there."""
+    value = container.get(name, MISSING) if isinstance(container, dict) else MISSING
+    if optional and value in (MISSING, None):
+        return None
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise ValueError(f"{where}{name}: expected {expected}, not {kind(value)}")
+    return value
+
+
 def series(curve, samples=200, logarithmic=False):
     """What the figure draws, from a parsed curve.json: a dict of lists, no matplotlib.
-    Raises ValueError naming what is missing or malformed."""
-    if not isinstance(curve, dict) or not isinstance(curve.get("points"), list):
-        raise ValueError('no list of "points": not a curve.json that limitfit wrote')
-    if not all(isinstance(p, dict) and isinstance(p.get("dimension"), int) for p in curve["points"]):
-        raise ValueError('a point without an integer "dimension"')
-    for name in ["paperCubic"] + (["cubic"] if curve.get("cubic") else []):
-        coefficients = curve.get(name)
-        if not isinstance(coefficients, dict) or not all(
-                isinstance(coefficients.get(f"c{power}"), (int, float)) for power in range(4)):
-            raise ValueError(f'"{name}" does not name its coefficients c0 … c3')
+    Raises ValueError naming the field that is missing or malformed and what was expected."""
+    if not isinstance(curve, dict):
+        raise ValueError(f"expected a curve.json object that limitfit wrote, not {kind(curve)}")
+    for index, point in enumerate(field(curve, "points", "", "a list of points", list)):
+        where = f"points[{index}]."
+        if not isinstance(point, dict):
+            raise ValueError(f"points[{index}]: expected an object, not {kind(point)}")
+        field(point, "dimension", where, "an integer", int)
+        field(point, "criticalN", where, "an integer or null", int, optional=True)
+        for seed, n in enumerate(field(point, "criticalNBySeed", where, "a list", list, optional=True) or []):
+            if n is not None and (isinstance(n, bool) or not isinstance(n, int)):
+                raise ValueError(f"{where}criticalNBySeed[{seed}]: expected an integer or null, not {kind(n)}")
+    field(curve, "seeds", "", "a list of seeds", list, optional=True)
+    field(curve, "k", "", "an integer", int, optional=True)
+    field(curve, "rSquared", "", "a number or null", (int, float), optional=True)
+    for name in ["paperCubic"] + (["cubic"] if curve.get("cubic") is not None else []):
+        field(curve, name, "", "an object of coefficients c0 … c3", dict)
+        for power in range(4):
+            field(curve[name], f"c{power}", f"{name}.", "a number", (int, float))
     aggregate = curve.get("aggregate", "max")
     key = {"max": "criticalN", "mean": "seedMean", "median": "seedMedian"}.get(aggregate)
     if key is None:
         raise ValueError(f'"aggregate" is {aggregate!r}, not max, mean or median')
+    # What `capacity` proves ("proved"; older files: the construction's "witnessLimits").
+    for name in ("proved", "witnessLimits"):
+        for index, limit in enumerate(field(curve, name, "", "a list", list, optional=True) or []):
+            where = f"{name}[{index}]."
+            if not isinstance(limit, dict):
+                raise ValueError(f"{name}[{index}]: expected an object, not {kind(limit)}")
+            field(limit, "precision", where, "a string", str)
+            field(limit, "dimension", where, "an integer", int)
+            if field(limit, "documents", where, "an integer or null", int, optional=True) is None:
+                field(limit, "log10Documents", where, "a number", (int, float))
     points = [p for p in curve["points"] if p.get("criticalN") is not None]
     if not points:
         raise ValueError("curve.json has no dimension with a critical-n")
@@ -60,9 +105,8 @@ def series(curve, samples=200, logarithmic=False):
         seeds = point.get("seedValues") or [n for n in point.get("criticalNBySeed") or [] if n is not None]
         if len(curve.get("seeds", [])) > 1 and seeds and min(seeds) < max(seeds):
             spread.append((point["dimension"], value(point), min(seeds), max(seeds)))
-    # What `capacity` proves (curve.json's "proved"; older files: the construction's "witnessLimits").
     proved = {}
-    for limit in curve.get("proved", []) + curve.get("witnessLimits", []):
+    for limit in (curve.get("proved") or []) + (curve.get("witnessLimits") or []):
         count = limit["documents"] if limit.get("documents") is not None else 10 ** limit["log10Documents"]
         proved.setdefault(limit["precision"], []).append((limit["dimension"], count))
     return {
@@ -158,7 +202,9 @@ def main():
         try:
             with open(path, encoding="utf-8") as file:
                 data = series(json.load(file), logarithmic=args.log_y)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        except RecursionError:
+            sys.exit(f"plot_curve.py: {path}: nested too deeply to be a curve.json")
+        except (OSError, ValueError) as error:
             sys.exit(f"plot_curve.py: {path}: {error}")
         curves.append((data, args.label[len(curves)] if args.label else label(data)))
     out = args.out or args.curve[0].removesuffix(".json")

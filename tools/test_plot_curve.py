@@ -109,6 +109,30 @@ class CommandTests(unittest.TestCase):
         self.assertEqual(run.returncode, 1)
         self.assertEqual(run.stderr.strip(), "plot_curve.py: 1 --label for 2 curve.json files; give one each")
 
+    def test_a_wrong_field_is_named_with_what_was_expected(self):
+        good = {"dimension": 2, "criticalN": 3}
+        cases = [
+            (curve([{"dimension": 2, "criticalN": "3"}]), "points[0].criticalN: expected an integer or null, not a string"),
+            (curve([{"criticalN": 3}]), "points[0].dimension: expected an integer, not nothing (the field is missing)"),
+            (curve([{"dimension": 2, "criticalN": 3, "criticalNBySeed": 5}]),
+             "points[0].criticalNBySeed: expected a list, not an integer"),
+            (dict(curve([good]), seeds=7), "seeds: expected a list of seeds, not an integer"),
+            (curve([good], proved=[{"precision": "float16", "dimension": 4, "documents": None}]),
+             "proved[0].log10Documents: expected a number, not nothing (the field is missing)"),
+            (dict(curve([good]), witnessLimits=[{"precision": "float16", "dimension": 4, "documents": "30"}]),
+             "witnessLimits[0].documents: expected an integer or null, not a string"),
+            (dict(curve([good]), paperCubic={"c0": 1, "c1": 2, "c2": True, "c3": 4}),
+             "paperCubic.c2: expected a number, not true or false"),
+        ]
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "curve.json")
+            for value, message in cases + [("[" * 100000 + "]" * 100000, "nested too deeply to be a curve.json")]:
+                with open(path, "w") as file:
+                    file.write(value if isinstance(value, str) else json.dumps(value))
+                run = self.run_script(path)
+                self.assertEqual(run.returncode, 1)
+                self.assertEqual(run.stderr, f"plot_curve.py: {path}: {message}\n")
+
     @unittest.skipUnless(importlib.util.find_spec("matplotlib"), "matplotlib is not installed")
     def test_it_writes_a_png_and_a_pdf(self):
         with tempfile.TemporaryDirectory() as folder:

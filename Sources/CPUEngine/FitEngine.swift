@@ -345,12 +345,13 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
       let threshold = scores[r] - plan.margin
       var active = 0
       // Every document above the threshold, relevant ones included; those are taken back below.
-      for j in 0..<n where scores[j] > threshold {
+      // A NaN score counts, so that it makes the loss NaN: a diverged fit is caught.
+      for j in 0..<n where !(scores[j] <= threshold) {
         loss += scores[j] - threshold
         gradient[j] += step
         active += 1
       }
-      for other in relevant.lazy.map(Int.init) where scores[other] > threshold {
+      for other in relevant.lazy.map(Int.init) where !(scores[other] <= threshold) {
         loss -= scores[other] - threshold
         gradient[other] -= step
         active -= 1

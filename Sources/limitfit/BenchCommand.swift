@@ -86,7 +86,9 @@ struct BenchCommand: ParsableCommand {
   private func row(_ cells: String...) -> String {
     let widths = [8, 44, 6, 5, 10, 10, 10, 11, 11]
     return zip(cells, widths).enumerated().map { index, pair in
-      index < 2 ? pair.0 + String(repeating: " ", count: max(1, pair.1 - pair.0.count)) : pair.0.leftPadded(to: pair.1)
+      guard index >= 2 else { return pair.0 + String(repeating: " ", count: max(1, pair.1 - pair.0.count)) }
+      // A value as wide as its column still has a space before it.
+      return pair.0.count < pair.1 ? pair.0.leftPadded(to: pair.1) : " " + pair.0
     }.joined()
   }
 }

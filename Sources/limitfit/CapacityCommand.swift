@@ -58,9 +58,10 @@ struct CapacityCommand: ParsableCommand {
     }
     let analysis = try CapacityAnalysis(
       k: k, precision: precision, maximumChecked: maxCheck ?? CapacityAnalysis.defaultChecked(k: k))
-    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+    var outputs = OutputPaths(inputs: [results], overwrite: overwrite)
+    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
     let certificates = try saveEmbeddings.map { folder in
-      try dimensions.map { d in try CertificateOutput(folder: "\(folder)/d\(d)", overwrite: overwrite) }
+      try dimensions.map { d in try CertificateOutput(folder: "\(folder)/d\(d)", in: &outputs) }
     }
     let optimiser = try optimiserCriticalN()
     let table = output?.isStandardOutput == true ? printToStandardError : { print($0) }

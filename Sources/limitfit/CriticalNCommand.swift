@@ -37,10 +37,12 @@ struct CriticalNCommand: ParsableCommand {
   var overwrite = false
 
   func run() throws {
-    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
     try search.check()
     _ = try ProblemSize.allSubsets(documents: search.k + 1, k: search.k, dimension: dim)
     _ = try CriticalNSearch(dimension: dim, k: search.k, seeds: search.seedList, start: start, sweepRadius: search.sweep)
+    var outputs = OutputPaths(inputs: [], overwrite: overwrite)
+    try store.check(in: &outputs)
+    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
     let runner = try store.makeRunner(backend: try backend.makeBackend())
     try search.checkStart(on: runner, dimension: dim, start: start)
     let (result, summary, reused) = try search.criticalN(on: runner, dimension: dim, start: start)

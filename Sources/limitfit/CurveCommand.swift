@@ -38,7 +38,9 @@ struct CurveCommand: ParsableCommand {
     let dimensions = try DimensionList(parsing: dims)
     let shard = try shard.map(Shard.init(parsing:)) ?? .whole
     let mine = shard.select(dimensions)
-    let files = shard == .whole ? try output.files() : nil
+    var outputs = OutputPaths(inputs: [], overwrite: output.overwrite)
+    try store.check(in: &outputs)
+    let files = shard == .whole ? try output.files(in: &outputs) : nil
 
     let overall = OverallProgress()
     let runner = try store.makeRunner(backend: try backend.makeBackend(), overall: overall)

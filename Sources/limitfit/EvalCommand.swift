@@ -75,24 +75,11 @@ struct EvalCommand: ParsableCommand {
     guard !name.isEmpty, !name.contains(where: \.isWhitespace) else {
       throw LimitFitError("--name \"\(name)\" must be one word: it is the run file's last column")
     }
-    let inputs = [queryEmbeddings, documentEmbeddings, queryIds, documentIds, source.qrels, source.corpus].compactMap { $0 }
-    func resolved(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
-    for (option, path) in [("--json", json), ("--run", runFile)] {
-      guard let path, path != "-" else { continue }
-      if let input = inputs.first(where: { resolved($0) == resolved(path) }) {
-        throw LimitFitError("\(option) \(path) is one of the inputs (\(input)); name another file")
-      }
-    }
-    if let json, let run = runFile, json != "-", resolved(json) == resolved(run) {
-      throw LimitFitError("--json and --run name the same file, \(run)")
-    }
-    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
-    if let run = runFile {
-      try FileOutput.checkWritable(run, describedAs: "--run")
-      if !overwrite, FileManager.default.fileExists(atPath: run) {
-        throw LimitFitError("--run \(run) exists; pass --overwrite to replace it")
-      }
-    }
+    var outputs = OutputPaths(
+      inputs: [queryEmbeddings, documentEmbeddings] + [queryIds, documentIds].compactMap { $0 } + source.inputs,
+      overwrite: overwrite)
+    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
+    if let runFile { try outputs.file(runFile, option: "--run") }
     let level = try CPULevel.level(environment: ProcessInfo.processInfo.environment[CPULevel.variable]) ?? .best
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")

@@ -32,11 +32,8 @@ struct ExportCommand: ParsableCommand {
     let store = try ResultsStore(path: results, warn: printToStandardError)
     let tables = try ResultsExport.tables(store.records.map(\.record))
     guard !tables.isEmpty else { throw LimitFitError("--results \(results) holds no records") }
-    let names = tables.map { $0.kind + ".csv" }
-    let paths = try FileOutput.checkWritable(names, in: out, describedAs: "--out")
-    if !overwrite, let existing = paths.first(where: FileManager.default.fileExists(atPath:)) {
-      throw LimitFitError("--out \(out): \((existing as NSString).lastPathComponent) exists; pass --overwrite to replace it")
-    }
+    var outputs = OutputPaths(inputs: [results], overwrite: overwrite)
+    let paths = try outputs.folder(out, files: tables.map { $0.kind + ".csv" }, option: "--out")
     do {
       try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     } catch {

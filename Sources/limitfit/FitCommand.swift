@@ -52,20 +52,15 @@ struct FitCommand: ParsableCommand {
     if initialization != .random { settings.stopWhenSolved = false }
     // The cheap checks first: a bad value is refused before any device is set up.
     try settings.validate()
+    var outputs = OutputPaths(inputs: source.inputs, overwrite: overwrite)
+    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
+    let certificate = try saveEmbeddings.map { try CertificateOutput(folder: $0, in: &outputs) }
     let labeled = try source.load(documents: docs)
     if labeled == nil {
       guard let docs else { throw LimitFitError("give --docs N (all k-subsets), --qrels FILE or --pattern NAME") }
       _ = try ProblemSize.allSubsets(documents: docs, k: k ?? 2, dimension: dim)
     } else if let k {
       throw LimitFitError("--k \(k) applies to the all-subsets problem; the relevance matrix sets its own relevant documents")
-    }
-    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
-    let certificate = try saveEmbeddings.map { try CertificateOutput(folder: $0, overwrite: overwrite) }
-    if let saveEmbeddings, let json, json != "-",
-      URL(fileURLWithPath: json).deletingLastPathComponent().standardizedFileURL.path
-        == URL(fileURLWithPath: saveEmbeddings).standardizedFileURL.path
-    {
-      throw LimitFitError("--json \(json) is inside --save-embeddings \(saveEmbeddings); give the result its own file")
     }
     let k = k ?? 2
     let backend = try backend.makeBackend()

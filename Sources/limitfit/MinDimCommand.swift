@@ -71,7 +71,8 @@ struct MinDimCommand: ParsableCommand {
   var backend: BackendOptions
 
   func run() throws {
-    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+    var outputs = OutputPaths(inputs: source.inputs, overwrite: overwrite)
+    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
     func print(_ line: String) { JSONOutput.report(line, beside: output) }
     var record = MinDimRecord(precision: precision.rawValue, method: method.rawValue)
     try seeding.check()
@@ -82,18 +83,14 @@ struct MinDimCommand: ParsableCommand {
     if method == .optimiser, saveConstruction != nil {
       throw LimitFitError("--save-construction saves the construction; --method optimiser builds none")
     }
-    if let saveConstruction, let saveEmbeddings,
-      URL(fileURLWithPath: saveConstruction).standardizedFileURL.path == URL(fileURLWithPath: saveEmbeddings).standardizedFileURL.path
-    {
-      throw LimitFitError("--save-construction and --save-embeddings name the same folder; give each its own")
+    let constructionOutput = try saveConstruction.map {
+      try CertificateOutput(folder: $0, option: "--save-construction", in: &outputs)
     }
+    let fitOutput = try saveEmbeddings.map { try CertificateOutput(folder: $0, in: &outputs) }
+    if method != .bounds { try store.check(in: &outputs) }
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")
     }
-    let constructionOutput = try saveConstruction.map {
-      try CertificateOutput(folder: $0, overwrite: overwrite, option: "--save-construction")
-    }
-    let fitOutput = try saveEmbeddings.map { try CertificateOutput(folder: $0, overwrite: overwrite) }
     print(describe(labeled))
     fflush(nil)
     record.source = labeled.source

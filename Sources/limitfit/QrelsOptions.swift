@@ -50,6 +50,9 @@ struct QrelsOptions: ParsableArguments {
   @Option(help: "Add N documents relevant to no query, with ids negative-1 … negative-N (LIMIT's qrels name 46 of its 50,000 documents: --negatives 49954).")
   var negatives: Int?
 
+  /// The files and folders the matrix is read from, for `OutputPaths`.
+  var inputs: [String] { [qrels, corpus].compactMap { $0 } }
+
   /// The matrix from `--qrels` (or `file`) or `--pattern`, with any `--negatives`; `nil` when
   /// neither is given.
   ///
@@ -57,6 +60,12 @@ struct QrelsOptions: ParsableArguments {
   /// - Throws: `LimitFitError` for options that do not apply to the source given.
   func load(file: String? = nil, documents: Int? = nil) throws -> LabeledQrels? {
     let loaded = try loadWithoutNegatives(file: file, documents: documents)
+    loaded?.notes.forEach { printToStandardError("limitfit: " + $0) }
+    if let loaded, let (first, last) = loaded.firstConflict {
+      printToStandardError(
+        "limitfit: \(loaded.source): \(loaded.conflictingPairs) (query, document) pairs are judged twice, relevant "
+          + "in one listing and not in another (the first on lines \(first) and \(last)); the last listing counts")
+    }
     guard let negatives else { return loaded }
     guard let loaded else { throw LimitFitError("--negatives adds documents to a qrels file or a pattern; give one") }
     return try loaded.addingNegatives(negatives)
@@ -94,6 +103,6 @@ func describe(_ qrels: LabeledQrels) -> String {
   var line = "\(qrels.source): \(qrels.qrels.queryCount) queries, \(qrels.qrels.documentCount) documents, "
     + "\(qrels.qrels.relevantPairCount) relevant pairs"
   if qrels.droppedQueries > 0 { line += "; \(qrels.droppedQueries) queries with no relevant document dropped" }
-  if qrels.duplicatePairs > 0 { line += "; \(qrels.duplicatePairs) duplicate pairs ignored" }
+  if qrels.duplicatePairs > 0 { line += "; \(qrels.duplicatePairs) pairs listed again (the last listing counts)" }
   return line
 }

@@ -24,7 +24,8 @@ struct QrelsStatsCommand: ParsableCommand {
   var overwrite = false
 
   func run() throws {
-    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+    var outputs = OutputPaths(inputs: source.inputs + [file].compactMap { $0 }, overwrite: overwrite)
+    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
     guard let labeled = try source.load(file: file, documents: docs) else {
       throw LimitFitError("give a qrels file or --pattern")
     }

@@ -30,7 +30,8 @@ struct ReportCommand: ParsableCommand {
     try search.check()
     guard !results.isEmpty else { throw LimitFitError("--results needs at least one file") }
     let wanted = try dims.map(DimensionList.init(parsing:))
-    let files = try output.files()
+    var outputs = OutputPaths(inputs: results, overwrite: output.overwrite)
+    let files = try output.files(in: &outputs)
     let stores = try results.map { path in
       guard FileManager.default.fileExists(atPath: path) else {
         throw LimitFitError("--results \(path) does not exist")

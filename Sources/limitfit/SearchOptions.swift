@@ -89,6 +89,11 @@ struct ResultsOptions: ParsableArguments {
   @Flag(help: "Say nothing of finished fits when standard error is not a terminal (a pipe, a batch job's log).")
   var quiet = false
 
+  /// Checks the results file with the run's other outputs, before any work.
+  func check(in outputs: inout OutputPaths) throws {
+    try outputs.updatedFile(results, option: "--results")
+  }
+
   /// A runner on `backend` with the results file. On a terminal it shows the fit in progress
   /// on a status line, after `overall`'s text (a long command's place and time left), and
   /// logs each finished fit above it; elsewhere (a pipe, a Slurm log) it writes one line per
@@ -132,7 +137,9 @@ struct CurveOutputOptions: ParsableArguments {
   var proved: [StoragePrecision] = []
 
   /// The output folder, checked before any work starts.
-  func files() throws -> CurveFiles { try CurveFiles(folder: out, overwrite: overwrite, logarithmicY: logY) }
+  func files(in outputs: inout OutputPaths) throws -> CurveFiles {
+    try CurveFiles(folder: out, logarithmicY: logY, in: &outputs)
+  }
 
   /// Adds what `capacity` proves to `curve`, prints it and writes its files.
   func finish(_ curve: Curve, into files: CurveFiles) throws {
@@ -152,24 +159,14 @@ struct CurveFiles {
   let logarithmicY: Bool
   static let names = ["curve.json", "curve.csv", "curve.svg"]
 
-  init(folder: String, overwrite: Bool, logarithmicY: Bool = false) throws {
+  init(folder: String, logarithmicY: Bool, in outputs: inout OutputPaths) throws {
     self.folder = folder
     self.logarithmicY = logarithmicY
-    let paths = try FileOutput.checkWritable(Self.names, in: folder, describedAs: "--out")
-    for (name, path) in zip(Self.names, paths) where !overwrite {
-      if FileManager.default.fileExists(atPath: path) {
-        throw LimitFitError("--out \(folder): \(name) exists; pass --overwrite to replace it")
-      }
-    }
+    _ = try outputs.folder(folder, files: Self.names, option: "--out")
   }
 
   /// Writes the three files together: on a failure (a full disk) none of them is changed.
   func write(_ curve: Curve) throws {
-    do {
-      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    } catch {
-      throw LimitFitError("--out \(folder): cannot create the folder: \(error.localizedDescription)")
-    }
     let contents = [try curve.json(), Data(curve.csv.utf8), Data(curve.svg(logarithmicY: logarithmicY).utf8)]
     try FileOutput.write(zip(Self.names, contents).map { name, data in
       ((folder as NSString).appendingPathComponent(name), data)

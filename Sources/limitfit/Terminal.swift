@@ -51,31 +51,17 @@ final class ProgressLine: @unchecked Sendable {
   }
 }
 
-/// Where a command writes its JSON: a file it will not overwrite unless asked, or standard
-/// output for "-". The file is checked before any work starts.
+/// Where a command writes its JSON: a file, checked with the run's other outputs before any
+/// work, or standard output for "-".
 struct JSONOutput {
   let path: String
 
   var isStandardOutput: Bool { path == "-" }
 
-  init(path: String, overwrite: Bool) throws {
+  init(path: String, option: String = "--json", in outputs: inout OutputPaths) throws {
     self.path = path
     guard path != "-" else { return }
-    try FileOutput.checkWritable(path, describedAs: "--json")
-    let url = URL(fileURLWithPath: path)
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-      guard !isDirectory.boolValue else { throw LimitFitError("--json \(path) is a directory") }
-      guard overwrite else {
-        throw LimitFitError("--json \(path) exists; pass --overwrite to replace it")
-      }
-    }
-    let folder = url.deletingLastPathComponent().path
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory),
-      isDirectory.boolValue
-    else {
-      throw LimitFitError("--json \(path): the folder \(folder) does not exist")
-    }
+    try outputs.file(path, option: option)
   }
 
   /// Writes JSON Lines: one line each.
@@ -106,37 +92,26 @@ struct JSONOutput {
   }
 }
 
-/// Where a command saves a certificate (`--save-embeddings`): checked before any work, and
-/// never replacing one unless `--overwrite` is given.
+/// Where a command saves a certificate (`--save-embeddings`): checked with the run's other
+/// outputs before any work, and never replacing one unless `--overwrite` is given.
 struct CertificateOutput {
   let folder: String
   let overwrite: Bool
   /// The option that names the folder, for messages.
   let option: String
 
-  init(folder: String, overwrite: Bool, option: String = "--save-embeddings") throws {
+  init(folder: String, option: String = "--save-embeddings", in outputs: inout OutputPaths) throws {
     self.folder = folder
-    self.overwrite = overwrite
+    self.overwrite = outputs.overwrite
     self.option = option
-    try naming { try Certificate.checkWritable(folder, overwrite: overwrite, describedAs: option) }
+    _ = try outputs.folder(folder, files: Certificate.fileNames, option: option)
   }
 
   /// Writes the certificate of `embeddings`, fitted to `qrels` or built by `construction`.
   func write(_ embeddings: Embeddings, of qrels: LabeledQrels, fit: FitResult?, construction: String? = nil) throws {
-    try naming {
-      try Certificate.write(
-        embeddings, of: qrels, fit: fit, construction: construction, to: folder, overwrite: overwrite,
-        describedAs: option)
-    }
-  }
-
-  /// Runs `body`, saying which options apply when a certificate file is in the way.
-  private func naming(_ body: () throws -> Void) throws {
-    do {
-      try body()
-    } catch let existing as Certificate.ExistingFile {
-      throw LimitFitError("\(option) \(folder): \(existing.name) exists; pass --overwrite to replace it")
-    }
+    try Certificate.write(
+      embeddings, of: qrels, fit: fit, construction: construction, to: folder, overwrite: overwrite,
+      describedAs: option)
   }
 }
 

@@ -31,8 +31,9 @@ struct TuneCommand: ParsableCommand {
       throw LimitFitError("no place for the tuning file: give --output, or set LIMITFIT_TUNING or HOME")
     }
     // Before the minutes of tuning: a file that cannot be read or written fails now.
+    var outputs = OutputPaths(inputs: [], overwrite: false)
+    try outputs.updatedFile(path, option: output == nil ? "the tuning file" : "--output")
     let tuningFile = try TuningFile.load(path: path)
-    try TuningFile.requireWritable(path: path)
     // The device's backend without any tuning file: the tuner tries shapes of its own, and an
     // entry that no longer builds must not stop it from replacing that entry.
     settings.tuningFile = nil

@@ -30,7 +30,8 @@ struct VerifyCommand: ParsableCommand {
   var overwrite = false
 
   func run() throws {
-    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
+    var outputs = OutputPaths(inputs: [folder] + source.inputs, overwrite: overwrite)
+    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")
     }

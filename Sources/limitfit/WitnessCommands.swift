@@ -36,12 +36,13 @@ struct WitnessCommand: ParsableCommand {
   var overwrite = false
 
   func run() throws {
-    let output = try json.map { try JSONOutput(path: $0, overwrite: overwrite) }
     guard (3...CyclicWitness.maximumCheckedDocuments).contains(docs) else {
       throw LimitFitError("--docs (\(docs)) must be between 3 and \(CyclicWitness.maximumCheckedDocuments): the check costs O(n³)")
     }
     let witness = try CyclicWitness(documents: docs, dimension: dim, precision: precision)
-    let certificate = try saveEmbeddings.map { try CertificateOutput(folder: $0, overwrite: overwrite) }
+    var outputs = OutputPaths(inputs: [], overwrite: overwrite)
+    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
+    let certificate = try saveEmbeddings.map { try CertificateOutput(folder: $0, in: &outputs) }
     if certificate != nil {
       _ = try ProblemSize.allSubsets(documents: docs, k: 2, dimension: dim)
       try witness.requireEmbeddingsMemory()

@@ -109,6 +109,13 @@ func runFit(
     #expect(embeddings.queryCount == 20 && embeddings.documentCount == 6)
   }
 
+  /// The problem is scale-invariant: at the smallest temperature allowed the fit still moves
+  /// and solves (below it, Adam's squared gradient overflowed and the fit froze, unsolved).
+  @Test func theSmallestTemperatureStillSolves() throws {
+    let (result, _) = try runFit(documents: 3, dimension: 2) { $0.temperature = Hyperparameters.smallestTemperature }
+    #expect(result.solved)
+  }
+
   static func changed(_ change: (inout Hyperparameters) -> Void) -> Hyperparameters {
     var settings = Hyperparameters()
     change(&settings)
@@ -123,6 +130,10 @@ func runFit(
     (changed { $0.patience = -2 }, "the patience (-2) must be at least 1"),
     (changed { $0.margin = 0 }, "the margin (0.0) must be a positive finite number"),
     (changed { $0.minDelta = -1e-3 }, "the minimum delta (-0.001) must be a finite number ≥ 0"),
+    (changed { $0.temperature = 1e-20 },
+      "the temperature (1e-20) must be at least 1.08e-19: below it Adam's squared gradient (up to 4/τ²) overflows float32"),
+    (changed { $0.loss = .hinge; $0.margin = 1e30 },
+      "the margin (1e+30) can never be met: scores of unit vectors differ by at most 2/τ = 20, so every hinge term would stay active and the fit could not move"),
   ])
   func refusesBadHyperparameters(settings: Hyperparameters, message: String) {
     #expect(throws: LimitFitError(message)) { try runFit(documents: 3, dimension: 2) { $0 = settings } }

@@ -51,11 +51,13 @@ import Testing
     }
   }
 
-  @Test func mapsAFile() throws {
+  @Test func readsAFileThatIsCutAfterwards() throws {
     let path = try writeFile("m.npy", "")
     try npyMatrix(Self.values, rows: 3, columns: 2, descr: "<f8", fortranOrder: true).write(to: URL(fileURLWithPath: path))
     let matrix = try NPYMatrix(contentsOfFile: path)
     #expect(matrix.name == path && matrix.rows == 3 && matrix.isFortranOrder)
+    // A writer truncating the file under a mapping ended the process with SIGBUS.
+    #expect(truncate(path, 0) == 0)
     #expect(try matrix.values(as: Double.self).map(\.bitPattern) == Self.values.map(\.bitPattern))
   }
 

@@ -370,3 +370,20 @@ extension OpenCLTests {
     }
   }
 }
+
+/// The program cache's envelope: a damaged file never reaches the driver.
+@Suite struct ProgramCacheTests {
+  @Test func anyDamageToACachedBinaryIsCaught() throws {
+    let binary = Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+    let file = ProgramCache.envelope(binary)
+    #expect(ProgramCache.binary(inEnvelope: file) == binary)
+    #expect(ProgramCache.binary(inEnvelope: file.prefix(1000)) == nil)
+    #expect(ProgramCache.binary(inEnvelope: file + Data([0])) == nil)
+    var flipped = file
+    flipped[file.count - 100] ^= 0x10
+    #expect(ProgramCache.binary(inEnvelope: flipped) == nil)
+    // A binary cached before the envelope, or any other file.
+    #expect(ProgramCache.binary(inEnvelope: binary) == nil)
+    #expect(ProgramCache.binary(inEnvelope: Data()) == nil)
+  }
+}

@@ -60,6 +60,24 @@ import Testing
     #expect(labeled.qrels.relevant(to: 0) == [0, 1])
   }
 
+  @Test func idsAreComparedByTheirBytes() throws {
+    // "é" precomposed (NFC) and as "e" and a combining accent (NFD): two ids, as in Python.
+    let path = try writeFile("qrels.tsv", "query-id\tcorpus-id\tscore\nq1\t\u{E9}\t1\nq1\te\u{301}\t1\n")
+    let labeled = try LabeledQrels.load(path: path)
+    #expect(labeled.documentIDs.map { Array($0.utf8) } == [[0xC3, 0xA9], [0x65, 0xCC, 0x81]])
+    #expect(labeled.duplicatePairs == 0 && labeled.qrels.relevant(to: 0) == [0, 1])
+    let ids = try writeFile("ids.txt", "\u{E9}\ne\u{301}\n")
+    #expect(try IDList(contentsOfFile: ids).ids.count == 2)
+  }
+
+  @Test func theLastOfConflictingJudgementsCounts() throws {
+    let path = try writeFile("qrels.tsv", "query-id\tcorpus-id\tscore\nq\ta\t0\nq\tb\t1\nq\ta\t1\nq\tb\t0\nq\tc\t1\n")
+    let labeled = try LabeledQrels.load(path: path)
+    #expect(labeled.qrels.relevant(to: 0) == [0, 2])
+    #expect(labeled.duplicatePairs == 2 && labeled.conflictingPairs == 2)
+    #expect(labeled.firstConflict?.first == 2 && labeled.firstConflict?.last == 4)
+  }
+
   @Test func readsBEIRTSVAndTREC() throws {
     let tsv = try writeFile("test.tsv", "query-id\tcorpus-id\tscore\r\nq 1\td one\t1\r\nq 2\td two\t1\r\n")
     let fromTSV = try LabeledQrels.load(path: tsv)
@@ -240,8 +258,10 @@ import Testing
     let verification = try Certificate.verify(folder, against: qrels).verification
     #expect(verification.solved)
     #expect(verification.solvedQueries == 6 && verification.minimumMargin > 0)
-    #expect(throws: Certificate.ExistingFile.self) {
-      try Certificate.checkWritable(folder, overwrite: false)
+    // Refused before the embeddings are read: none are needed.
+    let embeddings = Embeddings(dimension: 3, queries: [], documents: [])
+    #expect(throws: LimitFitError("certificate folder \(folder): queries.npy exists; pass --overwrite to replace it")) {
+      try Certificate.write(embeddings, of: qrels, fit: nil, to: folder, overwrite: false)
     }
   }
 

@@ -221,6 +221,20 @@ import Testing
     #expect(again.records.last?.line == 5)
   }
 
+  @Test func anotherJSONLinesFileIsRefusedUntouched() throws {
+    let path = try temporaryFile()
+    try FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: limitSmall + "/qrels.jsonl", toPath: path)
+    let before = try Data(contentsOf: URL(fileURLWithPath: path))
+    #expect(throws: LimitFitError(
+      "results file \(path): not a limitfit results file (its first line is no fit or search record); it is left as it is"
+    )) {
+      try ResultsStore(path: path) { Issue.record("warning: \($0)") }
+    }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+  }
+
   @Test func reusesOnlyFitsWithTheSameParameters() throws {
     let store = try ResultsStore(path: try temporaryFile()) { _ in }
     func run(_ change: (inout Hyperparameters) -> Void = { _ in }) throws -> (result: FitResult, embeddings: Embeddings?) {

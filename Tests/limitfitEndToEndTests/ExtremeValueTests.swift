@@ -93,6 +93,7 @@ func expectCleanEnd(
       (["bench", "--backend", "cpu", "--docs", "4", "--dim", "2", "--seconds", "0", "--repeats", "1"],
        ["--docs", "--dim", "--k", "--seconds", "--repeats", "--device"]),
       // validate and tune --device 0 run in full on PoCL: correct answers, but slow ones.
+      (["devices"], []),
       (["validate"], ["--device"]),
       (["tune", "--output", "\(fixtures.folder)/tuning.json"], ["--device"]),
     ]
@@ -128,6 +129,38 @@ func expectCleanEnd(
     for value in Self.extremes where !(["validate", "tune"].contains(base[0]) && value == "0") {
       let arguments = Self.arguments(base, option, value, id: UUID().uuidString)
       expectCleanEnd(try limitfitGuarded(arguments), arguments.joined(separator: " "))
+    }
+  }
+
+  /// The options of `command` that take a value, from its own --help: a new option is swept
+  /// without a new test.
+  static func valueOptions(of command: String) throws -> [String] {
+    try limitfit([command, "--help"]).standardOutput.split(separator: "\n").compactMap { line in
+      let words = line.split(separator: " ")
+      guard let option = words.first, option.hasPrefix("--"), words.count > 1, words[1].hasPrefix("<") else { return nil }
+      return String(option)
+    }
+  }
+
+  /// Paths no option should crash or hang on: empty, a folder, /dev/null, a FIFO nobody
+  /// writes, a symlink loop; and the smallest numbers.
+  static let hostilePaths: [String] = {
+    let folder = fixtures.folder + "/hostile"
+    try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    precondition(mkfifo(folder + "/fifo", 0o600) == 0)
+    try! FileManager.default.createSymbolicLink(atPath: folder + "/loop", withDestinationPath: folder + "/loop")
+    return ["", folder, "/dev/null", folder + "/fifo", folder + "/loop"]
+  }()
+
+  @Test(arguments: try OutputPathTests.listedCommands())
+  func everyOptionOfEveryCommandAgainstHostileValues(_ command: String) throws {
+    let base = try #require(Self.commands.first { $0.arguments[0] == command }?.arguments, "no quick run of \(command)")
+    let numbers = ["validate", "tune"].contains(command) ? [] : ["0", "-1"]
+    for option in try Self.valueOptions(of: command) {
+      for value in Self.hostilePaths + numbers {
+        let arguments = Self.arguments(base, option, value, id: UUID().uuidString)
+        expectCleanEnd(try limitfitGuarded(arguments, seconds: 30), arguments.joined(separator: " "))
+      }
     }
   }
 
@@ -174,9 +207,9 @@ func expectCleanEnd(
     (["qrels-stats", "\(limitSmall)/qrels.jsonl", "--min-score", "nan"], "--min-score (nan) must be a finite number"),
     (["bench", "--backend", "cpu", "--device", "0"], "--device 0 selects an OpenCL device; it does not apply to --backend cpu"),
     (["bench", "--seconds", "1e308"], "--seconds must be between 0 and 3600, not 1e+308"),
-    (["critical-n", "--dim", "2", "--results", "/dev/full"], "results file /dev/full: not a regular file"),
+    (["critical-n", "--dim", "2", "--results", "/dev/full"], "--results /dev/full: not a regular file; it is never replaced"),
     (["fit", "--docs", "3", "--dim", "2", "--json", "/dev/full", "--overwrite"], "--json /dev/full: not a regular file; it is never replaced"),
-    (["fit", "--docs", "3", "--dim", "2", "--save-embeddings", "/tmp", "--json", "/tmp/certificate.json"], "--json /tmp/certificate.json is inside --save-embeddings /tmp"),
+    (["fit", "--docs", "3", "--dim", "2", "--save-embeddings", "/tmp", "--json", "/tmp/certificate.json"], "--save-embeddings /tmp (certificate.json) and --json /tmp/certificate.json are the same file; give each output its own path"),
     (["critical-n", "--dim", "2", "--seeds", "3", "--seed", "18446744073709551614"], "--seed 18446744073709551614 with --seeds 3 runs past the largest seed"),
     (["critical-n", "--dim", "2", "--results", "/etc/passwd"], "results file /etc/passwd: not a limitfit results file"),
     (["curve", "--dims", "2", "--out", ""], "--out: an empty path"),

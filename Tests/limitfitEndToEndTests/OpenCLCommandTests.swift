@@ -26,6 +26,26 @@ struct OpenCLCommandTests {
     }
   }
 
+  @Test func aDamagedProgramCacheIsRebuilt() throws {
+    let cache = try temporaryFolder().path
+    let arguments = ["fit", "--docs", "5", "--dim", "3", "--backend", "opencl"]
+    #expect(try limitfit(arguments, environment: ["LIMITFIT_CACHE": cache]).status == 0)
+    let programs = cache + "/programs"
+    let name = try #require(try FileManager.default.contentsOfDirectory(atPath: programs).first { $0.hasSuffix(".bin") })
+    let path = programs + "/" + name
+    let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+    // Cut short (PoCL crashed on both), then one byte changed.
+    var flipped = whole
+    flipped[whole.count / 2] ^= 0x01
+    for damaged in [whole.prefix(1000), whole.prefix(whole.count * 3 / 4), flipped] {
+      try damaged.write(to: URL(fileURLWithPath: path))
+      let run = try limitfitGuarded(arguments, environment: ["LIMITFIT_CACHE": cache])
+      #expect(run.status == 0, "\(run.standardError)")
+      let cached = try Data(contentsOf: URL(fileURLWithPath: path))
+      #expect(cached.starts(with: Data("limitfit-program-binary-1\n".utf8)) && cached != damaged, "not cached again")
+    }
+  }
+
   @Test func threeDocumentsInThePlaneAreSolvedOnOpenCL() throws {
     let run = try limitfit(["fit", "--docs", "3", "--dim", "2", "--backend", "opencl", "--json", "-"])
     #expect(run.status == 0)
@@ -69,9 +89,9 @@ struct OpenCLCommandTests {
     defer { try? FileManager.default.removeItem(at: folder) }
     let garbage = try writeFile("tuning.json", "not json")
     for (arguments, environment, expected) in [
-      (["tune", "--output", "/proc/limitfit/tuning.json"], [:], "Error: /proc/limitfit/tuning.json: cannot create its folder"),
+      (["tune", "--output", "/proc/limitfit/tuning.json"], [:], "Error: --output /proc/limitfit/tuning.json: cannot write in /proc"),
       (["tune", "--output", garbage], [:], "Error: \(garbage): not a tuning file limitfit wrote"),
-      (["tune"], ["LIMITFIT_TUNING": folder.path], "Error: \(folder.path): cannot be read as the tuning file (a folder)"),
+      (["tune"], ["LIMITFIT_TUNING": folder.path], "Error: the tuning file \(folder.path): not a regular file; it is never replaced"),
       (["fit", "--docs", "3", "--dim", "2", "--backend", "opencl"], ["LIMITFIT_TUNING": garbage], "Error: \(garbage): not a tuning file"),
     ] {
       let run = try limitfit(arguments, environment: environment)

@@ -187,7 +187,7 @@ import Testing
     (["min-dim", "--negatives", "4"], "--negatives adds documents to a qrels file or a pattern; give one"),
     (["min-dim", "--pattern", "cycle", "--queries", "4", "--method", "bounds", "--save-embeddings", "x"], "--save-embeddings saves the optimiser's fit; --method bounds runs none"),
     (["min-dim", "--pattern", "cycle", "--queries", "4", "--method", "optimiser", "--save-construction", "x"], "--save-construction saves the construction; --method optimiser builds none"),
-    (["min-dim", "--pattern", "cycle", "--queries", "4", "--save-construction", "x", "--save-embeddings", "./x/"], "--save-construction and --save-embeddings name the same folder"),
+    (["min-dim", "--pattern", "cycle", "--queries", "4", "--save-construction", "x", "--save-embeddings", "./x/"], "--save-embeddings ./x/ (queries.npy) and --save-construction x (queries.npy) are the same file; give each output its own path"),
     (["verify", "/nonexistent", "--pattern", "cycle", "--queries", "4"], "/nonexistent: certificate.json is missing or unreadable"),
     (["qrels-stats", "--pattern", "disjoint", "--queries", "3", "--docs", "4"], "the disjoint pattern with 3 queries needs at least 6 documents, not 4"),
     (["qrels-stats", "--pattern", "cycle", "--queries", "4", "--format", "trec"], "--format applies to a qrels file, not to a pattern"),

@@ -239,17 +239,24 @@ public struct MomentCurveLimit: Sendable {
   public var capped: Bool
   public var seconds: Double
 
+  /// The most documents checked: the check costs O(n³) (about 10 s at this size on 2 cores,
+  /// where float64 solves every n).
+  public static let largestChecked = 2048
+
   /// The largest n ≤ `maximumDocuments` found solved: the cap itself if it is solved, else a
   /// boundary found by galloping and bisecting, then a scan above it (solvability is not
   /// monotone in n for the rounded curve; any solved n proves every smaller one, since a
   /// subset of documents keeps every set solved).
   public static func find(precision: Precision, maximumDocuments: Int) throws -> MomentCurveLimit {
+    guard maximumDocuments >= 4 else {
+      throw LimitFitError("the moment curve is checked from 4 documents, not up to \(maximumDocuments)")
+    }
     let clock = ContinuousClock()
     let began = clock.now
     func verify(_ n: Int, stopping: Bool) throws -> Verification {
       try CyclicWitness(documents: n, dimension: 4, precision: precision).verify(stoppingAtFirstFailure: stopping)
     }
-    let cap = min(maximumDocuments, CyclicWitness.maximumCheckedDocuments)
+    let cap = min(maximumDocuments, largestChecked)
     let top = try verify(cap, stopping: true)
     if top.solved {
       return MomentCurveLimit(precision: precision, documents: cap, verification: try verify(cap, stopping: false), capped: true,

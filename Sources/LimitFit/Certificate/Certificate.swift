@@ -21,24 +21,20 @@ public struct Certificate: Codable, Sendable {
 
   static let files = (queries: "queries.npy", documents: "documents.npy", metadata: "certificate.json")
 
-  /// Certificate files that exist where a certificate was to be written without replacing any.
-  public struct ExistingFile: Error, CustomStringConvertible, Sendable {
-    public var folder: String
-    /// The file's name: queries.npy, documents.npy or certificate.json.
-    public var name: String
-    public var description: String { "certificate folder \(folder): \(name) exists" }
-  }
+  /// The names of the three files, in the order `write` checks them.
+  public static let fileNames = [files.queries, files.documents, files.metadata]
 
   /// Writes the certificate of `embeddings`, fitted to `qrels`, into `folder`.
   ///
   /// - Parameter name: how messages name the folder (a command line passes its option).
-  /// - Throws: `ExistingFile` when the folder already holds certificate files and `overwrite`
-  ///   is false; `LimitFitError` when a file cannot be written.
+  /// - Throws: `LimitFitError` when the folder already holds certificate files and `overwrite`
+  ///   is false, or when a file cannot be written.
   public static func write(
     _ embeddings: Embeddings, of qrels: LabeledQrels, fit: FitResult?, construction: String? = nil,
     to folder: String, overwrite: Bool, describedAs name: String = "certificate folder"
   ) throws {
-    try checkWritable(folder, overwrite: overwrite, describedAs: name)
+    var outputs = OutputPaths(inputs: [], overwrite: overwrite)
+    _ = try outputs.folder(folder, files: fileNames, option: name)
     let certificate = Certificate(
       queryIDs: qrels.queryIDs, documentIDs: qrels.documentIDs, dimension: embeddings.dimension,
       source: qrels.source, digest: qrels.digest, fit: fit, construction: construction)
@@ -49,28 +45,9 @@ public struct Certificate: Codable, Sendable {
       (files.documents, NPY.encode(embeddings.documents, rows: embeddings.documentCount, columns: embeddings.dimension)),
       (files.metadata, try encoder.encode(certificate) + Data("\n".utf8)),
     ]
-    do {
-      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    } catch {
-      throw LimitFitError("\(name) \(folder): cannot create the folder: \(error.localizedDescription)")
-    }
     try FileOutput.write(contents.map { name, data in
       (URL(fileURLWithPath: folder).appendingPathComponent(name).path, data)
     })
-  }
-
-  /// Throws unless `folder` can take a certificate without replacing one (or `overwrite`).
-  ///
-  /// - Parameter name: how messages name the folder (a command line passes its option).
-  /// - Throws: `ExistingFile`, or `LimitFitError` for a path that cannot be a folder.
-  public static func checkWritable(
-    _ folder: String, overwrite: Bool, describedAs name: String = "certificate folder"
-  ) throws {
-    let names = [files.queries, files.documents, files.metadata]
-    let paths = try FileOutput.checkWritable(names, in: folder, describedAs: name)
-    for (file, path) in zip(names, paths) where !overwrite && FileManager.default.fileExists(atPath: path) {
-      throw ExistingFile(folder: folder, name: file)
-    }
   }
 
   /// Reads the certificate in `folder`: its metadata, and its two matrices as stored (float32
@@ -84,9 +61,10 @@ public struct Certificate: Codable, Sendable {
     func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
     let certificate: Certificate
     do {
-      guard let data = FileManager.default.contents(atPath: path(files.metadata)) else {
+      guard FileManager.default.fileExists(atPath: path(files.metadata)) else {
         throw LimitFitError("\(folder): \(files.metadata) is missing or unreadable")
       }
+      let data = Data(try TextFile.read(path(files.metadata)).utf8)
       certificate = try JSONDecoder().decode(Certificate.self, from: data)
     } catch let error as LimitFitError {
       throw error
@@ -94,7 +72,7 @@ public struct Certificate: Codable, Sendable {
       throw LimitFitError("\(folder)/\(files.metadata): not a limitfit certificate")
     }
     for (kind, ids) in [("query", certificate.queryIDs), ("document", certificate.documentIDs)]
-    where Set(ids).count != ids.count {
+    where Set(ids.map(ExactID.init)).count != ids.count {
       throw LimitFitError("\(folder)/\(files.metadata): a \(kind) id is listed twice")
     }
     guard certificate.dimension >= 1 else {
@@ -130,14 +108,14 @@ extension Certificate {
     -> (verification: Verification, dimension: Int)
   {
     let (certificate, queries, documents) = try read(from: folder)
-    let queryRows = Dictionary(certificate.queryIDs.enumerated().map { ($1, $0) }) { first, _ in first }
-    let documentRows = Dictionary(certificate.documentIDs.enumerated().map { ($1, $0) }) { first, _ in first }
+    let queryRows = Dictionary(certificate.queryIDs.enumerated().map { (ExactID($1), $0) }) { first, _ in first }
+    let documentRows = Dictionary(certificate.documentIDs.enumerated().map { (ExactID($1), $0) }) { first, _ in first }
     let documentRow = try qrels.documentIDs.map { id in
-      guard let row = documentRows[id] else { throw LimitFitError("\(folder): no embedding for document \"\(id)\"") }
+      guard let row = documentRows[ExactID(id)] else { throw LimitFitError("\(folder): no embedding for document \"\(id)\"") }
       return row
     }
     let queryRow = try qrels.queryIDs.map { id in
-      guard let row = queryRows[id] else { throw LimitFitError("\(folder): no embedding for query \"\(id)\"") }
+      guard let row = queryRows[ExactID(id)] else { throw LimitFitError("\(folder): no embedding for query \"\(id)\"") }
       return row
     }
     // Float64 files are checked in their own precision; float16 and float32 values are exact in

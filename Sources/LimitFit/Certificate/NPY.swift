@@ -26,8 +26,9 @@ public enum NPY {
 }
 
 /// A 2-D matrix of floats in a .npy file — float16, float32 or float64, little-endian, in C or
-/// Fortran order, format version 1.0 to 3.0 — mapped into memory and converted row by row, so
-/// that no copy of the whole file is made and float64 values keep their precision.
+/// Fortran order, format version 1.0 to 3.0 — read into memory and converted row by row, so
+/// that float64 values keep their precision. The file is read, never mapped: one that changes
+/// during the read is refused in one line, and a writer cannot pull it away afterwards.
 ///
 /// Anything else — another type, a big-endian file, another number of dimensions, a header or
 /// data that does not fit the file — is refused with one line that names the file.
@@ -64,7 +65,7 @@ public struct NPYMatrix: Sendable {
   ///
   /// - Throws: `LimitFitError` naming the file when it cannot be read or is not such a matrix.
   public init(contentsOfFile path: String) throws {
-    try self.init(bytes: try ByteStore(mapping: path), name: path)
+    try self.init(bytes: try ByteStore(reading: path), name: path)
   }
 
   /// Reads a .npy file's contents, `data`; messages name it `name`.
@@ -315,46 +316,57 @@ extension NPYMatrix {
   }
 }
 
-/// Bytes that stay in place as long as a matrix refers to them: a file mapped read-only, or a
-/// copy of some data.
+/// Bytes that stay in place as long as a matrix refers to them: a file read into memory, or a
+/// copy of some data. Never a mapping, which a writer could truncate under the reader (SIGBUS).
 private final class ByteStore: @unchecked Sendable {
   let buffer: UnsafeRawBufferPointer
-  private let isMapped: Bool
 
-  /// Maps the file at `path` (an empty file is an empty buffer).
-  init(mapping path: String) throws {
-    let descriptor = open(path, O_RDONLY)
+  /// Reads the file at `path` whole, after checking that it fits in memory.
+  ///
+  /// - Throws: `LimitFitError` naming the file when it cannot be read, is not a regular file,
+  ///   does not fit, or changes while it is read (its size or modification time).
+  init(reading path: String) throws {
+    // Without waiting: a FIFO is refused below rather than waited on.
+    let descriptor = open(path, O_RDONLY | O_NONBLOCK)
     guard descriptor >= 0 else { throw LimitFitError("\(path): cannot read: \(String(cString: strerror(errno)))") }
     defer { close(descriptor) }
-    var status = stat()
-    guard fstat(descriptor, &status) == 0 else {
-      throw LimitFitError("\(path): cannot read: \(String(cString: strerror(errno)))")
+    func status() throws -> stat {
+      var status = stat()
+      guard fstat(descriptor, &status) == 0 else {
+        throw LimitFitError("\(path): cannot read: \(String(cString: strerror(errno)))")
+      }
+      return status
     }
-    guard status.st_mode & S_IFMT == S_IFREG else { throw LimitFitError("\(path): not a regular file") }
-    let count = Int(status.st_size)
-    guard count > 0 else {
-      (buffer, isMapped) = (UnsafeRawBufferPointer(start: nil, count: 0), false)
-      return
+    let before = try status()
+    guard before.st_mode & S_IFMT == S_IFREG else { throw LimitFitError("\(path): not a regular file") }
+    let count = Int(before.st_size)
+    try SystemMemory.require(Double(count), for: "reading \(path)")
+    let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 16)
+    buffer = UnsafeRawBufferPointer(start: copy.baseAddress, count: count)
+    var offset = 0
+    while offset < count {
+      let read = pread(descriptor, copy.baseAddress! + offset, count - offset, off_t(offset))
+      if read < 0 && errno == EINTR { continue }
+      guard read >= 0 else { throw LimitFitError("\(path): cannot read: \(String(cString: strerror(errno)))") }
+      guard read > 0 else { break }
+      offset += read
     }
-    guard let address = mmap(nil, count, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
-      throw LimitFitError("\(path): cannot map: \(String(cString: strerror(errno)))")
+    let after = try status()
+    guard offset == count, after.st_size == before.st_size, after.st_mtim.tv_sec == before.st_mtim.tv_sec,
+      after.st_mtim.tv_nsec == before.st_mtim.tv_nsec
+    else {
+      throw LimitFitError("\(path): changed while it was read; run again once it is written")
     }
-    (buffer, isMapped) = (UnsafeRawBufferPointer(start: address, count: count), true)
   }
 
   /// Copies `data`.
   init(copying data: Data) {
     let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
     _ = data.copyBytes(to: copy.bindMemory(to: UInt8.self))
-    (buffer, isMapped) = (UnsafeRawBufferPointer(start: copy.baseAddress, count: data.count), false)
+    buffer = UnsafeRawBufferPointer(start: copy.baseAddress, count: data.count)
   }
 
   deinit {
-    guard let base = buffer.baseAddress else { return }
-    if isMapped {
-      munmap(UnsafeMutableRawPointer(mutating: base), buffer.count)
-    } else {
-      base.deallocate()
-    }
+    buffer.baseAddress.map { UnsafeMutableRawPointer(mutating: $0).deallocate() }
   }
 }

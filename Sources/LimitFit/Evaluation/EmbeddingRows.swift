@@ -15,24 +15,19 @@ public struct IDList: Sendable {
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     // The text, its lines and the index: a few times the file's size.
     try SystemMemory.require(8 * Double(size), for: "reading \(path)")
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw LimitFitError("\(path): cannot read as UTF-8 text: \(error.localizedDescription)")
-    }
+    let text = try TextFile.read(path)
     // "\r\n" is one Character, and a newline: CRLF and LF files split alike.
     var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
     if lines.last?.isEmpty == true { lines.removeLast() }  // the last line's newline
-    var firstLine: [Substring: Int] = [:]
+    var firstLine: [ExactID: Int] = [:]
     for (index, line) in lines.enumerated() {
       guard !line.allSatisfy(\.isWhitespace) else {
         throw LimitFitError("\(path):\(index + 1): a blank line; expected one id per line")
       }
-      if let first = firstLine[line] {
+      if let first = firstLine[ExactID(String(line))] {
         throw LimitFitError("\(path):\(index + 1): id \"\(line)\" is listed twice (first on line \(first))")
       }
-      firstLine[line] = index + 1
+      firstLine[ExactID(String(line))] = index + 1
     }
     ids = lines.map(String.init)
     self.path = path
@@ -108,9 +103,9 @@ public struct EmbeddingRows: Sendable {
     guard ids.ids.count == matrix.rows else {
       throw LimitFitError("\(ids.path): \(ids.ids.count) ids for the \(matrix.rows) rows of \(matrix.name)")
     }
-    let rowOf = Dictionary(ids.ids.enumerated().map { ($1, $0) }) { first, _ in first }
+    let rowOf = Dictionary(ids.ids.enumerated().map { (ExactID($1), $0) }) { first, _ in first }
     let rows = try wanted.enumerated().map { index, id in
-      guard let row = rowOf[id] else { throw LimitFitError("\(missing(id, index)): \(ids.path) does not list it") }
+      guard let row = rowOf[ExactID(id)] else { throw LimitFitError("\(missing(id, index)): \(ids.path) does not list it") }
       return row
     }
     return (rows, matrix.rows - rows.count)

@@ -74,15 +74,23 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
     seed = try container.decode(UInt64.self, forKey: .seed)
   }
 
+  /// The smallest temperature whose step cannot overflow float32: with unit rows every
+  /// gradient entry is at most 2/τ, and Adam squares it (docs/MATHEMATICS.md, §1).
+  public static let smallestTemperature = 2 / Double(Float.greatestFiniteMagnitude).squareRoot()
+
   /// Checks every value, throwing an error that names the first bad one.
   ///
-  /// The fit runs in float32: the learning rate, the temperature, its inverse and the margin
-  /// must be positive and finite there too, not only as Doubles.
+  /// The fit runs in float32: the learning rate, the temperature and the margin must be
+  /// positive and finite there too, not only as Doubles; the temperature at least
+  /// `smallestTemperature`, and the hinge loss's margin at most 2/τ, the most by which two
+  /// scores can differ (docs/MATHEMATICS.md, §1).
   public func validate() throws {
     try Self.requirePositiveFloat(learningRate, "the learning rate")
     try Self.requirePositiveFloat(temperature, "the temperature")
-    guard (1 / Float(temperature)).isFinite else {
-      throw LimitFitError("the temperature (\(temperature)) is too small: 1/τ overflows float32")
+    guard temperature >= Self.smallestTemperature else {
+      throw LimitFitError(String(
+        format: "the temperature (%g) must be at least %.3g: below it Adam's squared gradient (up to 4/τ²) overflows float32",
+        temperature, Self.smallestTemperature))
     }
     guard maxIterations >= 1 else {
       throw LimitFitError("the maximum number of iterations (\(maxIterations)) must be at least 1")
@@ -94,6 +102,11 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
       throw LimitFitError("the minimum delta (\(minDelta)) must be a finite number ≥ 0")
     }
     try Self.requirePositiveFloat(margin, "the margin")
+    if loss == .hinge && margin > 2 / temperature {
+      throw LimitFitError(String(
+        format: "the margin (%g) can never be met: scores of unit vectors differ by at most 2/τ = %g, so every hinge term would stay active and the fit could not move",
+        margin, 2 / temperature))
+    }
   }
 
   /// Throws unless `value` is positive and finite, both as a Double and rounded to float32.

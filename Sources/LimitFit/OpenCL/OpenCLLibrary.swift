@@ -13,6 +13,9 @@ final class OpenCLLibrary: @unchecked Sendable {
 
   private static let loaded: Result<OpenCLLibrary, OpenCLError> = {
     let path = ProcessInfo.processInfo.environment[pathVariable] ?? "libOpenCL.so.1"
+    guard !path.isEmpty else {
+      return .failure(.libraryUnavailable(path: "\"\"", reason: "\(pathVariable) is set but empty; name the library or unset it"))
+    }
     var api = COpenCLFunctions()
     var reason = [CChar](repeating: 0, count: 512)
     guard copencl_load(path, &api, &reason, reason.count) == 0 else {

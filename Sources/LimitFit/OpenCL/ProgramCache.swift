@@ -7,6 +7,10 @@ import Kernels
 /// binary depends on — the device, its driver and OpenCL version, the kernels' source and the
 /// build options. A binary the driver refuses, or a missing or unwritable folder, only means
 /// building from source.
+///
+/// A driver cannot be trusted with a damaged binary (PoCL crashes on a truncated one), so each
+/// file holds the binary in an envelope — a magic, its size and its checksum — checked before
+/// the bytes reach OpenCL; a file that fails the check is removed and the program rebuilt.
 struct ProgramCache {
   /// The binary's path.
   let path: String
@@ -25,7 +29,11 @@ struct ProgramCache {
   /// The cached program, built from its binary for `device` with the build `options`; `nil`
   /// when there is none or the driver refuses it.
   func program(api: COpenCLFunctions, context: cl_context, device: cl_device_id?, options: String) -> cl_program? {
-    guard let binary = FileManager.default.contents(atPath: path), !binary.isEmpty else { return nil }
+    guard let file = FileManager.default.contents(atPath: path) else { return nil }
+    guard let binary = Self.binary(inEnvelope: file) else {
+      unlink(path)
+      return nil
+    }
     var status: cl_int = CL_SUCCESS
     var binaryStatus: cl_int = CL_SUCCESS
     var id = device
@@ -60,6 +68,37 @@ struct ProgramCache {
     guard status == CL_SUCCESS else { return }
     let url = URL(fileURLWithPath: path)
     try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try? Data(binary).write(to: url, options: .atomic)
+    try? Self.envelope(Data(binary)).write(to: url, options: .atomic)
+  }
+
+  /// The first bytes of every cached file: what it is, and the envelope's version.
+  static let magic = Data("limitfit-program-binary-1\n".utf8)
+
+  /// `binary` behind the magic, its size and its checksum (each 8 bytes, little-endian).
+  static func envelope(_ binary: Data) -> Data {
+    var file = magic
+    for value in [UInt64(binary.count), checksum(binary)] {
+      withUnsafeBytes(of: value.littleEndian) { file.append(contentsOf: $0) }
+    }
+    return file + binary
+  }
+
+  /// The binary in `file`, or `nil` unless the magic, the size and the checksum all hold.
+  static func binary(inEnvelope file: Data) -> Data? {
+    let header = magic.count + 16
+    guard file.count > header, file.prefix(magic.count) == magic else { return nil }
+    func number(at offset: Int) -> UInt64 {
+      file.dropFirst(offset).prefix(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    }
+    let binary = file.dropFirst(header)
+    guard number(at: magic.count) == UInt64(binary.count), number(at: magic.count + 8) == checksum(binary) else {
+      return nil
+    }
+    return Data(binary)
+  }
+
+  /// The 64-bit FNV-1a hash of `bytes`: it catches a truncated, cut or overwritten file.
+  static func checksum(_ bytes: Data) -> UInt64 {
+    bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
   }
 }

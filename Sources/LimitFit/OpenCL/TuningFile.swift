@@ -30,33 +30,16 @@ public struct TuningFile: Codable, Sendable {
   public static func load(path: String) throws -> TuningFile {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return TuningFile() }
-    guard !isFolder.boolValue, let data = FileManager.default.contents(atPath: path) else {
-      throw LimitFitError("\(path): cannot be read as the tuning file (\(isFolder.boolValue ? "a folder" : "not readable"))")
-    }
+    guard !isFolder.boolValue else { throw LimitFitError("\(path): cannot be read as the tuning file (a folder)") }
+    let data = Data(try TextFile.read(path).utf8)
     do {
       return try JSONDecoder().decode(TuningFile.self, from: data)
     } catch {
+      let reason = (try? JSONSerialization.jsonObject(with: data)).flatMap { fractionalCount(in: $0, at: "") }
+        .map { "\($0.path): \($0.value) is not a whole number" } ?? describe(error)
       throw LimitFitError(
-        "\(path): not a tuning file limitfit wrote (\(describe(error))); remove it, or name another file with LIMITFIT_TUNING")
+        "\(path): not a tuning file limitfit wrote (\(reason)); remove it, or name another file with LIMITFIT_TUNING")
     }
-  }
-
-  /// Throws unless the file at `path` can be written (its folder is created).
-  public static func requireWritable(path: String) throws {
-    guard !path.isEmpty else { throw LimitFitError("the tuning file's path is empty") }
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-    do {
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    } catch {
-      throw LimitFitError("\(path): cannot create its folder for the tuning file (\(error.localizedDescription))")
-    }
-    // A file written and removed in the folder: what the final atomic write will need.
-    let probe = folder.appendingPathComponent(".limitfit-tuning-\(UUID().uuidString)").path
-    let manager = FileManager.default
-    guard manager.createFile(atPath: probe, contents: Data()),
-      (try? manager.removeItem(atPath: probe)) != nil,
-      !manager.fileExists(atPath: path) || manager.isWritableFile(atPath: path)
-    else { throw LimitFitError("\(path): cannot write the tuning file there") }
   }
 
   /// Writes the file to `path` (creating its folder), replacing what was there atomically.
@@ -85,6 +68,24 @@ public struct TuningMeasurement: Codable, Sendable {
   /// Median seconds of one launch of the family's kernels, and the float32 rate it means.
   public var seconds: Double
   public var gigaflops: Double
+}
+
+/// The first number with a fraction where the tuning file holds a count (a tile size, a
+/// problem size), with its path: Foundation's decoder calls that "not valid JSON".
+private func fractionalCount(in value: Any, at path: String) -> (path: String, value: Double)? {
+  let counts: Set<String> = ["mwg", "nwg", "kwg", "mdimc", "ndimc", "documents", "dimension", "rows"]
+  if let object = value as? [String: Any] {
+    for (key, child) in object.sorted(by: { $0.key < $1.key }) {
+      let childPath = path.isEmpty ? key : "\(path).\(key)"
+      if counts.contains(key), let number = child as? Double, number.rounded() != number { return (childPath, number) }
+      if let found = fractionalCount(in: child, at: childPath) { return found }
+    }
+  } else if let array = value as? [Any] {
+    for (index, child) in array.enumerated() {
+      if let found = fractionalCount(in: child, at: "\(path)[\(index)]") { return found }
+    }
+  }
+  return nil
 }
 
 /// A decoding error in one line.

@@ -7,8 +7,15 @@ public struct LabeledQrels: Sendable {
   public var documentIDs: [String]
   /// Where it came from: a path, or a pattern's description.
   public var source: String
-  /// (query, document) pairs listed more than once; the first listing counts.
+  /// (query, document) pairs listed more than once; the last listing counts, as in BEIR's and
+  /// pytrec_eval's loaders.
   public var duplicatePairs = 0
+  /// Duplicate pairs whose listings disagree on relevance (at --min-score).
+  public var conflictingPairs = 0
+  /// The line numbers of the first conflicting pair's first and last listings.
+  public var firstConflict: (first: Int, last: Int)?
+  /// Lines about files read despite a flaw, for standard error.
+  public var notes: [String] = []
   /// Queries dropped because no document was relevant to them (at --min-score).
   public var droppedQueries = 0
   /// The corpus.jsonl whose order the documents take, when every document is in it.
@@ -57,8 +64,8 @@ public struct LabeledQrels: Sendable {
     // Measured: about 160 bytes per negative for its id, the matrix and the checks.
     try SystemMemory.require(256 * Double(count), for: "\(count) negatives")
     let names = (0..<count).map { "negative-\($0 + 1)" }
-    let existing = Set(documentIDs)
-    if let taken = names.first(where: existing.contains) {
+    let existing = Set(documentIDs.map(ExactID.init))
+    if let taken = names.first(where: { existing.contains(ExactID($0)) }) {
       throw LimitFitError("\(source): a document is already called \(taken); the negatives' ids would repeat it")
     }
     var result = self
@@ -67,5 +74,20 @@ public struct LabeledQrels: Sendable {
     result.documentIDs += names
     result.source += " + \(count) negatives"
     return result
+  }
+}
+
+/// An id compared by its UTF-8 bytes, as Python, BEIR and pytrec_eval compare ids: Swift's
+/// String equality is canonical equivalence, which would make "é" and "e" + U+0301 one id.
+struct ExactID: Hashable {
+  let id: String
+
+  init(_ id: String) { self.id = id }
+
+  static func == (a: ExactID, b: ExactID) -> Bool { a.id.utf8.elementsEqual(b.id.utf8) }
+
+  func hash(into hasher: inout Hasher) {
+    let hashed: Void? = id.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    if hashed == nil { for byte in id.utf8 { hasher.combine(byte) } }
   }
 }

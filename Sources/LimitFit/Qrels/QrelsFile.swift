@@ -67,27 +67,33 @@ extension LabeledQrels {
   public func queriesFileIDs() throws -> IDList? {
     guard let path = queriesFile else { return nil }
     var ids: [String] = []
-    for (line, text) in try Self.lines(of: path) {
+    var notes: [String] = []
+    for (line, text) in try Self.lines(of: path, notes: &notes) {
       ids.append(try Self.decode(CorpusLine.self, from: text, at: path, line: line).id)
     }
     return try IDList(ids: ids, path: path)
   }
 
   private static func read(_ path: String, corpus: String?, minimumScore: Double, format: Format?) throws -> LabeledQrels {
+    var notes: [String] = []
     var documents = IDTable()
     if let corpus {
-      for (line, text) in try lines(of: corpus) {
+      for (line, text) in try lines(of: corpus, notes: &notes) {
         documents.add(try decode(CorpusLine.self, from: text, at: corpus, line: line).id)
       }
     }
     var queries = IDTable()
-    var relevant: [[Int]] = []
     let documentsInCorpus = documents.ids.count
-    var seen = Set<[Int]>()
+    // Every judged pair in order of first appearance, with its latest judgement: as BEIR's and
+    // pytrec_eval's loaders do, the last line of a pair counts.
+    var pairs: [(row: Int, column: Int, relevant: Bool, line: Int)] = []
+    var pairIndex: [Int: Int] = [:]
     var duplicates = 0
+    var conflicts = 0
+    var firstConflict: (first: Int, last: Int)?
     let format = format ?? Format(path: path)
     var columns = format == .trec ? Columns.trec : Columns.beir
-    for (index, (line, text)) in try lines(of: path).enumerated() {
+    for (index, (line, text)) in try lines(of: path, notes: &notes).enumerated() {
       if format == .tsv && index == 0 {
         let first = try Columns.tsv(firstLine: text, at: path, line: line)
         columns = first.columns
@@ -99,13 +105,24 @@ extension LabeledQrels {
       }
       let row = queries.add(query)
       let column = documents.add(document)
-      if row == relevant.count { relevant.append([]) }
-      guard seen.insert([row, column]).inserted else {
-        duplicates += 1
+      let isRelevant = score >= minimumScore
+      // Both indices are below 2³¹ (ids are at most one per line of a file read into memory).
+      let key = row << 32 | column
+      guard let earlier = pairIndex[key] else {
+        pairIndex[key] = pairs.count
+        pairs.append((row, column, isRelevant, line))
         continue
       }
-      if score >= minimumScore { relevant[row].append(column) }
+      duplicates += 1
+      if pairs[earlier].relevant != isRelevant {
+        conflicts += 1
+        if conflicts == 1 { firstConflict = (pairs[earlier].line, line) }
+      }
+      pairs[earlier].relevant = isRelevant
+      pairs[earlier].line = line
     }
+    var relevant = [[Int]](repeating: [], count: queries.ids.count)
+    for pair in pairs where pair.relevant { relevant[pair.row].append(pair.column) }
     let kept = relevant.indices.filter { !relevant[$0].isEmpty }
     guard !kept.isEmpty else {
       throw LimitFitError("\(path): no query has a document with score ≥ \(minimumScore)")
@@ -114,20 +131,23 @@ extension LabeledQrels {
       qrels: try Qrels(relevant: kept.map { relevant[$0] }, documentCount: documents.ids.count),
       queryIDs: kept.map { queries.ids[$0] }, documentIDs: documents.ids, source: path)
     result.duplicatePairs = duplicates
+    result.conflictingPairs = conflicts
+    result.firstConflict = firstConflict
+    result.notes = notes
     result.droppedQueries = relevant.count - kept.count
     if let corpus, documents.ids.count == documentsInCorpus { result.corpusFile = corpus }
     return result
   }
 
-  /// Ids in order of first appearance.
+  /// Ids in order of first appearance, told apart by their bytes.
   private struct IDTable {
     var ids: [String] = []
-    var index: [String: Int] = [:]
+    var index: [ExactID: Int] = [:]
 
     @discardableResult
     mutating func add(_ id: String) -> Int {
-      if let known = index[id] { return known }
-      index[id] = ids.count
+      if let known = index[ExactID(id)] { return known }
+      index[ExactID(id)] = ids.count
       ids.append(id)
       return ids.count - 1
     }
@@ -135,8 +155,8 @@ extension LabeledQrels {
 
   /// The file's non-blank lines with their numbers, found one at a time as the reader asks:
   /// nothing is kept per line, so a file of blank lines costs no more than its text.
-  private static func lines(of path: String) throws -> NonBlankLines {
-    NonBlankLines(text: try TextFile.read(path))
+  private static func lines(of path: String, notes: inout [String]) throws -> NonBlankLines {
+    NonBlankLines(text: try TextFile.read(path, note: { notes.append($0) }))
   }
 
   /// The non-blank lines of a text and their numbers (from 1). "\r\n" is one Character, and a

@@ -62,19 +62,30 @@ public final class FitRunner: Sendable {
     -> [(result: FitResult, reused: Bool)]
   {
     precondition(labels.count == fits.count, "\(labels.count) labels for \(fits.count) fits")
+    return try run(
+      sizes: fits.map(\.size), labels: labels, concurrently: concurrently, making: { fits[$0] })
+  }
+
+  /// `run(_:labels:concurrently:)` for fits of `sizes` that `making` builds only when each is
+  /// about to run, so that a batch holds the relevance matrices of the fits in flight only
+  /// (a sweep of 2000 sizes held them all: gigabytes before its first fit).
+  func run(
+    sizes: [ProblemSize], labels: [String], concurrently: Bool?,
+    making fit: @Sendable @escaping (Int) throws -> FreeEmbeddingFit
+  ) throws -> [(result: FitResult, reused: Bool)] {
     let concurrently = concurrently
-      ?? (fits.count > 1 && fits.allSatisfy { backend.runsFitsConcurrently(of: $0.size) })
-    let results = BatchResults(count: fits.count)
+      ?? (sizes.count > 1 && sizes.allSatisfy { backend.runsFitsConcurrently(of: $0) })
+    let results = BatchResults(count: sizes.count)
     let body = { @Sendable (index: Int) in
       results[index] = Result {
-        let (result, embeddings) = try self.run(fits[index], label: labels[index])
+        let (result, embeddings) = try self.run(try fit(index), label: labels[index])
         return (result, embeddings == nil)
       }
     }
     if concurrently {
-      DispatchQueue.concurrentPerform(iterations: fits.count, execute: body)
+      DispatchQueue.concurrentPerform(iterations: sizes.count, execute: body)
     } else {
-      for index in fits.indices { body(index) }
+      for index in sizes.indices { body(index) }
     }
     return try results.values.map { try $0!.get() }
   }
@@ -111,16 +122,17 @@ extension FitRunner {
     let began = clock.now
     let search = try CriticalNSearch(dimension: dimension, k: k, seeds: seeds, start: start, sweepRadius: sweepRadius)
     var reused = 0
+    let backend = self.backend
     let result = try search.run(fits: { requests in
-      let fits = try requests.map { request in
+      let sizes = try requests.map { try ProblemSize.allSubsets(documents: $0.documents, k: k, dimension: dimension) }
+      let labels = requests.map { "d = \(dimension), n = \($0.documents), seed \($0.seed)" }
+      let results = try run(sizes: sizes, labels: labels, concurrently: nil) { index in
         var settings = hyperparameters
-        settings.seed = request.seed
+        settings.seed = requests[index].seed
         return try FreeEmbeddingFit(
-          documents: request.documents, k: k, dimension: dimension, hyperparameters: settings,
+          documents: requests[index].documents, k: k, dimension: dimension, hyperparameters: settings,
           checkingCapacityOf: backend)
       }
-      let labels = requests.map { "d = \(dimension), n = \($0.documents), seed \($0.seed)" }
-      let results = try run(fits, labels: labels)
       reused += results.filter(\.reused).count
       return results.map(\.result)
     })

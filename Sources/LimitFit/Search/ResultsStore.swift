@@ -39,7 +39,9 @@ public enum StoredRecord: Codable, Sendable {
 /// A results file: JSON Lines, one record per fit or search, appended and flushed to disk
 /// (fsync) one record at a time, so that a run killed midway loses at most the fit in progress.
 ///
-/// Reading skips a truncated or corrupt line with a warning that names it; `FitRunner` finds
+/// Every record names its kind, which is how a results file identifies itself: a file whose
+/// first line is not a record is someone else's, refused and never appended to. Reading skips a
+/// truncated or corrupt line with a warning that names it; `FitRunner` finds
 /// the finished fits by their `FitKey` instead of computing them again. The store only reads
 /// and appends: running fits is the runner's.
 ///
@@ -73,13 +75,12 @@ public final class ResultsStore: @unchecked Sendable {
     } catch {
       throw LimitFitError("results file \(path): cannot read: \(error.localizedDescription)")
     }
-    // Every record is a JSON object: a file that starts otherwise is someone else's, not to be
-    // appended to.
-    guard data.first(where: { !Set(" \t\r\n".utf8).contains($0) }).map({ $0 == UInt8(ascii: "{") }) ?? true else {
-      throw LimitFitError("results file \(path): not a limitfit results file (JSON Lines of fit and search records)")
+    let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    guard Self.identifiesItself(lines) else {
+      throw LimitFitError(
+        "results file \(path): not a limitfit results file (its first line is no fit or search record); it is left as it is")
     }
     let decoder = JSONDecoder()
-    let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
     for (index, line) in lines.enumerated() where !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) {
       do {
         remember(try decoder.decode(StoredRecord.self, from: Data(line)), line: index + 1)
@@ -90,6 +91,21 @@ public final class ResultsStore: @unchecked Sendable {
     }
     lineCount = data.isEmpty ? 0 : lines.count - (data.last == UInt8(ascii: "\n") ? 1 : 0)
     needsNewline = !data.isEmpty && data.last != UInt8(ascii: "\n")
+  }
+
+  /// Whether `lines` are a results file's: every record names its kind (`"record"`), so the
+  /// first complete line that is not blank must be a JSON object with a string "record". A file
+  /// whose only line is cut short (a run killed in its first append) passes when that line
+  /// starts as an object does.
+  private static func identifiesItself(_ lines: [Data.SubSequence]) -> Bool {
+    let blank = Set(" \t\r".utf8)
+    guard let index = lines.firstIndex(where: { !$0.allSatisfy(blank.contains) }) else { return true }
+    let line = lines[index]
+    if index == lines.count - 1 {
+      return line.first(where: { !blank.contains($0) }) == UInt8(ascii: "{")
+    }
+    let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+    return object?["record"] is String
   }
 
   private func remember(_ record: StoredRecord, line: Int) {

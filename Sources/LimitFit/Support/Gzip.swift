@@ -14,12 +14,15 @@ enum Gzip {
   ///   - path: the file, for messages.
   ///   - nextChunk: the next compressed bytes (at most 4 GiB at a time), or `nil` at the end.
   ///   - consume: takes each piece of output; it may throw to stop.
+  /// - Returns: the number of zero bytes after the last member, which are ignored, as gzip(1)
+  ///   ignores them (tape blocks, padded transfers), with a warning.
   /// - Throws: `LimitFitError` when the data is corrupt or ends before its last member does,
   ///   and whatever `nextChunk` or `consume` throw.
+  @discardableResult
   static func decompress(
     _ path: String, chunks nextChunk: () throws -> Data?,
     into consume: (UnsafeBufferPointer<UInt8>) throws -> Void
-  ) throws {
+  ) throws -> Int {
     // zlib keeps a pointer to its stream: it must not move.
     let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
     stream.initialize(to: z_stream())
@@ -31,13 +34,28 @@ enum Gzip {
     defer { inflateEnd(stream) }
     var output = [UInt8](repeating: 0, count: 1 << 16)
     var status = Z_OK
+    var padding = 0
     while let chunk = try nextChunk(), !chunk.isEmpty {
+      // Zeros after a member's end are padding, not another member; nothing may follow them.
+      if status == Z_STREAM_END && (padding > 0 || stream.pointee.avail_in == 0) && chunk.allSatisfy({ $0 == 0 }) {
+        padding += chunk.count
+        continue
+      }
+      guard padding == 0 else { throw LimitFitError("\(path): corrupt gzip data (bytes after its zero padding)") }
       try chunk.withUnsafeBytes { input in
         stream.pointee.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: Bytef.self).baseAddress)
         stream.pointee.avail_in = uInt(input.count)
         repeat {
-          // Bytes after a member's end start the next member.
-          if status == Z_STREAM_END { inflateReset(stream) }
+          // Bytes after a member's end start the next member, unless they are all zeros.
+          if status == Z_STREAM_END {
+            let rest = UnsafeBufferPointer(start: stream.pointee.next_in, count: Int(stream.pointee.avail_in))
+            if rest.allSatisfy({ $0 == 0 }) {
+              padding += rest.count
+              stream.pointee.avail_in = 0
+              break
+            }
+            inflateReset(stream)
+          }
           let produced = output.withUnsafeMutableBufferPointer { buffer in
             stream.pointee.next_out = buffer.baseAddress
             stream.pointee.avail_out = uInt(buffer.count)
@@ -58,5 +76,6 @@ enum Gzip {
     guard status == Z_STREAM_END else {
       throw LimitFitError("\(path): truncated: the gzip data ends before its last member does")
     }
+    return padding
   }
 }

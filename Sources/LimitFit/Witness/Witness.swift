@@ -182,27 +182,4 @@ public struct CyclicWitness: Sendable {
     }
     return Embeddings(dimension: d, queries: queries, documents: documents)
   }
-
-  /// The largest n ≤ `maximumDocuments` at which every pair is still solved in `precision`:
-  /// doubling from n = 4 until a failure, then a binary search (`Gallop`).
-  ///
-  /// - Returns: the limit, and whether it is only the cap (every n tried was solved).
-  ///
-  /// - Throws: `LimitFitError` when `maximumDocuments` is outside 4…`maximumCheckedDocuments`.
-  public static func limit(dimension: Int, precision: Precision, maximumDocuments: Int) throws
-    -> (documents: Int, capped: Bool)
-  {
-    guard (4...maximumCheckedDocuments).contains(maximumDocuments) else {
-      throw LimitFitError(
-        "the largest n checked (\(maximumDocuments)) must be between 4 and \(maximumCheckedDocuments): the check costs O(n³)")
-    }
-    func solved(_ n: Int) throws -> Bool {
-      try CyclicWitness(documents: n, dimension: dimension, precision: precision)
-        .verify(stoppingAtFirstFailure: true).solved
-    }
-    // n = 3 is solved by construction; then doubling from 4, and bisecting.
-    let (limit, failing) = try Gallop.boundary(
-      from: 3, through: Gallop.doublings(from: 4, to: maximumDocuments), solved)
-    return (limit, failing == nil)
-  }
 }
