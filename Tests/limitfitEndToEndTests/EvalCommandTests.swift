@@ -216,7 +216,7 @@ import Testing
        [], "tinier.npy: row 5 has norm 1.414213562373095e-30, below 2^-60"),
       (queries, documents, ["--json", queries, "--overwrite"], "--json \(queries) is one of the inputs (\(queries)); name another file"),
       (queries, documents, ["--run", documents, "--overwrite"], "--run \(documents) is one of the inputs (\(documents)); name another file"),
-      (queries, documents, ["--run", queries + ".run", "--json", queries + ".run"], "--json and --run name the same file"),
+      (queries, documents, ["--run", queries + ".run", "--json", queries + ".run"], "are the same file; give each output its own path"),
       (queries, documents, ["--k", "1,0"], "--k 1,0: \"0\" is not a cut-off from 1 to 10000"),
       (queries, documents, ["--k", "5,x"], "--k 5,x: \"x\" is not a cut-off from 1 to 10000"),
       (queries, documents, ["--k", "5,5"], "--k 5,5: a cut-off is listed twice"),

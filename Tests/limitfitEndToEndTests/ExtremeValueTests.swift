@@ -90,6 +90,7 @@ func expectCleanEnd(
         fixtures.certificate + "/documents.npy", "--pattern", "dense", "--queries", "3"], ["--worst", "--queries", "--docs"]),
       (["witness", "--docs", "5"], ["--docs", "--dim"]),
       (["capacity", "--dims", "4,16", "--max-check", "32", "--precision", "float16"], ["--dims", "--k", "--max-check"]),
+      (["export", "--results", fixtures.results, "--csv"], []),
       (["bench", "--backend", "cpu", "--docs", "4", "--dim", "2", "--seconds", "0", "--repeats", "1"],
        ["--docs", "--dim", "--k", "--seconds", "--repeats", "--device"]),
       // validate and tune --device 0 run in full on PoCL: correct answers, but slow ones.
@@ -119,7 +120,7 @@ func expectCleanEnd(
     case "report": arguments += ["--results", fixtures.results]
     default: break
     }
-    if ["curve", "report"].contains(base[0]) { arguments += ["--out", "\(fixtures.folder)/\(id)"] }
+    if ["curve", "report", "export"].contains(base[0]) { arguments += ["--out", "\(fixtures.folder)/\(id)"] }
     return arguments
   }
 

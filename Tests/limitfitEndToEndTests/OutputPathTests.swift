@@ -6,10 +6,13 @@ import Testing
 /// one of the inputs, and an output that cannot be written. Both are refused in one line before
 /// any work, and the input is left as it was.
 @Suite struct OutputPathTests {
-  /// An output of a command: the option, and whether it names a folder.
+  /// An output of a command: the option, whether it names a folder, and whether the files it
+  /// writes there can bear an input's name (capacity writes into DIR/d<d>, export only
+  /// fit.csv and critical-n.csv: the input's folder is no collision for them).
   struct Output {
     var option: String
     var isFolder = false
+    var canHoldTheInput = true
   }
 
   /// A small data set's folder (its qrels.jsonl), a certificate, and a results file named as a
@@ -45,7 +48,9 @@ import Testing
       "eval": (["eval", "--query-embeddings", certificate + "/queries.npy", "--document-embeddings", certificate + "/documents.npy",
         "--pattern", "dense", "--queries", "3"], [Output(option: "--json")], certificate + "/queries.npy"),
       "witness": (["witness", "--docs", "5"], [Output(option: "--save-embeddings", isFolder: true)], nil),
-      "witness-limit": (["witness-limit", "--dims", "4", "--max-docs", "8", "--results", results], [Output(option: "--json")], results),
+      "capacity": (["capacity", "--dims", "4", "--max-check", "8", "--results", results],
+        [Output(option: "--json"), Output(option: "--save-embeddings", isFolder: true, canHoldTheInput: false)], results),
+      "export": (["export", "--results", results, "--csv"], [Output(option: "--out", isFolder: true, canHoldTheInput: false)], results),
       "devices": (["devices"], [], nil),
       "validate": (["validate"], [], nil),
       "bench": (["bench", "--backend", "cpu", "--docs", "4", "--dim", "2"], [], nil),
@@ -59,7 +64,9 @@ import Testing
     guard let section = help.components(separatedBy: "SUBCOMMANDS:").last else { return [] }
     // "  fit      Fit free embeddings …": a name at the first indent; wrapped help is deeper.
     return section.split(separator: "\n").compactMap { line in
-      guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first,
+      // "  capacity, witness-limit  …": a command and its old name; the name is the first.
+      guard line.hasPrefix("  "), !line.hasPrefix("   "),
+        let name = line.split(separator: " ").first.map({ $0.hasSuffix(",") ? $0.dropLast() : $0 }),
         name.allSatisfy({ $0.isLowercase || $0 == "-" })
       else { return nil }
       return String(name)
@@ -89,7 +96,7 @@ import Testing
     let (arguments, outputs, input) = try #require(Self.commands[command])
     guard let input else { return }
     let before = try Data(contentsOf: URL(fileURLWithPath: input))
-    for output in outputs {
+    for output in outputs where output.canHoldTheInput {
       // A file output is refused as the input itself, a folder output as the input's folder,
       // even with --overwrite.
       let path = output.isFolder ? (input as NSString).deletingLastPathComponent : input
