@@ -186,6 +186,39 @@ import Testing
     #expect(limit.verification.solved && limit.documents >= 26 && !limit.capped)
   }
 
+  /// The greedy construction: every pair of what it grows passes the exhaustive check; from a
+  /// code it keeps the code's vectors (filled with +1 to d, margins unchanged); a seed repeats it.
+  @Test func greedyGrowsOnlySolvedSets() throws {
+    for d in [3, 5, 8, 12] {
+      let greedy = GreedyConstruction(dimension: d, start: nil, maximumDocuments: 256)
+      #expect(greedy.documents.count > d, "d = \(d): \(greedy.documents.count)")
+      #expect(greedy.documents.entries.allSatisfy { $0 == 1 || $0 == -1 })
+      #expect(SumQueryCheck.check(greedy.documents, k: 2).solved, "d = \(d)")
+      let again = GreedyConstruction(dimension: d, start: nil, maximumDocuments: 256)
+      #expect(again.documents.entries == greedy.documents.entries)
+    }
+    let code = SumQueryCode(family: .reedSolomonHadamard(q: 4, length: 3, dimension: 2))
+    let start = code.documents(first: 16, dimension: 12)
+    let grown = GreedyConstruction(dimension: 20, start: start, maximumDocuments: 64)
+    #expect(grown.startCount == 16 && grown.documents.count >= 16)
+    let check = SumQueryCheck.check(grown.documents.rows(0..<16), k: 2)
+    let original = SumQueryCheck.check(start, k: 2)
+    #expect(check.solved && check.solvedSubsets == original.solvedSubsets)
+    #expect(SumQueryCheck.check(grown.documents, k: 2).solved)
+  }
+
+  /// In binary precision below the codes' reach, the greedy construction answers, checked.
+  @Test func smallBinaryDimensionsAreGreedy() throws {
+    let analysis = try CapacityAnalysis(k: 2, precision: .binary, maximumChecked: 256)
+    let (d8, construction) = try analysis.answer(dimension: 8, momentCurve: nil)
+    #expect(d8.family == "greedy" && d8.proof == .checked && d8.documents! > 8)
+    guard case .greedy(let greedy) = try #require(construction) else {
+      Issue.record("not the greedy construction")
+      return
+    }
+    #expect(greedy.documents.count == d8.documents)
+  }
+
   @Test func badParametersAreRefused() {
     for (k, check) in [(0, 10), (6, 10), (2, 0), (2, 2), (2, Int.max), (3, 5000)] {
       #expect(throws: LimitFitError.self) { try CapacityAnalysis(k: k, precision: .float32, maximumChecked: check) }

@@ -137,6 +137,10 @@ public struct CapacityAnalysis: Sendable {
     let codes = SumQueryCode.candidates(dimension: d, k: k, binary: precision == .binary)
       .sorted { ($0.log2Count, $0.provenMargin(k: k)) > ($1.log2Count, $1.provenMargin(k: k)) }
     let code = codes.first
+    let best = max(momentCurve.map { Double($0.documents) } ?? 0, code.map { exp2($0.log2Count) } ?? 0)
+    if k == 2, best < Double(maximumChecked), let greedy = try greedyAnswer(dimension: d, beating: best, began: began) {
+      return greedy
+    }
     if let curve = momentCurve, k == 2, d >= 4, Double(curve.documents) >= code.map({ exp2($0.log2Count) }) ?? 0 {
       let answer = CapacityAnswer(
         dimension: d, k: k, precision: precision, construction: "the trigonometric moment curve in d = 4"
@@ -205,6 +209,39 @@ public struct CapacityAnalysis: Sendable {
   }
 
   private func paperCubic(_ d: Int) -> Double { LimitFit.paperCubic(Double(d)) }
+
+  /// The greedy construction grown from the best binary code that fits (or from nothing), when
+  /// it holds more than `best` documents, checked exhaustively (k = 2).
+  private func greedyAnswer(dimension d: Int, beating best: Double, began: ContinuousClock.Instant) throws
+    -> (CapacityAnswer, CapacityConstruction)?
+  {
+    let start = SumQueryCode.candidates(dimension: d, k: 2, binary: true)
+      .filter { code in code.count.map { $0 <= maximumChecked } ?? false }
+      .max { $0.log2Count < $1.log2Count }
+    // Grown from the code, and from nothing (a full code often leaves no room).
+    let grown = [start, nil].map { code in
+      GreedyConstruction(
+        dimension: d, start: code.map { $0.documents(first: $0.count!, dimension: $0.dimension) },
+        maximumDocuments: maximumChecked)
+    }
+    let greedy = grown[0].documents.count >= grown[1].documents.count ? grown[0] : grown[1]
+    let used = greedy.startCount > 0 ? start : nil
+    let n = greedy.documents.count
+    guard Double(n) > best, n > 2 else { return nil }
+    let check = SumQueryCheck.check(greedy.documents, k: 2)
+    guard check.solved else {
+      throw LimitFitError("the greedy construction failed its check in d = \(d); this is a bug in limitfit")
+    }
+    let added = n - greedy.startCount
+    let answer = CapacityAnswer(
+      dimension: d, k: 2, precision: precision,
+      construction: "greedy: \(added) random ±1 vectors" + (used.map { " added to " + $0.summary } ?? "")
+        + " (seed \(greedy.seed))",
+      family: "greedy", parameters: ["start": greedy.startCount, "added": added], proof: .checked, documents: n,
+      log10Documents: log10(Double(n)), margin: check.smallestMargin, checked: nil,
+      seconds: (ContinuousClock().now - began).seconds, paperCubic: paperCubic(d))
+    return (answer, .greedy(greedy))
+  }
 
   /// The seed of the codewords sampled for the exhaustive check beside a larger proof.
   public static let sampleSeed: UInt64 = 42
@@ -281,6 +318,8 @@ public enum CapacityConstruction: Sendable {
   /// `checkedDocuments` vectors of a code (its first ones, or a seeded sample of distinct
   /// codewords), each k-set queried by the sum of its vectors.
   case code(SumQueryCode, checkedDocuments: Int, sampleSeed: UInt64?, dimension: Int)
+  /// The greedy construction's vectors, each pair queried by its sum.
+  case greedy(GreedyConstruction)
 
   /// The work of `verify` on a certificate of n documents: C(n, k) queries × n documents × d.
   static func verificationWork(documents n: Int, k: Int, dimension d: Int) -> Double {
@@ -293,6 +332,7 @@ public enum CapacityConstruction: Sendable {
     let (available, d) = switch self {
     case .momentCurve(_, let n, let d): (n, d)
     case .code(_, let n, _, let d): (n, d)
+    case .greedy(let greedy): (greedy.documents.count, greedy.dimension)
     }
     var n = available
     while n > k + 1, Self.verificationWork(documents: n, k: k, dimension: d) > 2e10 { n -= max(1, n / 64) }
@@ -307,15 +347,22 @@ public enum CapacityConstruction: Sendable {
     case .momentCurve(let precision, _, let d):
       return (try CyclicWitness(documents: n, dimension: d, precision: precision).embeddings(), qrels)
     case .code(let code, let checked, let seed, let d):
-      let documents = code.documents(count: checked, sampledWith: seed, dimension: d).rows(0..<n)
-      var queries = [Float](repeating: 0, count: qrels.qrels.queryCount * d)
-      for query in 0..<qrels.qrels.queryCount {
-        for document in qrels.qrels.relevant(to: query) {
-          for c in 0..<d { queries[query * d + c] += Float(documents.entries[Int(document) * d + c]) }
-        }
-      }
-      return (Embeddings(dimension: d, queries: queries, documents: documents.entries.map(Float.init)), qrels)
+      return (Self.sumQueries(code.documents(count: checked, sampledWith: seed, dimension: d).rows(0..<n), of: qrels), qrels)
+    case .greedy(let greedy):
+      return (Self.sumQueries(greedy.documents.rows(0..<n), of: qrels), qrels)
     }
+  }
+
+  /// The documents, and for each query of `qrels` the sum of its documents' vectors.
+  private static func sumQueries(_ documents: IntegerDocuments, of qrels: LabeledQrels) -> Embeddings {
+    let d = documents.dimension
+    var queries = [Float](repeating: 0, count: qrels.qrels.queryCount * d)
+    for query in 0..<qrels.qrels.queryCount {
+      for document in qrels.qrels.relevant(to: query) {
+        for c in 0..<d { queries[query * d + c] += Float(documents.entries[Int(document) * d + c]) }
+      }
+    }
+    return Embeddings(dimension: d, queries: queries, documents: documents.entries.map(Float.init))
   }
 
   /// One line for the certificate's metadata.
@@ -325,6 +372,9 @@ public enum CapacityConstruction: Sendable {
     case .code(let code, _, let seed, let d):
       "\(code.summary) in d = \(d)" + (seed.map { ", codewords sampled with seed \($0)" } ?? "")
         + "; every k-set queried by the sum of its vectors"
+    case .greedy(let greedy):
+      "the greedy construction in d = \(greedy.dimension) (seed \(greedy.seed), \(greedy.startCount) start vectors); "
+        + "every pair queried by the sum of its vectors"
     }
   }
 }
