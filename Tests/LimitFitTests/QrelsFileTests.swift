@@ -265,6 +265,14 @@ import Testing
     }
   }
 
+  /// Removes the matrices' checksums from a certificate, as older ones and hand-made ones lack them.
+  func removeChecksums(_ folder: String) throws {
+    let url = URL(fileURLWithPath: folder + "/certificate.json")
+    var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    json["checksums"] = nil
+    try JSONSerialization.data(withJSONObject: json).write(to: url)
+  }
+
   @Test func aTamperedValueIsCaught() throws {
     let (folder, qrels) = try solvedCertificate()
     let path = folder + "/documents.npy"
@@ -273,6 +281,12 @@ import Testing
     // Move document 0 onto document 3: queries relevant to 0 and not 3 now tie or lose.
     for c in 0..<stored.columns { values[c] = values[3 * stored.columns + c] }
     try NPY.encode(values, rows: stored.rows, columns: stored.columns).write(to: URL(fileURLWithPath: path))
+    // The checksum certificate.json records finds the change first …
+    #expect(throws: LimitFitError(
+      "\(folder): documents.npy does not match the checksum certificate.json records: it was changed or damaged since it was written"
+    )) { try Certificate.verify(folder, against: qrels) }
+    // … and without one (a certificate made elsewhere, or before checksums), the verdict does.
+    try removeChecksums(folder)
     let verification = try Certificate.verify(folder, against: qrels).verification
     #expect(!verification.solved)
     #expect(verification.minimumMargin <= 0)
@@ -288,7 +302,8 @@ import Testing
       try npyMatrix(matrix.values(as: Double.self), rows: matrix.rows, columns: matrix.columns, descr: "<f8", fortranOrder: true)
         .write(to: URL(fileURLWithPath: path))
     }
-    // The same values: the same margins, bit for bit.
+    // The same values: the same margins, bit for bit (new files: the checksums are not theirs).
+    try removeChecksums(folder)
     #expect(try Certificate.verify(folder, against: qrels).verification == stored)
 
     // A margin of 1e-9, which float32 would round away: d1 = (1 + 1e-9, 0) against d0 = (1, 0).
@@ -300,6 +315,7 @@ import Testing
     #expect(try !Certificate.verify(close, against: pair).verification.solved)
     try npyMatrix([1, 0, 1 + 1e-9, 0], rows: 2, columns: 2, descr: "<f8", fortranOrder: true)
       .write(to: URL(fileURLWithPath: close + "/documents.npy"))
+    try removeChecksums(close)
     let verification = try Certificate.verify(close, against: pair).verification
     #expect(verification.solved && verification.minimumMargin == (1 + 1e-9) - 1)
   }

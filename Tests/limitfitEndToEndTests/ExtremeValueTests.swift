@@ -257,7 +257,15 @@ func expectCleanEnd(
     try data.write(to: URL(fileURLWithPath: folder + "/documents.npy"))
     let run = try limitfit(["verify", folder, "--pattern", "dense", "--queries", "3"])
     #expect(run.status == 1)
-    #expect(run.standardError == "Error: \(folder)/documents.npy: row 2 holds nan, not a finite number\n")
+    #expect(run.standardError.hasSuffix("documents.npy does not match the checksum certificate.json records: it was changed or damaged since it was written\n"))
+    // Without the checksum (an older certificate, or one made elsewhere), the value itself is refused.
+    let metadata = URL(fileURLWithPath: folder + "/certificate.json")
+    var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: metadata)) as? [String: Any])
+    json["checksums"] = nil
+    try JSONSerialization.data(withJSONObject: json).write(to: metadata)
+    let older = try limitfit(["verify", folder, "--pattern", "dense", "--queries", "3"])
+    #expect(older.status == 1)
+    #expect(older.standardError == "Error: \(folder)/documents.npy: row 2 holds nan, not a finite number\n")
   }
 }
 

@@ -18,6 +18,14 @@ public struct Certificate: Codable, Sendable {
   public var fit: FitResult?
   /// The construction that produced the embeddings (`Construction.summary`); `nil` for a fit.
   public var construction: String?
+  /// What the folder is (`formatName`); nil in certificates written before it was recorded.
+  public var format: String?
+  /// The FNV-1a hashes (hexadecimal) of queries.npy and documents.npy as written, checked before
+  /// they are trusted; nil in older certificates.
+  public var checksums: [String: String]?
+
+  /// The format this build writes and reads.
+  static let formatName = "limitfit certificate 1"
 
   static let files = (queries: "queries.npy", documents: "documents.npy", metadata: "certificate.json")
 
@@ -35,16 +43,17 @@ public struct Certificate: Codable, Sendable {
   ) throws {
     var outputs = OutputPaths(inputs: [], overwrite: overwrite)
     _ = try outputs.folder(folder, files: fileNames, option: name)
-    let certificate = Certificate(
-      queryIDs: qrels.queryIDs, documentIDs: qrels.documentIDs, dimension: embeddings.dimension,
-      source: qrels.source, digest: qrels.digest, fit: fit, construction: construction)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    let contents: [(String, Data)] = [
+    let matrices = [
       (files.queries, NPY.encode(embeddings.queries, rows: embeddings.queryCount, columns: embeddings.dimension)),
       (files.documents, NPY.encode(embeddings.documents, rows: embeddings.documentCount, columns: embeddings.dimension)),
-      (files.metadata, try encoder.encode(certificate) + Data("\n".utf8)),
     ]
+    let certificate = Certificate(
+      queryIDs: qrels.queryIDs, documentIDs: qrels.documentIDs, dimension: embeddings.dimension,
+      source: qrels.source, digest: qrels.digest, fit: fit, construction: construction, format: formatName,
+      checksums: Dictionary(uniqueKeysWithValues: matrices.map { ($0, Checksum.hexadecimal($1)) }))
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let contents = matrices + [(files.metadata, try encoder.encode(certificate) + Data("\n".utf8))]
     try FileOutput.write(contents.map { name, data in
       (URL(fileURLWithPath: folder).appendingPathComponent(name).path, data)
     })
@@ -71,6 +80,9 @@ public struct Certificate: Codable, Sendable {
     } catch {
       throw LimitFitError("\(folder)/\(files.metadata): not a limitfit certificate")
     }
+    if let format = certificate.format, format != formatName {
+      throw LimitFitError("\(folder)/\(files.metadata): a \"\(format)\", not a \"\(formatName)\" this build reads")
+    }
     for (kind, ids) in [("query", certificate.queryIDs), ("document", certificate.documentIDs)]
     where Set(ids.map(ExactID.init)).count != ids.count {
       throw LimitFitError("\(folder)/\(files.metadata): a \(kind) id is listed twice")
@@ -82,7 +94,15 @@ public struct Certificate: Codable, Sendable {
       guard FileManager.default.fileExists(atPath: path(name)) else {
         throw LimitFitError("\(folder): \(name) is missing or unreadable")
       }
-      return try NPYMatrix(contentsOfFile: path(name))
+      // Read as a matrix first: that refuses what is no regular file (a FIFO would block).
+      let matrix = try NPYMatrix(contentsOfFile: path(name))
+      if let recorded = certificate.checksums?[name] {
+        guard let bytes = FileManager.default.contents(atPath: path(name)), Checksum.hexadecimal(bytes) == recorded else {
+          throw LimitFitError(
+            "\(folder): \(name) does not match the checksum \(files.metadata) records: it was changed or damaged since it was written")
+        }
+      }
+      return matrix
     }
     let queries = try matrix(files.queries)
     let documents = try matrix(files.documents)

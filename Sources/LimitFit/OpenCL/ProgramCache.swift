@@ -77,7 +77,7 @@ struct ProgramCache {
   /// `binary` behind the magic, its size and its checksum (each 8 bytes, little-endian).
   static func envelope(_ binary: Data) -> Data {
     var file = magic
-    for value in [UInt64(binary.count), checksum(binary)] {
+    for value in [UInt64(binary.count), Checksum.fnv1a(binary)] {
       withUnsafeBytes(of: value.littleEndian) { file.append(contentsOf: $0) }
     }
     return file + binary
@@ -91,14 +91,9 @@ struct ProgramCache {
       file.dropFirst(offset).prefix(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
     }
     let binary = file.dropFirst(header)
-    guard number(at: magic.count) == UInt64(binary.count), number(at: magic.count + 8) == checksum(binary) else {
+    guard number(at: magic.count) == UInt64(binary.count), number(at: magic.count + 8) == Checksum.fnv1a(binary) else {
       return nil
     }
     return Data(binary)
-  }
-
-  /// The 64-bit FNV-1a hash of `bytes`: it catches a truncated, cut or overwritten file.
-  static func checksum(_ bytes: Data) -> UInt64 {
-    bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
   }
 }

@@ -18,6 +18,11 @@ public struct TuningFile: Codable, Sendable {
 
   /// Entries by `key(for:)`.
   public var devices: [String: Entry] = [:]
+  /// What the file is (`formatName`); nil in files written before it was recorded.
+  public var format: String? = TuningFile.formatName
+
+  /// The format this build writes and reads.
+  static let formatName = "limitfit tuning 1"
 
   public init() {}
 
@@ -32,14 +37,20 @@ public struct TuningFile: Codable, Sendable {
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return TuningFile() }
     guard !isFolder.boolValue else { throw LimitFitError("\(path): cannot be read as the tuning file (a folder)") }
     let data = Data(try TextFile.read(path).utf8)
+    let file: TuningFile
     do {
-      return try JSONDecoder().decode(TuningFile.self, from: data)
+      file = try JSONDecoder().decode(TuningFile.self, from: data)
     } catch {
       let reason = (try? JSONSerialization.jsonObject(with: data)).flatMap { fractionalCount(in: $0, at: "") }
         .map { "\($0.path): \($0.value) is not a whole number" } ?? describe(error)
       throw LimitFitError(
         "\(path): not a tuning file limitfit wrote (\(reason)); remove it, or name another file with LIMITFIT_TUNING")
     }
+    if let format = file.format, format != formatName {
+      throw LimitFitError(
+        "\(path): a \"\(format)\", not a \"\(formatName)\" this build reads; remove it, or name another file with LIMITFIT_TUNING")
+    }
+    return file
   }
 
   /// Writes the file to `path` (creating its folder), replacing what was there atomically.
