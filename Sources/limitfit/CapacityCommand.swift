@@ -53,9 +53,6 @@ struct CapacityCommand: ParsableCommand {
     guard dimensions.maximum <= CapacityAnalysis.maximumDimension else {
       throw LimitFitError("--dims \(dims): dimensions above \(CapacityAnalysis.maximumDimension) are not built")
     }
-    guard (CapacityAnalysis.kRange).contains(k) else {
-      throw LimitFitError("--k (\(k)) must be between \(CapacityAnalysis.kRange.lowerBound) and \(CapacityAnalysis.kRange.upperBound)")
-    }
     let analysis = try CapacityAnalysis(
       k: k, precision: precision, maximumChecked: maxCheck ?? CapacityAnalysis.defaultChecked(k: k))
     var outputs = OutputPaths(inputs: [results], overwrite: overwrite)
