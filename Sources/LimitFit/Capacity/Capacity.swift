@@ -134,9 +134,9 @@ public struct CapacityAnalysis: Sendable {
     }
     let clock = ContinuousClock()
     let began = clock.now
-    let codes = SumQueryCode.candidates(dimension: d, k: k, binary: precision == .binary)
-      .sorted { ($0.log2Count, $0.provenMargin(k: k)) > ($1.log2Count, $1.provenMargin(k: k)) }
-    let code = codes.first
+    // The most vectors; of equal counts, the larger margin.
+    let code = SumQueryCode.candidates(dimension: d, k: k, binary: precision == .binary)
+      .max { ($0.log2Count, $0.provenMargin(k: k)) < ($1.log2Count, $1.provenMargin(k: k)) }
     let best = max(momentCurve.map { Double($0.documents) } ?? 0, code.map { exp2($0.log2Count) } ?? 0)
     if k == 2, best < Double(maximumChecked), let greedy = try greedyAnswer(dimension: d, beating: best, began: began) {
       return greedy

@@ -141,12 +141,7 @@ public struct SumQueryCode: Sendable, Equatable {
 
   /// The lemma's lower bound on the smallest margin of the sum queries of k-sets, in cosine
   /// units (every row and every query at unit length).
-  public func provenMargin(k: Int) -> Double {
-    let mu = Double(maximumInnerProduct) / Double(squaredLength)
-    let gap = innerProductsAreNonnegative ? 1 - Double(k) * mu : 1 - Double(2 * k - 1) * mu
-    // The query's length is at most √(k (1 + (k − 1) μ)).
-    return gap / (Double(k) * (1 + Double(k - 1) * mu)).squareRoot()
-  }
+  public func provenMargin(k: Int) -> Double { provenMargin(k: k, maximumInnerProduct: maximumInnerProduct) }
 }
 
 // MARK: - The best code of each family for d and k
@@ -385,6 +380,7 @@ extension SumQueryCode {
   func provenMargin(k: Int, maximumInnerProduct measured: Int) -> Double {
     let mu = Double(measured) / Double(squaredLength)
     let gap = innerProductsAreNonnegative ? 1 - Double(k) * mu : 1 - Double(2 * k - 1) * mu
+    // The query's length is at most √(k (1 + (k − 1) μ)).
     return gap / (Double(k) * (1 + Double(k - 1) * mu)).squareRoot()
   }
 }

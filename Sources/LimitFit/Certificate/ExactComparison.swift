@@ -21,6 +21,20 @@ enum ExactComparison {
     return 0
   }
 
+  /// Twice the bound on the error of a score computed in double precision from d products and
+  /// sums, γ_{d+1} ‖q‖ ‖x‖ with `norms` = ‖q‖ ‖x‖, enlarged for the norms' own rounding and for
+  /// underflow: a margin larger than this in magnitude has the exact margin's sign.
+  static func marginBound(dimension d: Int, norms: Double) -> Double {
+    let gamma = Double(d + 1) * 0x1p-53 / (1 - Double(d + 1) * 0x1p-53)
+    return 2 * (gamma * norms * (1 + 0x1p-20) + Double(d) * 0x1p-1022)
+  }
+
+  /// A rounded margin given the sign of the exact verdict: itself where the two agree, else the
+  /// smallest positive double (solved) or 0 (a tie or worse: not solved).
+  static func margin(_ rounded: Double, exactlySolved solved: Bool) -> Double {
+    solved ? (rounded > 0 ? rounded : .leastNonzeroMagnitude) : min(rounded, 0)
+  }
+
   /// a·b − fl(a·b), exactly (one fused multiply-add).
   private static func fusedError(_ a: Double, _ b: Double, _ product: Double) -> Double {
     (-product).addingProduct(a, b)

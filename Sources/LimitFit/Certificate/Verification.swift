@@ -97,10 +97,7 @@ extension Verification {
       var bestIrrelevant = -Double.infinity
       for document in 0..<n where !isRelevant[document] { bestIrrelevant = max(bestIrrelevant, scores[document]) }
       var margin = worstRelevant - bestIrrelevant
-      // |score − exact| ≤ γ_{d+1} ‖q‖ ‖x‖ (d rounded products and sums), enlarged for the
-      // norms' own rounding and for products that underflow.
-      let gamma = Double(d + 1) * 0x1p-53 / (1 - Double(d + 1) * 0x1p-53)
-      let bound = 2 * (gamma * squared.squareRoot() * largestNorm * (1 + 0x1p-20) + Double(d) * 0x1p-1022)
+      let bound = ExactComparison.marginBound(dimension: d, norms: squared.squareRoot() * largestNorm)
       if margin.isFinite && abs(margin) <= bound {
         let threshold = worstRelevant - 2 * bound
         var solved = true
@@ -113,7 +110,7 @@ extension Verification {
             }
           }
         }
-        if solved { margin = margin > 0 ? margin : .leastNonzeroMagnitude } else { margin = min(margin, 0) }
+        margin = ExactComparison.margin(margin, exactlySolved: solved)
       }
       for document in relevant { isRelevant[document] = false }
       record(margin: margin, of: index)

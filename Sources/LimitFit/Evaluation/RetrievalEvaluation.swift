@@ -141,11 +141,11 @@ public struct RetrievalEvaluation: Sendable {
       let best = found.bestIrrelevant[query]
       let worst = found.worstRelevant[query]
       var margin = best.map { worst.score - $0.score } ?? .infinity
-      let norm = packed.queryNorms[query]
-      if margin.isFinite, abs(margin) <= Self.roundingBound(dimension: d, norms: norm * packed.documentNorms.upperBound) {
+      let bound = ExactComparison.marginBound(dimension: d, norms: packed.queryNorms[query] * packed.documentNorms.upperBound)
+      if margin.isFinite, abs(margin) <= bound {
         margin = Self.exactMargin(
           queries: queries, row: rows.queryRows[query], documents: documents, relevantRows: relevant, rounded: margin,
-          bound: Self.roundingBound(dimension: d, norms: norm * packed.documentNorms.upperBound))
+          bound: bound)
       }
       verification.record(margin: margin, of: query)
       return QueryResult(
@@ -161,18 +161,10 @@ public struct RetrievalEvaluation: Sendable {
     recomputedScores = found.recomputedScores
   }
 
-  /// Twice the bound on the error of a score computed in double precision, d products and
-  /// sums: γ_{d+1} ‖q‖ ‖x‖, enlarged for the norms' own rounding and for underflow.
-  static func roundingBound(dimension d: Int, norms: Double) -> Double {
-    let gamma = Double(d + 1) * 0x1p-53 / (1 - Double(d + 1) * 0x1p-53)
-    return 2 * (gamma * norms * (1 + 0x1p-20) + Double(d) * 0x1p-1022)
-  }
-
   /// The margin of one query whose rounded margin is within `bound` of zero, decided exactly:
   /// every irrelevant document whose double-precision score is within twice `bound` of the worst
   /// relevant one is compared with every relevant one exactly (`ExactComparison`). Returns
-  /// `rounded` when the exact verdict agrees with its sign, else the smallest positive double
-  /// (solved) or zero (a tie: not solved).
+  /// the margin as `ExactComparison.margin` gives it.
   static func exactMargin(
     queries: NPYMatrix, row: Int, documents: NPYMatrix, relevantRows: [Int], rounded: Double, bound: Double
   ) -> Double {
@@ -196,8 +188,7 @@ public struct RetrievalEvaluation: Sendable {
         for x in relevant where ExactComparison.sign(q, x, minus: other) <= 0 { solved = false }
       }
     }
-    if solved { return rounded > 0 ? rounded : .leastNonzeroMagnitude }
-    return rounded <= 0 ? rounded : 0
+    return ExactComparison.margin(rounded, exactlySolved: solved)
   }
 
   /// The queries with the smallest margins, smallest first (the first query among equals), at

@@ -150,8 +150,7 @@ public struct CyclicWitness: Sendable {
         for x in relevant where ExactComparison.sign(q, x, minus: other) <= 0 { solved = false }
       }
     }
-    if solved { return rounded > 0 ? rounded : .leastNonzeroMagnitude }
-    return rounded <= 0 ? rounded : 0
+    return ExactComparison.margin(rounded, exactlySolved: solved)
   }
 
   /// Throws unless `embeddings()` fits in the memory free now: C(n, 2) + n rows of d floats.
