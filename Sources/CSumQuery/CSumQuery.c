@@ -1,6 +1,15 @@
 #include "CSumQuery.h"
 
-#if defined(__x86_64__) && defined(__clang__)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LIMITFIT_THREAD_SANITIZER 1
+#endif
+#endif
+
+// One clone per instruction set, chosen at load time by an ifunc resolver. Not under the
+// thread sanitizer: it instruments the resolver, which the loader runs before the sanitizer's
+// runtime exists (a crash at start-up).
+#if defined(__x86_64__) && defined(__clang__) && !defined(LIMITFIT_THREAD_SANITIZER)
 #define LEVELS __attribute__((target_clones("avx512bw", "avx2", "default")))
 #else
 #define LEVELS

@@ -5,25 +5,28 @@ import Testing
 
 /// Runs the built `limitfit` under a 60-second limit and an 8 GiB address-space limit (none
 /// under a sanitizer), so that a hang or a runaway allocation ends the run instead of the
-/// machine.
-func limitfitGuarded(_ arguments: [String], environment: [String: String] = [:], seconds: Int = 60)
-  throws -> (status: Int32, standardOutput: String, standardError: String)
-{
+/// machine (the limit four times longer under a sanitizer, which slows a run about that much);
+/// in `directory`, where given, so that relative outputs land there.
+func limitfitGuarded(
+  _ arguments: [String], environment: [String: String] = [:], seconds: Int = 60, in directory: String? = nil
+) throws -> (status: Int32, standardOutput: String, standardError: String) {
   let executable = Bundle.main.bundleURL.appendingPathComponent("limitfit").path
   let limit = sanitizer == nil ? ["--as=\(8 << 30)"] : []
   return try run(
-    "/usr/bin/prlimit", limit + ["--", "timeout", "--kill-after=5", "\(seconds)", executable] + arguments,
-    environment: environment)
+    "/usr/bin/prlimit",
+    limit + ["--", "timeout", "--kill-after=5", "\(sanitizer == nil ? seconds : 4 * seconds)", executable] + arguments,
+    environment: environment, in: directory)
 }
 
-/// Runs `executable` with `arguments`, and `environment` added to this process's; returns its
-/// exit status and output.
-func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:])
+/// Runs `executable` with `arguments`, and `environment` added to this process's, in
+/// `directory` (this process's own by default); returns its exit status and output.
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], in directory: String? = nil)
   throws -> (status: Int32, standardOutput: String, standardError: String)
 {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
+  if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
   process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
   let output = Pipe()
   let errors = Pipe()
@@ -53,7 +56,8 @@ func expectCleanEnd(
   #expect(clean, "\(label): exit \(run.status)\n\(run.standardError.suffix(600))", sourceLocation: sourceLocation)
 }
 
-/// Every subcommand, every numeric option, every extreme value.
+/// Every subcommand, every option that takes a value, every extreme value: the options come
+/// from each command's own --help, so a new option is swept without a new test.
 @Suite struct ExtremeValueTests {
   static let extremes = ["0", "-1", "9223372036854775807", "1e308", "nan", "inf", "1e-300"]
 
@@ -69,45 +73,43 @@ func expectCleanEnd(
     return (folder, results, certificate)
   }()
 
-  static let optimiser = ["--seed", "--lr", "--temperature", "--patience", "--min-delta", "--max-iterations", "--margin"]
-
-  /// A quick valid invocation of each command, and the numeric options to vary in it.
-  static var commands: [(arguments: [String], options: [String])] {
-    let qrels = "\(limitSmall)/qrels.jsonl"
-    return [
-      (["fit", "--docs", "3", "--dim", "2", "--max-iterations", "300"], ["--docs", "--dim", "--k", "--device"] + optimiser),
-      (["fit", "--pattern", "cycle", "--queries", "5", "--dim", "2", "--max-iterations", "300"], ["--queries", "--docs", "--pattern-seed"]),
-      (["fit", "--qrels", qrels, "--dim", "2", "--max-iterations", "20"], ["--min-score"]),
-      (["critical-n", "--dim", "2", "--backend", "cpu"], ["--dim", "--start", "--k", "--seeds", "--sweep"] + optimiser),
-      (["curve", "--dims", "2...3", "--backend", "cpu"], ["--dims", "--k", "--seeds", "--sweep"]),
-      (["report"], ["--k", "--seeds", "--seed", "--lr"]),
-      (["min-dim", "--pattern", "cycle", "--queries", "5", "--max-dim", "4", "--backend", "cpu"],
-       ["--max-dim", "--queries", "--docs", "--seeds", "--patience", "--max-iterations"]),
-      (["qrels-stats", "--pattern", "cycle", "--queries", "5"], ["--queries", "--docs", "--pattern-seed"]),
-      (["qrels-stats", qrels], ["--min-score"]),
-      (["verify", fixtures.certificate, "--pattern", "dense", "--queries", "3"], ["--queries", "--docs"]),
-      (["eval", "--query-embeddings", fixtures.certificate + "/queries.npy", "--document-embeddings",
-        fixtures.certificate + "/documents.npy", "--pattern", "dense", "--queries", "3"], ["--worst", "--queries", "--docs"]),
-      (["witness", "--docs", "5"], ["--docs", "--dim"]),
-      (["capacity", "--dims", "4,16", "--max-check", "32", "--precision", "float16"], ["--dims", "--k", "--max-check"]),
-      (["export", "--results", fixtures.results, "--csv"], []),
-      (["bench", "--backend", "cpu", "--docs", "4", "--dim", "2", "--seconds", "0", "--repeats", "1"],
-       ["--docs", "--dim", "--k", "--seconds", "--repeats", "--device"]),
-      // validate and tune --device 0 run in full on PoCL: correct answers, but slow ones.
-      (["devices"], []),
-      (["validate"], ["--device"]),
-      (["tune", "--output", "\(fixtures.folder)/tuning.json"], ["--device"]),
+  /// A quick valid run of each command, in which one option at a time is replaced.
+  static var quickRuns: [String: [String]] {
+    [
+      "fit": ["fit", "--docs", "3", "--dim", "2", "--max-iterations", "300"],
+      // An iteration limit, so that --patience=9223372036854775807 is a short run too.
+      "critical-n": ["critical-n", "--dim", "2", "--backend", "cpu", "--max-iterations", "3000"],
+      "curve": ["curve", "--dims", "2...3", "--backend", "cpu", "--max-iterations", "3000"],
+      "report": ["report"],
+      "min-dim": ["min-dim", "--pattern", "cycle", "--queries", "5", "--max-dim", "4", "--backend", "cpu"],
+      "qrels-stats": ["qrels-stats", "--pattern", "cycle", "--queries", "5"],
+      "verify": ["verify", fixtures.certificate, "--pattern", "dense", "--queries", "3"],
+      "eval": ["eval", "--query-embeddings", fixtures.certificate + "/queries.npy", "--document-embeddings",
+        fixtures.certificate + "/documents.npy", "--pattern", "dense", "--queries", "3"],
+      "witness": ["witness", "--docs", "5"],
+      "capacity": ["capacity", "--dims", "4,16", "--max-check", "32", "--precision", "float16"],
+      "export": ["export", "--results", fixtures.results, "--csv"],
+      "bench": ["bench", "--backend", "cpu", "--docs", "4", "--dim", "2", "--seconds", "0", "--repeats", "1"],
+      "devices": ["devices"],
+      "validate": ["validate"],
+      "tune": ["tune", "--output", "\(fixtures.folder)/tuning.json"],
     ]
   }
 
-  /// One case per command and option: `arguments` with `option` set to each extreme value.
-  static var cases: [(arguments: [String], option: String)] {
-    commands.flatMap { command in command.options.map { (command.arguments, $0) } }
+  /// Options that act only beside another input (a pattern, a qrels file), swept there too.
+  static var contexts: [(arguments: [String], options: [String])] {
+    let qrels = "\(limitSmall)/qrels.jsonl"
+    return [
+      (["fit", "--pattern", "cycle", "--queries", "5", "--dim", "2", "--max-iterations", "300"], ["--queries", "--docs", "--pattern-seed"]),
+      (["fit", "--qrels", qrels, "--dim", "2", "--max-iterations", "20"], ["--min-score"]),
+      (["qrels-stats", qrels], ["--min-score"]),
+    ]
   }
 
   /// `arguments` with `option=value` in place of any value it had; every run writes its own
   /// results and output files.
-  static func arguments(_ base: [String], _ option: String, _ value: String, id: String) -> [String] {
+  static func arguments(_ base: [String], _ option: String, _ value: String) -> [String] {
+    let id = UUID().uuidString
     var arguments: [String] = []
     var index = 0
     while index < base.count {
@@ -124,17 +126,7 @@ func expectCleanEnd(
     return arguments
   }
 
-  @Test(arguments: cases.indices)
-  func everyExtremeValue(_ index: Int) throws {
-    let (base, option) = Self.cases[index]
-    for value in Self.extremes where !(["validate", "tune"].contains(base[0]) && value == "0") {
-      let arguments = Self.arguments(base, option, value, id: UUID().uuidString)
-      expectCleanEnd(try limitfitGuarded(arguments), arguments.joined(separator: " "))
-    }
-  }
-
-  /// The options of `command` that take a value, from its own --help: a new option is swept
-  /// without a new test.
+  /// The options of `command` that take a value, from its own --help.
   static func valueOptions(of command: String) throws -> [String] {
     try limitfit([command, "--help"]).standardOutput.split(separator: "\n").compactMap { line in
       let words = line.split(separator: " ")
@@ -144,7 +136,7 @@ func expectCleanEnd(
   }
 
   /// Paths no option should crash or hang on: empty, a folder, /dev/null, a FIFO nobody
-  /// writes, a symlink loop; and the smallest numbers.
+  /// writes, a symlink loop.
   static let hostilePaths: [String] = {
     let folder = fixtures.folder + "/hostile"
     try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -153,14 +145,41 @@ func expectCleanEnd(
     return ["", folder, "/dev/null", folder + "/fifo", folder + "/loop"]
   }()
 
+  /// The working folder of the sweep's runs: a value such as `0` is also a relative output path
+  /// (`--json=0`), written here rather than beside the package.
+  static let scratch: String = {
+    let folder = fixtures.folder + "/scratch"
+    try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    return folder
+  }()
+
+  /// The values swept through `option` of `command`: `--device 0` of validate and tune is PoCL,
+  /// where they run in full (correct, but slow), so it is left out there.
+  static func values(_ command: String, _ option: String) -> [String] {
+    let slow = ["validate", "tune"].contains(command) && option == "--device"
+    return hostilePaths + extremes.filter { !(slow && $0 == "0") }
+  }
+
   @Test(arguments: try OutputPathTests.listedCommands())
-  func everyOptionOfEveryCommandAgainstHostileValues(_ command: String) throws {
-    let base = try #require(Self.commands.first { $0.arguments[0] == command }?.arguments, "no quick run of \(command)")
-    let numbers = ["validate", "tune"].contains(command) ? [] : ["0", "-1"]
-    for option in try Self.valueOptions(of: command) {
-      for value in Self.hostilePaths + numbers {
-        let arguments = Self.arguments(base, option, value, id: UUID().uuidString)
-        expectCleanEnd(try limitfitGuarded(arguments, seconds: 30), arguments.joined(separator: " "))
+  func everyOptionOfEveryCommand(_ command: String) throws {
+    let base = try #require(Self.quickRuns[command], "no quick run of \(command)")
+    let options = try Self.valueOptions(of: command)
+    #expect(command == "devices" || !options.isEmpty, "\(command) --help lists no options")
+    for option in options {
+      for value in Self.values(command, option) {
+        let arguments = Self.arguments(base, option, value)
+        expectCleanEnd(try limitfitGuarded(arguments, seconds: 30, in: Self.scratch), arguments.joined(separator: " "))
+      }
+    }
+  }
+
+  @Test(arguments: contexts.indices)
+  func optionsBesideTheirInput(_ index: Int) throws {
+    let (base, options) = Self.contexts[index]
+    for option in options {
+      for value in Self.extremes {
+        let arguments = Self.arguments(base, option, value)
+        expectCleanEnd(try limitfitGuarded(arguments, seconds: 30, in: Self.scratch), arguments.joined(separator: " "))
       }
     }
   }
@@ -237,10 +256,15 @@ func expectCleanEnd(
     #expect(run.status == 0 && run.standardError.isEmpty, "\(run.standardError)")
   }
 
-  @Test func autoKeepsItsChoiceOverACPUDevice() throws {
+  /// Whether the machine's only OpenCL devices are CPUs (PoCL).
+  static var onlyCPUDevices: Bool {
+    let devices = (try? limitfit(["devices"]).standardOutput) ?? ""
+    return devices.contains("type CPU") && !devices.contains("type GPU")
+  }
+
+  @Test(.enabled(if: onlyCPUDevices, "needs an OpenCL CPU device and no GPU"))
+  func autoKeepsItsChoiceOverACPUDevice() throws {
     // On a machine whose only OpenCL device is a CPU (PoCL), auto stays on the cpu backend.
-    let devices = try limitfit(["devices"])
-    guard devices.standardOutput.contains("type CPU"), !devices.standardOutput.contains("type GPU") else { return }
     let run = try limitfit(["fit", "--docs", "3", "--dim", "2", "--json", "-"], environment: ["LIMITFIT_DEVICE": "0"])
     #expect(run.status == 0)
     #expect(run.standardOutput.contains("\"backend\" : \"cpu\""))
