@@ -49,3 +49,39 @@ bool is_relevant(const int j, uint *next, const uint end, __global const int *re
   while (*next < end && relevant[*next] < j) ++*next;
   return *next < end && relevant[*next] == j;
 }
+
+// q · b over d coordinates, q in local memory.
+float dot_local(__local const float *a, __global const float *b, const int d) {
+  float total = 0.0f;
+  for (int c = 0; c < d; ++c) total += a[c] * b[c];
+  return total;
+}
+
+// The score of document j in a row: read from the row's scores s where the step stores them,
+// else recomputed from the query q (already divided by τ) and D (the fused step).
+float row_score(const int j, __global const float *s, __local const float *q, __global const float *D,
+                const int d) {
+  return s ? s[j] : dot_local(q, D + (size_t)j * d, d);
+}
+
+// The row's relevant documents among its top |R| (ties broken by the lower id), for a row that
+// is not solved (a solved row finds all |R|): a relevant document is found when fewer than |R|
+// documents rank above it. Every work-item of the row's group calls it and gets the count.
+int top_hits(const int solved, const int n, const uint begin, const int count,
+             __global const int *relevant, __global const float *s, __local const float *q,
+             __global const float *D, const int d, __local int *integer_scratch) {
+  if (solved) return count;
+  const int lid = get_local_id(0);
+  int found = 0;
+  for (int a = 0; a < count; ++a) {
+    const int id = relevant[begin + a];
+    const float score = row_score(id, s, q, D, d);
+    int ahead = 0;
+    for (int j = lid; j < n; j += ROW_GROUP) {
+      const float other = row_score(j, s, q, D, d);
+      ahead += (other > score) || (other == score && j < id);
+    }
+    found += group_sum_int(ahead, integer_scratch) < count;
+  }
+  return found;
+}

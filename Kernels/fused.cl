@@ -10,12 +10,6 @@
 // sum runs in a fixed order: the results do not depend on scheduling. Both kernels take two
 // __local arrays of d floats. G_ij = (|R_i| softmax_ij − A_ij) / P, as in row_losses.
 
-float dot_local(__local const float *a, __global const float *b, const int d) {
-  float total = 0.0f;
-  for (int c = 0; c < d; ++c) total += a[c] * b[c];
-  return total;
-}
-
 // Whether the sorted ids relevant[begin ..< end] hold j.
 bool holds(const int j, const uint begin, const uint end, __global const int *relevant) {
   for (uint a = begin; a < end; ++a) {
@@ -89,21 +83,7 @@ void fused_query_rows(const int n, const int d, const float inverse_temperature,
   loss = group_sum(loss, scratch);
   const int solved = worst_relevant > best_irrelevant;
 
-  // Top-|R| hits, only for unsolved rows: fewer than |R| documents rank above a found one.
-  int found = count;
-  if (!solved) {
-    found = 0;
-    for (int a = 0; a < count; ++a) {
-      const int id = relevant[begin + a];
-      const float score = dot_local(q, D + (size_t)id * d, d);
-      int ahead = 0;
-      for (int j = lid; j < n; j += ROW_GROUP) {
-        const float s = dot_local(q, D + (size_t)j * d, d);
-        ahead += (s > score) || (s == score && j < id);
-      }
-      found += group_sum_int(ahead, integer_scratch) < count;
-    }
-  }
+  const int found = top_hits(solved, n, begin, count, relevant, 0, q, D, d, integer_scratch);
 
   // ∇Q_i, ROW_GROUP documents at a time.
   const float scale = (float)count * inverse_terms / total;

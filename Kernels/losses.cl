@@ -51,18 +51,7 @@ void row_losses(const int n, const int row0, const int loss_kind, const float in
   const int solved = worst_relevant > best_irrelevant;
   const float maximum = fmax(best_relevant, best_irrelevant);
 
-  // Top-|R| hits: a relevant document is found when fewer than |R| documents rank above it.
-  int found = count;
-  if (!solved) {
-    found = 0;
-    for (int a = 0; a < count; ++a) {
-      const int id = relevant[begin + a];
-      const float score = s[id];
-      int ahead = 0;
-      for (int j = lid; j < n; j += ROW_GROUP) ahead += (s[j] > score) || (s[j] == score && j < id);
-      found += group_sum_int(ahead, integer_scratch) < count;
-    }
-  }
+  const int found = top_hits(solved, n, begin, count, relevant, s, 0, 0, 0, integer_scratch);
 
   // Each work-item's share of the row's loss and bias gradient.
   float loss = 0.0f;

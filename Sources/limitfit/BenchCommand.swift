@@ -63,8 +63,9 @@ struct BenchCommand: ParsableCommand {
           String(format: "%.2f", measurement.iterationsPerSecond),
           String(format: "%.2f", measurement.gigaflopsPerSecond), formatBytes(measurement.bytesNeeded),
           measurement.processPeakBytes.map(formatBytes) ?? "–"))
-        if let step = measurement.step, let tiles = measurement.tiles, let origin = measurement.tilesOrigin {
-          print("  \(step) step; tiles (\(origin)): \(tiles)")
+        let plan = measurement.plan
+        if !plan.settings.isEmpty {
+          print("  \(([plan.step + " step"] + [plan.layout, plan.settings].filter { !$0.isEmpty }).joined(separator: "; "))")
         }
       }
       fflush(nil)

@@ -70,21 +70,13 @@ struct BackendOptions: ParsableArguments {
   }
 }
 
-/// The backend `request` names, on `device` or LIMITFIT_DEVICE's device, tuned by the OpenCL
-/// variables (`OpenCLSettings`); the CPU backend at LIMITFIT_CPU_LEVEL's level.
+/// The backend `request` names, on `device` or LIMITFIT_DEVICE's device, set up by the
+/// backends' own variables (`OpenCLSettings`, LIMITFIT_CPU_LEVEL).
 func selectBackend(_ request: BackendRequest, device: Int?) throws -> any FitBackend {
-  let environment = ProcessInfo.processInfo.environment
-  let runsOnlyOpenCL = request == .opencl || device != nil
-  let cpuLevel = runsOnlyOpenCL ? .best : try CPULevel.level(environment: environment[CPULevel.variable]) ?? .best
-  if request == .cpu {
-    if let device {
-      throw LimitFitError("--device \(device) selects an OpenCL device; it does not apply to --backend cpu")
-    }
-    return CPUBackend(level: cpuLevel)
+  if let device, let provider = BackendRegistry.provider(named: request.rawValue), provider.deviceNoun == nil {
+    let noun = BackendRegistry.providers.lazy.compactMap(\.deviceNoun).first ?? "a device"
+    throw LimitFitError("--device \(device) selects \(noun); it does not apply to --backend \(provider.name)")
   }
-  let preferred = try BackendSelection.deviceIndex(environment: environment[BackendSelection.deviceVariable])
   return try BackendSelection.makeBackend(
-    request, deviceIndex: device, preferredDeviceIndex: preferred,
-    openCLSettings: try OpenCLSettings(environment: environment), cpuLevel: cpuLevel,
-    notice: printToStandardError)
+    request, device: device, environment: ProcessInfo.processInfo.environment, notice: printToStandardError)
 }

@@ -37,11 +37,10 @@ struct TuneCommand: ParsableCommand {
     // The device's backend without any tuning file: the tuner tries shapes of its own, and an
     // entry that no longer builds must not stop it from replacing that entry.
     settings.tuningFile = nil
-    let backend = try BackendSelection.makeBackend(
-      .opencl, deviceIndex: device,
-      preferredDeviceIndex: try BackendSelection.deviceIndex(environment: environment[BackendSelection.deviceVariable]),
-      openCLSettings: settings, notice: printToStandardError)
-    guard let openCL = backend as? OpenCLBackend else { preconditionFailure("the opencl request made another backend") }
+    let openCL = try OpenCLBackend(
+      device: OpenCLDevice.selected(
+        index: device ?? BackendSelection.deviceIndex(environment: environment[BackendSelection.deviceVariable])),
+      settings: settings)
     let tuner = KernelTuner(device: openCL.openCLDevice, settings: settings)
     print("Tuning \(openCL.device) at (n, d) = " + tuner.sizes.map { "(\($0.documents), \($0.dimension))" }.joined(separator: ", "))
     let entry = try tuner.run { line in

@@ -5,34 +5,33 @@ import LimitFit
 struct ValidateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "validate",
-    abstract: "Check every OpenCL kernel and short whole fits against the CPU reference.",
+    abstract: "Check a backend against the CPU reference: the conformance suite.",
     discussion: """
-      Runs seeded random problems of awkward sizes (d = 1, 2, 3, 17, 64, 65, 128; sizes that \
-      are not multiples of the tile sizes; several query blocks; ∇D's sum split into parts) \
-      with the device's tile shapes (tuned, or its family's defaults) on the OpenCL device and on \
-      the CPU backend, and prints, per check, the largest absolute error, the error relative \
-      to the values' scale, the tolerance and PASS or FAIL. Exits non-zero if any check fails.
+      Runs the conformance suite: seeded random problems of awkward sizes (d = 1, 2, 3, 17, 64, \
+      65, 128; sizes that are not multiples of the tile sizes; relevant sets of mixed sizes; \
+      every loss) in every configuration the backend runs (OpenCL: the blocked step in one \
+      block and in many with ∇D's sum in parts, the fused step; CPU: every instruction-set \
+      level), each step and the first 200 losses of whole fits against the CPU reference in \
+      double precision, after the backend's own checks (OpenCL: argument signatures, each \
+      kernel block by block, guard regions). Prints, per check, the largest absolute error, the \
+      error relative to the values' scale, the tolerance and PASS or FAIL. Exits non-zero if \
+      any check fails.
       """
   )
 
-  @Option(help: "The backend to check against the CPU reference: opencl.")
+  @Option(help: "The backend to check against the CPU reference: opencl or cpu.")
   var backend: BackendRequest = .opencl
 
   @Option(help: "The OpenCL device (see 'limitfit devices'); default: $\(BackendSelection.deviceVariable), else auto's choice.")
   var device: Int?
 
   func run() throws {
-    guard backend == .opencl else {
-      throw LimitFitError("validate checks the opencl backend against the cpu reference; --backend \(backend.rawValue) has nothing to check")
-    }
-    let backend = try selectBackend(.opencl, device: device)
-    guard let openCL = backend as? OpenCLBackend else {
-      preconditionFailure("the opencl request made a \(backend.name) backend")
-    }
-    print("Validating \(openCL.device)")
-    print("tiles (\(openCL.tiles.origin)): \(openCL.tiles.parameters)")
+    let backend = try selectBackend(backend, device: device)
+    print("Validating \(backend.name) on \(backend.device)")
+    let settings = backend.plan(for: try .allSubsets(documents: 3, k: 2, dimension: 2), loss: .infonce).settings
+    if !settings.isEmpty { print(settings) }
     print(row("check", "max abs err", "rel err", "tolerance", "worst at", "over tol", "result"))
-    let checks = try KernelValidation(backend: openCL).run { check in
+    let checks = try BackendConformance(backend: backend).run { check in
       print(row(
         check.name, scientific(check.maximumAbsoluteError), scientific(check.relativeError),
         scientific(check.tolerance), "\(check.worstIndex)", String(format: "%.1f%%", 100 * check.errorRate),

@@ -39,21 +39,37 @@ public struct CPUBackend: FitBackend {
     CPUConcurrency.runsSideBySide(products: Double(size.queries) * Double(size.documents) * Double(size.dimension))
   }
 
+  /// The engine's instruction-set level; every loss takes the same step.
+  public func plan(for size: ProblemSize, loss: Loss) -> BackendPlan {
+    BackendPlan(step: level.rawValue, bytes: bytesNeeded(for: size))
+  }
+
+  /// The engine at every level this machine runs, each against the reference (at the widest
+  /// level, in double precision).
+  public func conformanceVariants() -> [any FitBackend] {
+    CPULevel.available.map { CPUBackend(level: $0) }
+  }
+
   public func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters)
     throws -> any FitSession
   {
     CPUSession(
       engine: level.makeEngine(
         qrels: qrels, dimension: start.dimension, queries: start.queries,
-        documents: start.documents, plan: FitPlan(qrels: qrels, hyperparameters: hyperparameters)))
+        documents: start.documents, plan: FitPlan(qrels: qrels, hyperparameters: hyperparameters)),
+      queryCount: qrels.queryCount)
   }
 }
 
 /// A CPU fit in single precision.
 final class CPUSession: FitSession {
   private let engine: any CPUFitEngine<Float>
+  private let queryCount: Int
 
-  init(engine: any CPUFitEngine<Float>) { self.engine = engine }
+  init(engine: any CPUFitEngine<Float>, queryCount: Int) {
+    self.engine = engine
+    self.queryCount = queryCount
+  }
 
   func evaluate() -> StepEvaluation { engine.evaluate() }
 
@@ -63,5 +79,13 @@ final class CPUSession: FitSession {
     Embeddings(
       dimension: engine.dimension, queries: engine.queryMatrix(),
       documents: engine.documentMatrix())
+  }
+
+  func lastStep() -> StepDetails {
+    let rows = (0..<queryCount).map { engine.row(of: $0) }
+    return StepDetails(
+      rowLoss: rows.map { Double($0.loss) }, rowSolved: rows.map { $0.verdict.solved ? 1 : 0 },
+      rowFound: rows.map(\.verdict.relevantFound), queryGradient: engine.queryMatrixGradient().map(Double.init),
+      documentGradient: engine.documentGradientMatrix().map(Double.init), biasGradient: Double(engine.biasState[1]))
   }
 }

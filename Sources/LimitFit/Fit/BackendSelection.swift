@@ -1,14 +1,54 @@
 import Foundation
 
-/// The backend a command asks for.
-public enum BackendRequest: String, CaseIterable, Sendable {
-  /// An OpenCL GPU when there is one, else the CPU backend; falls back to the CPU backend,
-  /// with a notice, when OpenCL is missing or fails to build.
-  case auto
-  /// The CPU reference backend.
-  case cpu
-  /// An OpenCL device; fails when OpenCL cannot be used.
-  case opencl
+/// A kind of backend, as `--backend` names it, and how to make one. Each backend's folder
+/// holds its provider; `BackendRegistry` lists them.
+public protocol BackendProvider: Sendable {
+  /// Its name on the command line and in records: "cpu", "opencl".
+  var name: String { get }
+  /// What `--device I` selects among, in words ("an OpenCL device"); nil where it has no
+  /// devices to choose from.
+  var deviceNoun: String? { get }
+  /// The backend on device `index` (by default the provider's own choice), set up by the
+  /// variables in `environment`.
+  ///
+  /// - Throws: when the backend cannot run here, or a variable is malformed.
+  func makeBackend(device index: Int?, environment: [String: String]) throws -> any FitBackend
+  /// The backend `auto` takes from this provider where it beats the CPU reference (a GPU);
+  /// nil, after one line to `notice` where something failed, where it has none.
+  ///
+  /// - Throws: only for a malformed variable in `environment`: a typo is not a fallback.
+  func automaticBackend(environment: [String: String], notice: (String) -> Void) throws -> (any FitBackend)?
+}
+
+/// Every backend limitfit runs on.
+public enum BackendRegistry {
+  /// The providers in the order `auto` tries them; the last, the CPU reference, always runs
+  /// and is where `auto` falls back.
+  public static let providers: [any BackendProvider] = [OpenCLProvider(), CPUProvider()]
+
+  /// The provider called `name`, if any.
+  public static func provider(named name: String) -> (any BackendProvider)? {
+    providers.first { $0.name == name }
+  }
+}
+
+/// The backend a command asks for: `auto`, or a registered backend by name.
+public struct BackendRequest: RawRepresentable, CaseIterable, Hashable, Sendable {
+  public let rawValue: String
+
+  /// `auto`, or the name of a registered backend; nil for any other name.
+  public init?(rawValue: String) {
+    guard rawValue == "auto" || BackendRegistry.provider(named: rawValue) != nil else { return nil }
+    self.rawValue = rawValue
+  }
+
+  /// The first backend of the registry that has something better than the CPU reference (an
+  /// OpenCL GPU), else the CPU reference; falls back, with a notice, where one fails.
+  public static let auto = BackendRequest(rawValue: "auto")!
+
+  public static var allCases: [BackendRequest] {
+    [.auto] + BackendRegistry.providers.map(\.name).sorted().compactMap(BackendRequest.init(rawValue:))
+  }
 }
 
 /// Chooses and creates backends.
@@ -41,60 +81,29 @@ public enum BackendSelection {
     return index
   }
 
-  /// Creates the backend for `request`.
+  /// Creates the backend for `request`, set up by the variables in `environment` (each
+  /// backend reads its own, only where it runs).
   ///
   /// - Parameters:
-  ///   - deviceIndex: the OpenCL device asked for explicitly (see `limitfit devices`); implies
-  ///     OpenCL.
-  ///   - preferredDeviceIndex: the device of LIMITFIT_DEVICE: the OpenCL device whenever OpenCL
-  ///     runs; `auto` takes it only where it is a GPU, and keeps its own choice otherwise.
-  ///   - openCLSettings: the OpenCL backend's tuning, where it runs.
-  ///   - cpuLevel: the instruction-set level of the CPU backend, where it runs.
-  ///   - notice: receives one line when `auto` falls back to the CPU backend or passes over
-  ///     the preferred device.
-  /// - Throws: `OpenCLError` when OpenCL was asked for (`opencl`, or a device index) and
-  ///   cannot be used.
+  ///   - device: the device asked for explicitly; under `auto`, it selects the first backend
+  ///     that has devices.
+  ///   - notice: receives one line when `auto` falls back or passes over a preferred device.
+  /// - Throws: when the backend asked for by name (or by a device) cannot be used, or a
+  ///   variable is malformed. A backend without devices ignores `device`.
   public static func makeBackend(
-    _ request: BackendRequest, deviceIndex: Int? = nil, preferredDeviceIndex: Int? = nil,
-    openCLSettings: OpenCLSettings = OpenCLSettings(), cpuLevel: CPULevel = .best, notice: (String) -> Void
+    _ request: BackendRequest, device: Int? = nil, environment: [String: String] = [:],
+    notice: (String) -> Void
   ) throws -> any FitBackend {
-    switch (request, deviceIndex) {
-    case (.cpu, _):
-      return CPUBackend(level: cpuLevel)
-    case (.opencl, _), (.auto, .some):
-      return try OpenCLBackend(device: device(at: deviceIndex ?? preferredDeviceIndex), settings: openCLSettings)
-    case (.auto, nil):
-      do {
-        let devices = try OpenCLDevice.all()
-        if let preferred = preferredDeviceIndex {
-          if devices.indices.contains(preferred), devices[preferred].kind == .gpu {
-            return try OpenCLBackend(device: devices[preferred], settings: openCLSettings)
-          }
-          let named = devices.indices.contains(preferred)
-            ? "\(devices[preferred].name), not a GPU" : "no device (there are \(devices.count))"
-          notice("limitfit: \(deviceVariable)=\(preferred) names \(named); auto keeps its own choice")
-        }
-        guard let gpu = automaticDevice(among: devices) else { return CPUBackend(level: cpuLevel) }
-        return try OpenCLBackend(device: gpu, settings: openCLSettings)
-      } catch {
-        notice("limitfit: \(error); using the cpu backend")
-        return CPUBackend(level: cpuLevel)
-      }
+    let providers = BackendRegistry.providers
+    if let provider = BackendRegistry.provider(named: request.rawValue) {
+      return try provider.makeBackend(device: provider.deviceNoun == nil ? nil : device, environment: environment)
     }
-  }
-
-  /// The device at `index`, or the one `auto` picks (else the first) when `index` is nil.
-  private static func device(at index: Int?) throws -> OpenCLDevice {
-    let devices = try OpenCLDevice.all()
-    guard let index else {
-      guard let device = automaticDevice(among: devices) ?? devices.first else {
-        throw OpenCLError.noPlatform
-      }
-      return device
+    if let device, let provider = providers.first(where: { $0.deviceNoun != nil }) {
+      return try provider.makeBackend(device: device, environment: environment)
     }
-    guard devices.indices.contains(index) else {
-      throw OpenCLError.noDevice(index: index, count: devices.count)
+    for provider in providers.dropLast() {
+      if let backend = try provider.automaticBackend(environment: environment, notice: notice) { return backend }
     }
-    return devices[index]
+    return try providers[providers.count - 1].makeBackend(device: nil, environment: environment)
   }
 }

@@ -37,11 +37,8 @@ public struct FitBenchmark: Sendable {
     public var bytesNeeded: Double
     /// The process's peak resident memory so far (Linux), in bytes.
     public var processPeakBytes: Double?
-    /// On OpenCL: the step that ran (fused or blocked), the tiled products' shapes and where
-    /// they come from.
-    public var step: String?
-    public var tiles: TileParameters?
-    public var tilesOrigin: String?
+    /// How the backend ran the fit: its step, layout and settings.
+    public var plan: BackendPlan
   }
 
   /// Times steps on `backend`: two warm-up steps, then `repeats` runs of at least
@@ -79,13 +76,11 @@ public struct FitBenchmark: Sendable {
       timed += steps
     }
     let rate = rates.sorted()[rates.count / 2]
-    let openCL = backend as? OpenCLBackend
+    let plan = backend.plan(for: size, loss: .infonce)
     return Measurement(
       backend: backend.name, device: backend.device, documents: size.documents,
       dimension: size.dimension, queries: size.queries, iterations: timed,
       iterationsPerSecond: rate, gigaflopsPerSecond: operationsPerStep * rate / 1e9,
-      bytesNeeded: backend.bytesNeeded(for: size), processPeakBytes: SystemMemory.processPeakBytes(),
-      step: (session as? OpenCLSession)?.step.rawValue, tiles: openCL?.tiles.parameters,
-      tilesOrigin: openCL?.tiles.origin)
+      bytesNeeded: plan.bytes, processPeakBytes: SystemMemory.processPeakBytes(), plan: plan)
   }
 }

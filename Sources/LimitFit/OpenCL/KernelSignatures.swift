@@ -38,9 +38,16 @@ struct KernelParameter: Equatable, CustomStringConvertible {
 
 extension OpenCLRuntime.Kernel {
   /// The kernel's parameters, in order, as Kernels/*.cl declares them: the one place the Swift
-  /// side states them. Every launch is checked against them, and they are checked against the
-  /// built program's own argument information (`OpenCLRuntime.signatureMismatches()`).
-  var parameters: [KernelParameter] {
+  /// side states them, read once. Launches name their arguments and are bound by these names,
+  /// and the names are checked against the built program's own argument information
+  /// (`OpenCLRuntime.signatureMismatches()`).
+  var parameters: [KernelParameter] { Self.signatures[self]! }
+
+  /// Every kernel's parameters, built once.
+  private static let signatures: [Self: [KernelParameter]] = Dictionary(
+    uniqueKeysWithValues: allCases.map { ($0, $0.declaredParameters) })
+
+  private var declaredParameters: [KernelParameter] {
     func int(_ names: String...) -> [KernelParameter] { names.map { .init(name: $0, kind: .int) } }
     func float(_ names: String...) -> [KernelParameter] { names.map { .init(name: $0, kind: .float) } }
     func global(_ element: String, _ names: String...) -> [KernelParameter] {
@@ -85,12 +92,31 @@ extension OpenCLRuntime.Kernel {
     }
   }
 
-  /// Throws unless `arguments` match the parameters one for one, in kind and element type.
-  func check(_ arguments: [OpenCLRuntime.Argument]) throws {
+  /// `arguments`, given by name, in the parameters' order.
+  ///
+  /// - Throws: `OpenCLError.signature` unless every parameter is given once, by its name, with
+  ///   an argument of its kind and element type, and nothing else is given.
+  func bind(_ arguments: KeyValuePairs<String, OpenCLRuntime.Argument>) throws -> [OpenCLRuntime.Argument] {
     let parameters = parameters
-    guard arguments.count == parameters.count else {
-      throw OpenCLError.signature("\(rawValue) takes \(parameters.count) arguments, not \(arguments.count)")
+    var bound = [OpenCLRuntime.Argument?](repeating: nil, count: parameters.count)
+    for (name, argument) in arguments {
+      guard let index = parameters.firstIndex(where: { $0.name == name }) else {
+        throw OpenCLError.signature("\(rawValue) has no argument named \(name)")
+      }
+      guard bound[index] == nil else { throw OpenCLError.signature("\(rawValue) argument \(name) given twice") }
+      bound[index] = argument
     }
+    if let missing = bound.firstIndex(where: { $0 == nil }) {
+      throw OpenCLError.signature("\(rawValue) argument \(parameters[missing].name) not given")
+    }
+    let ordered = bound.map { $0! }
+    try check(ordered)
+    return ordered
+  }
+
+  /// Throws unless `arguments` match the parameters one for one, in kind and element type.
+  private func check(_ arguments: [OpenCLRuntime.Argument]) throws {
+    let parameters = parameters
     for (index, (argument, parameter)) in zip(arguments, parameters).enumerated() {
       let matches = switch (argument, parameter.kind) {
       case (.int, .int), (.float, .float), (.double, .double): true

@@ -1,104 +1,39 @@
-/// One comparison of the OpenCL backend with the CPU reference in double precision.
-public struct ValidationCheck: Sendable {
-  /// What was compared, and on which problem.
-  public var name: String
-  /// max |observed − expected| over the compared values.
-  public var maximumAbsoluteError: Double
-  /// max |observed − expected| / max |expected|: the error relative to the values' scale.
-  public var relativeError: Double
-  /// The largest relative error that passes (0 for counts, which must match exactly).
-  public var tolerance: Double
-  /// The position of the largest error among the compared values (0 when none).
-  public var worstIndex: Int
-  /// The share of the compared values whose error, relative to the scale, exceeds the
-  /// tolerance: one bad element, or a systematic error.
-  public var errorRate: Double
-
-  /// Whether the check passed.
-  public var passed: Bool { relativeError <= tolerance }
-
-  /// Compares `observed` with `expected`, element by element.
-  init<Observed: BinaryFloatingPoint, Expected: BinaryFloatingPoint>(
-    _ name: String, observed: [Observed], expected: [Expected], tolerance: Double
-  ) {
-    precondition(observed.count == expected.count, "\(name): \(observed.count) values against \(expected.count)")
-    self.name = name
-    // NaN compares false: count it as an infinite error.
-    let differences = zip(observed, expected).map { a, b in
-      let difference = abs(Double(a) - Double(b))
-      return difference.isNaN ? Double.infinity : difference
-    }
-    let scale = expected.reduce(0.0) { max($0, abs(Double($1))) }
-    let worstIndex = differences.indices.max { differences[$0] < differences[$1] } ?? 0
-    let worst = differences.isEmpty ? 0 : differences[worstIndex]
-    maximumAbsoluteError = worst
-    relativeError = worst == 0 ? 0 : worst / max(scale, .leastNormalMagnitude)
-    self.tolerance = tolerance
-    self.worstIndex = worstIndex
-    let allowed = tolerance * max(scale, .leastNormalMagnitude)
-    errorRate = differences.isEmpty ? 0 : Double(differences.filter { $0 > allowed }.count) / Double(differences.count)
-  }
-
-  /// Compares counts or flags, which must be equal.
-  init(_ name: String, observed: [Int], expected: [Int]) {
-    self.init(name, observed: observed.map(Double.init), expected: expected.map(Double.init), tolerance: 0)
-  }
-}
-
-/// Every kernel and whole short fits of the OpenCL backend against the CPU reference computing in
-/// double precision from the same float32 values, on
-/// seeded random problems of awkward sizes (n, m, d not multiples of the tile sizes;
-/// d = 1, 2, 3, 17, 64, 65, 128; several query blocks; ∇D's sum split into parts as the device
-/// chooses and into 3; relevant sets of mixed sizes).
+/// The OpenCL backend's own checks, beneath what a session shows (`BackendConformance` checks
+/// the sessions): every kernel's arguments as the built program declares them, and each kernel,
+/// block by block, against the CPU reference computing in double precision from the same
+/// float32 values, on the conformance problems cut into blocks of about a third of their
+/// queries (the last one short), with ∇D's sum split as the device chooses and into three;
+/// the guard regions after every buffer, for both steps.
 public struct KernelValidation {
   /// The backend under test.
   public let backend: OpenCLBackend
 
-  /// Relative tolerances, in units of the compared values' largest magnitude. Float32 sums of
-  /// up to n·d products, in a different order on each side, differ by a few ulp per term.
+  /// Relative tolerances, in units of the compared values' largest magnitude (see
+  /// `BackendConformance.Tolerance`).
   public enum Tolerance {
     public static let scores = 1e-5
     public static let scoreGradient = 1e-5
-    public static let rowLoss = 1e-5
-    public static let gradients = 1e-4
     public static let adam = 1e-5
-    /// The first 200 losses of a whole fit: the two paths round differently at every step.
-    public static let fitLosses = 1e-4
   }
 
   /// Creates the validation of `backend`.
   public init(backend: OpenCLBackend) { self.backend = backend }
 
-  /// A problem to check on.
+  /// A conformance problem, in blocks of `blockRows` query rows.
   struct Problem {
     var name: String
     var qrels: Qrels
     var dimension: Int
-    /// Query rows per block of the score matrix; 0 for the fused step.
     var blockRows: Int
-    var loss: Loss = .infonce
+    var loss: Loss
   }
 
+  /// The conformance problems in blocks of about a third of their queries.
   static func problems() throws -> [Problem] {
-    var generator = SplitMix64(seed: 2025)
-    let mixed = (0..<40).map { _ in
-      Array((0..<23).shuffled(using: &generator).prefix(Int.random(in: 1...6, using: &generator)))
-    }
-    let mixedQrels = try Qrels(relevant: mixed, documentCount: 23)
-    return [
-      Problem(name: "n=7 k=2 d=1", qrels: .allSubsets(documents: 7, k: 2), dimension: 1, blockRows: 21),
-      Problem(name: "n=13 k=3 d=2", qrels: .allSubsets(documents: 13, k: 3), dimension: 2, blockRows: 100),
-      Problem(name: "n=29 k=2 d=3", qrels: .allSubsets(documents: 29, k: 2), dimension: 3, blockRows: 150),
-      Problem(name: "n=37 k=2 d=17", qrels: .allSubsets(documents: 37, k: 2), dimension: 17, blockRows: 250),
-      Problem(name: "n=45 k=2 d=64", qrels: .allSubsets(documents: 45, k: 2), dimension: 64, blockRows: 333),
-      Problem(name: "n=19 k=2 d=65", qrels: .allSubsets(documents: 19, k: 2), dimension: 65, blockRows: 70),
-      Problem(name: "n=23 k=2 d=128", qrels: .allSubsets(documents: 23, k: 2), dimension: 128, blockRows: 101),
-      Problem(name: "mixed |R| n=23 d=5", qrels: mixedQrels, dimension: 5, blockRows: 17),
-    ] + [Loss.sigmoid, .hinge].flatMap { loss in
-      [
-        Problem(name: "\(loss) n=29 k=2 d=3", qrels: .allSubsets(documents: 29, k: 2), dimension: 3, blockRows: 150, loss: loss),
-        Problem(name: "\(loss) mixed |R| n=23 d=5", qrels: mixedQrels, dimension: 5, blockRows: 17, loss: loss),
-      ]
+    try BackendConformance.problems().map {
+      Problem(
+        name: $0.name, qrels: $0.qrels, dimension: $0.dimension,
+        blockRows: max(17, $0.qrels.queryCount / 3 + 5), loss: $0.loss)
     }
   }
 
@@ -118,32 +53,22 @@ public struct KernelValidation {
       observed: [mismatches.count], expected: [0])
   }
 
-  /// Runs every check, passing each to `report` as it completes.
-  public func run(report: (ValidationCheck) -> Void = { _ in }) throws -> [ValidationCheck] {
-    var checks: [ValidationCheck] = []
-    func record(_ check: ValidationCheck) {
-      checks.append(check)
-      report(check)
-    }
-    record(try checkSignatures())
-    for problem in try Self.problems() {
-      try checkKernels(on: problem, record)
-      if problem.loss == .infonce { try splitIntoThree.checkKernels(on: problem, record) }
-      try checkFit(on: problem, record)
-      if problem.loss == .infonce {
-        var fused = problem
-        fused.blockRows = 0
-        try checkFusedStep(on: fused, record)
-        try checkFit(on: fused, record)
-      }
-    }
-    try checkVerdicts(record)
-    return checks
-  }
-
   /// The same checks with ∇D's sum over each block's queries split into three parts.
   private var splitIntoThree: KernelValidation {
     get throws { KernelValidation(backend: try OpenCLBackend(sharingKernelsOf: backend, settings: OpenCLSettings(gradientParts: 3))) }
+  }
+
+  /// Every check, passing each to `report` as it completes: the signatures; each kernel on
+  /// every problem (∇D also in three parts for InfoNCE); the fused step's guard regions.
+  public func run(report: (ValidationCheck) -> Void) throws {
+    report(try checkSignatures())
+    for problem in try Self.problems() {
+      try checkKernels(on: problem, report)
+      if problem.loss == .infonce {
+        try splitIntoThree.checkKernels(on: problem, report)
+        try checkFusedGuards(on: problem, report)
+      }
+    }
   }
 
   /// Each kernel, block by block, on the InfoNCE problems (no whole fits), with ∇D's sum split
@@ -156,36 +81,6 @@ public struct KernelValidation {
       try splitIntoThree.checkKernels(on: problem) { checks.append($0) }
     }
     return checks
-  }
-
-  /// The fused step's row results and gradients against the CPU reference.
-  private func checkFusedStep(on problem: Problem, _ record: (ValidationCheck) -> Void) throws {
-    let (reference, device) = try sessions(for: problem)
-    let rows = (0..<problem.qrels.queryCount).map { reference.row(of: $0) }
-    let name = "\(problem.name) (fused)"
-    try checkStep(
-      rows: rows, expected: reference.evaluate(), observed: device.evaluate(), reference: reference,
-      device: device, name: name, record)
-    record(try guardCheck(device, name))
-  }
-
-  /// A step's results on the device against the reference's: the row results, the reduction
-  /// (and the sigmoid bias's gradient) and both gradients.
-  private func checkStep(
-    rows: [(scores: [Double], scoreGradient: [Double], verdict: RowVerdict<Double>, loss: Double)],
-    expected: StepEvaluation, observed: StepEvaluation, reference: any CPUFitEngine<Double>,
-    device: OpenCLSession, name: String, _ record: (ValidationCheck) -> Void
-  ) throws {
-    record(ValidationCheck("row loss, \(name)", observed: try device.buffers.rowLoss.read(), expected: rows.map(\.loss), tolerance: Tolerance.rowLoss))
-    record(ValidationCheck("solved flags, \(name)", observed: try device.buffers.rowSolved.read().map(Int.init), expected: rows.map { $0.verdict.solved ? 1 : 0 }))
-    record(ValidationCheck("top-k hits, \(name)", observed: try device.buffers.rowFound.read().map(Int.init), expected: rows.map(\.verdict.relevantFound)))
-    record(ValidationCheck("reduction: loss, \(name)", observed: [observed.loss], expected: [expected.loss], tolerance: Tolerance.rowLoss))
-    if device.loss == .sigmoid {
-      record(ValidationCheck("reduction: bias gradient, \(name)", observed: [device.biasState[1]], expected: [reference.biasState[1]], tolerance: Tolerance.gradients))
-    }
-    record(ValidationCheck("reduction: solved, found, \(name)", observed: [observed.solvedQueries, observed.relevantFound], expected: [expected.solvedQueries, expected.relevantFound]))
-    record(ValidationCheck("∇Q = G·D/τ, \(name)", observed: try device.buffers.queryGradient.read(), expected: reference.queryMatrixGradient(), tolerance: Tolerance.gradients))
-    record(ValidationCheck("∇D = Gᵀ·Q/τ, \(name)", observed: try device.buffers.documentGradient.read(), expected: reference.documentGradientMatrix(), tolerance: Tolerance.gradients))
   }
 
   /// Whether every buffer of `device` still has its guard region intact.
@@ -219,6 +114,16 @@ public struct KernelValidation {
     return (reference, device)
   }
 
+  /// The guard regions after a fused step and its update.
+  private func checkFusedGuards(on problem: Problem, _ record: (ValidationCheck) -> Void) throws {
+    var fused = problem
+    fused.blockRows = 0
+    let (_, device) = try sessions(for: fused)
+    _ = try device.evaluate()
+    try device.update(iteration: 1)
+    record(try guardCheck(device, "\(problem.name) (fused)"))
+  }
+
   /// Each kernel, block by block, against the CPU reference from the same embeddings.
   private func checkKernels(on problem: Problem, _ record: (ValidationCheck) -> Void) throws {
     let (reference, device) = try sessions(for: problem)
@@ -242,9 +147,8 @@ public struct KernelValidation {
     let name = "\(problem.name) (\(device.blocks.count) blocks, ∇D in \(parts) part\(parts == 1 ? "" : "s"))"
     record(ValidationCheck("scores S = QDᵀ/τ, \(name)", observed: scores.observed, expected: scores.expected, tolerance: Tolerance.scores))
     record(ValidationCheck("loss ∂L/∂S, \(name)", observed: scoreGradients.observed, expected: scoreGradients.expected, tolerance: Tolerance.scoreGradient))
-    try checkStep(
-      rows: rows, expected: reference.evaluate(), observed: device.reduceRows(), reference: reference,
-      device: device, name: name, record)
+    let observed = try device.reduceRows()  // before lastStep(): it sets the bias gradient
+    try BackendConformance.compare(device.lastStep(), observed, with: reference, loss: problem.loss, name, record)
 
     // Adam from identical gradients, so that the kernel alone is compared.
     try device.buffers.queryGradient.write(reference.queryMatrixGradient().map(Float.init))
@@ -262,32 +166,5 @@ public struct KernelValidation {
       tolerance: Tolerance.adam))
 
     record(try guardCheck(device, name))
-  }
-
-  /// The first 200 losses of a whole fit from the same start.
-  private func checkFit(on problem: Problem, _ record: (ValidationCheck) -> Void) throws {
-    let (reference, device) = try sessions(for: problem, seed: 2)
-    var losses: (observed: [Double], expected: [Double]) = ([], [])
-    for iteration in 1...200 {
-      losses.expected.append(reference.evaluate().loss)
-      losses.observed.append(try device.evaluate().loss)
-      reference.update(iteration: iteration)
-      try device.update(iteration: iteration)
-    }
-    let name = problem.name + (problem.blockRows == 0 ? " (fused)" : "")
-    record(ValidationCheck("whole fit: first 200 losses, \(name)", observed: losses.observed, expected: losses.expected, tolerance: Tolerance.fitLosses))
-  }
-
-  /// The verdicts of known geometry: three documents in the plane are solved, four never.
-  private func checkVerdicts(_ record: (ValidationCheck) -> Void) throws {
-    for (documents, solved) in [(3, true), (4, false)] {
-      let fit = try FreeEmbeddingFit(
-        documents: documents, k: 2, dimension: 2, hyperparameters: Hyperparameters(),
-        checkingCapacityOf: backend)
-      let (result, _) = try fit.run(on: backend)
-      record(ValidationCheck(
-        "whole fit: n=\(documents) d=2 is \(solved ? "" : "not ")solved",
-        observed: [result.solved ? 1 : 0], expected: [solved ? 1 : 0]))
-    }
   }
 }

@@ -142,6 +142,37 @@ public struct OpenCLBackend: FitBackend {
     OpenCLSession.stepsPerRead(requested: stepsPerRead, loss: loss, on: runtime.device)
   }
 
+  public func plan(for size: ProblemSize, loss: Loss) -> BackendPlan {
+    let settings = "tiles (\(runtime.tilesOrigin)): \(runtime.tiles)"
+    guard loss != .infonce || step(forInfoNCE: size) == .blocked else {
+      return BackendPlan(step: OpenCLStep.fused.rawValue, settings: settings, bytes: bytesNeeded(for: size))
+    }
+    let rows = blockRows(documents: size.documents, queries: size.queries)
+    let blocks = pieces(size.queries, of: rows)
+    let parts = OpenCLSession.documentGradientParts(
+      queries: size.queries, blockRows: rows, documents: size.documents, dimension: size.dimension,
+      runtime: runtime, requested: gradientParts)
+    return BackendPlan(
+      step: OpenCLStep.blocked.rawValue,
+      layout: "\(blocks) block\(blocks == 1 ? "" : "s") of \(rows) rows, ∇D in \(parts) part\(parts == 1 ? "" : "s")",
+      settings: settings, bytes: bytesNeeded(for: size))
+  }
+
+  /// The blocked step in one block where the budget allows; in blocks of 8 KiB of scores (a
+  /// few dozen rows) with ∇D's sum in three parts; and the fused step.
+  public func conformanceVariants() throws -> [any FitBackend] {
+    [
+      try OpenCLBackend(sharingKernelsOf: self, settings: OpenCLSettings(step: .blocked)),
+      try OpenCLBackend(sharingKernelsOf: self, scoreBlockBytes: 8192, settings: OpenCLSettings(step: .blocked, gradientParts: 3)),
+      try OpenCLBackend(sharingKernelsOf: self, settings: OpenCLSettings(step: .fused)),
+    ]
+  }
+
+  /// `KernelValidation`: the kernels' signatures, each kernel block by block, guard regions.
+  public func internalChecks(report: (ValidationCheck) -> Void) throws {
+    try KernelValidation(backend: self).run(report: report)
+  }
+
   public func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters)
     throws -> any FitSession
   {
@@ -271,7 +302,7 @@ final class OpenCLSession: FitSession {
   }
 
   private func launch(
-    _ kernel: OpenCLRuntime.Kernel, global: [Int], local: [Int], _ arguments: [OpenCLRuntime.Argument]
+    _ kernel: OpenCLRuntime.Kernel, global: [Int], local: [Int], _ arguments: KeyValuePairs<String, OpenCLRuntime.Argument>
   ) throws {
     try runtime.launch(kernel, on: queue, global: global, local: local, arguments)
   }
@@ -289,9 +320,9 @@ final class OpenCLSession: FitSession {
     let range = tiledRange(runtime.tiles.scores, rows: block.count, columns: documentCount)
     try launch(
       .scores, global: range.global, local: range.local,
-      [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
-       .float(plan.inverseTemperature), .buffer(buffers.queries), .buffer(buffers.documents),
-       .buffer(buffers.scores)])
+      ["rows": .int(block.count), "n": .int(documentCount), "d": .int(dimension), "row0": .int(block.lowerBound),
+       "inverse_temperature": .float(plan.inverseTemperature), "Q": .buffer(buffers.queries),
+       "D": .buffer(buffers.documents), "S": .buffer(buffers.scores)])
   }
 
   /// The block's row results, and ∂L/∂S in place of its scores.
@@ -299,10 +330,11 @@ final class OpenCLSession: FitSession {
     let group = runtime.rowGroup
     try launch(
       .rowLosses, global: [block.count * group], local: [group],
-      [.int(documentCount), .int(block.lowerBound), .int(loss.kernelCode), .float(1 / Float(plan.lossTerms)),
-       .float(biasState[0]), .float(plan.margin), .buffer(buffers.offsets),
-       .buffer(buffers.relevantDocuments), .buffer(buffers.scores), .buffer(buffers.rowLoss),
-       .buffer(buffers.rowSolved), .buffer(buffers.rowFound), .buffer(buffers.rowBiasGradient)])
+      ["n": .int(documentCount), "row0": .int(block.lowerBound), "loss_kind": .int(loss.kernelCode),
+       "inverse_terms": .float(1 / Float(plan.lossTerms)), "bias": .float(biasState[0]), "margin": .float(plan.margin),
+       "offsets": .buffer(buffers.offsets), "relevant": .buffer(buffers.relevantDocuments), "S": .buffer(buffers.scores),
+       "row_loss": .buffer(buffers.rowLoss), "row_solved": .buffer(buffers.rowSolved), "row_found": .buffer(buffers.rowFound),
+       "row_bias_gradient": .buffer(buffers.rowBiasGradient)])
   }
 
   /// ∇Q for the block's queries, and the block's share of ∇D (added to the earlier blocks'):
@@ -312,22 +344,23 @@ final class OpenCLSession: FitSession {
     let queryRange = tiledRange(shape, rows: block.count, columns: dimension)
     try launch(
       .queryGradient, global: queryRange.global, local: queryRange.local,
-      [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound),
-       .float(plan.inverseTemperature), .buffer(buffers.scores), .buffer(buffers.documents),
-       .buffer(buffers.queryGradient)])
+      ["rows": .int(block.count), "n": .int(documentCount), "d": .int(dimension), "row0": .int(block.lowerBound),
+       "inverse_temperature": .float(plan.inverseTemperature), "G": .buffer(buffers.scores),
+       "D": .buffer(buffers.documents), "query_gradient": .buffer(buffers.queryGradient)])
     let split = Self.documentGradientSplit(
       rows: block.count, documents: documentCount, dimension: dimension, runtime: runtime,
       requested: requestedGradientParts)
     let documentRange = tiledRange(shape, rows: documentCount, columns: dimension)
     try launch(
       .documentGradient, global: documentRange.global + [split.parts], local: documentRange.local + [1],
-      [.int(block.count), .int(documentCount), .int(dimension), .int(block.lowerBound), .int(split.rowsPerPart),
-       .buffer(buffers.scores), .buffer(buffers.queries), .buffer(buffers.documentGradientParts)])
+      ["rows": .int(block.count), "n": .int(documentCount), "d": .int(dimension), "row0": .int(block.lowerBound),
+       "part_rows": .int(split.rowsPerPart), "G": .buffer(buffers.scores), "Q": .buffer(buffers.queries),
+       "partial": .buffer(buffers.documentGradientParts)])
     try launch(
       .sumDocumentGradient, global: [documentCount * dimension], local: [runtime.rowGroup],
-      [.int(documentCount), .int(dimension), .int(split.parts), .float(plan.inverseTemperature),
-       .int(block.lowerBound == 0 ? 0 : 1), .buffer(buffers.documentGradientParts),
-       .buffer(buffers.documentGradient)])
+      ["n": .int(documentCount), "d": .int(dimension), "parts": .int(split.parts),
+       "inverse_temperature": .float(plan.inverseTemperature), "accumulate": .int(block.lowerBound == 0 ? 0 : 1),
+       "partial": .buffer(buffers.documentGradientParts), "document_gradient": .buffer(buffers.documentGradient)])
   }
 
   /// The fused step: row results and ∇Q, then ∇D, with no score matrix.
@@ -337,17 +370,19 @@ final class OpenCLSession: FitSession {
     let rowsOfD = OpenCLRuntime.Argument.localFloats(dimension)
     try launch(
       .fusedQueryRows, global: [queryCount * group], local: [group],
-      [.int(documentCount), .int(dimension), .float(plan.inverseTemperature), .float(inverseTerms),
-       .buffer(buffers.offsets), .buffer(buffers.relevantDocuments), .buffer(buffers.queries),
-       .buffer(buffers.documents), .buffer(buffers.queryGradient), .buffer(buffers.rowLogSumExp),
-       .buffer(buffers.rowLoss), .buffer(buffers.rowSolved), .buffer(buffers.rowFound), rowsOfD,
-       rowsOfD])
+      ["n": .int(documentCount), "d": .int(dimension), "inverse_temperature": .float(plan.inverseTemperature),
+       "inverse_terms": .float(inverseTerms), "offsets": .buffer(buffers.offsets),
+       "relevant": .buffer(buffers.relevantDocuments), "Q": .buffer(buffers.queries), "D": .buffer(buffers.documents),
+       "query_gradient": .buffer(buffers.queryGradient), "row_lse": .buffer(buffers.rowLogSumExp),
+       "row_loss": .buffer(buffers.rowLoss), "row_solved": .buffer(buffers.rowSolved),
+       "row_found": .buffer(buffers.rowFound), "q": rowsOfD, "gradient": rowsOfD])
     try launch(
       .fusedDocumentRows, global: [documentCount * group], local: [group],
-      [.int(queryCount), .int(dimension), .float(plan.inverseTemperature), .float(inverseTerms),
-       .buffer(buffers.offsets), .buffer(buffers.relevantDocuments), .buffer(buffers.queries),
-       .buffer(buffers.documents), .buffer(buffers.rowLogSumExp),
-       .buffer(buffers.documentGradient), rowsOfD, rowsOfD])
+      ["m": .int(queryCount), "d": .int(dimension), "inverse_temperature": .float(plan.inverseTemperature),
+       "inverse_terms": .float(inverseTerms), "offsets": .buffer(buffers.offsets),
+       "relevant": .buffer(buffers.relevantDocuments), "Q": .buffer(buffers.queries), "D": .buffer(buffers.documents),
+       "row_lse": .buffer(buffers.rowLogSumExp), "document_gradient": .buffer(buffers.documentGradient),
+       "document": rowsOfD, "gradient": rowsOfD])
   }
 
   /// The step's loss, solved count and found count (and the bias gradient) into the totals.
@@ -355,8 +390,9 @@ final class OpenCLSession: FitSession {
     let group = runtime.rowGroup
     try launch(
       .reduceRows, global: [group], local: [group],
-      [.int(queryCount), .buffer(buffers.rowLoss), .buffer(buffers.rowSolved),
-       .buffer(buffers.rowFound), .buffer(buffers.rowBiasGradient), .buffer(buffers.totals)])
+      ["m": .int(queryCount), "row_loss": .buffer(buffers.rowLoss), "row_solved": .buffer(buffers.rowSolved),
+       "row_found": .buffer(buffers.rowFound), "row_bias_gradient": .buffer(buffers.rowBiasGradient),
+       "totals": .buffer(buffers.totals)])
   }
 
   /// The step's loss, solved count and found count (and the bias gradient), read from the device.
@@ -396,9 +432,10 @@ final class OpenCLSession: FitSession {
     ] {
       try launch(
         .adamRows, global: [rows], local: [runtime.rowGroup],
-        [.int(rows), .int(dimension), .float(plan.learningRate), .float(firstCorrection),
-         .float(secondCorrection), .buffer(parameters), .buffer(gradient),
-         .buffer(moments.first), .buffer(moments.second), .buffer(stopping.control)])
+        ["rows": .int(rows), "d": .int(dimension), "learning_rate": .float(plan.learningRate),
+         "first_correction": .float(firstCorrection), "second_correction": .float(secondCorrection),
+         "parameters": .buffer(parameters), "gradient": .buffer(gradient), "first_moment": .buffer(moments.first),
+         "second_moment": .buffer(moments.second), "control": .buffer(stopping.control)])
     }
     return (firstCorrection, secondCorrection)
   }
@@ -427,6 +464,13 @@ final class OpenCLSession: FitSession {
 
   func embeddings() throws -> Embeddings {
     Embeddings(dimension: dimension, queries: try buffers.queries.read(), documents: try buffers.documents.read())
+  }
+
+  func lastStep() throws -> StepDetails {
+    StepDetails(
+      rowLoss: try buffers.rowLoss.read().map(Double.init), rowSolved: try buffers.rowSolved.read().map(Int.init),
+      rowFound: try buffers.rowFound.read().map(Int.init), queryGradient: try buffers.queryGradient.read().map(Double.init),
+      documentGradient: try buffers.documentGradient.read().map(Double.init), biasGradient: Double(biasState[1]))
   }
 }
 

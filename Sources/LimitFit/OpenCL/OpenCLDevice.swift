@@ -42,6 +42,22 @@ public struct OpenCLDevice: @unchecked Sendable {
 
   private let platformName: String
 
+  /// The device at `index` among `all()`; without an index, the one `auto` picks, else the
+  /// first.
+  ///
+  /// - Throws: `OpenCLError` when OpenCL cannot be used or there is no such device.
+  public static func selected(index: Int?) throws -> OpenCLDevice {
+    let devices = try all()
+    guard let index else {
+      guard let device = BackendSelection.automaticDevice(among: devices) ?? devices.first else {
+        throw OpenCLError.noPlatform
+      }
+      return device
+    }
+    guard devices.indices.contains(index) else { throw OpenCLError.noDevice(index: index, count: devices.count) }
+    return devices[index]
+  }
+
   /// Every device of every OpenCL platform, in platform order.
   ///
   /// - Throws: `OpenCLError` when the library cannot be loaded or no platform exists.

@@ -113,9 +113,10 @@ final class DeviceStopping {
     try runtime.launch(
       .recordStep, on: queue, global: [1], local: [1],
       // Patience and the iteration limit past 2³¹ − 1 steps are never reached: clamped to int.
-      [.int(queries), .int(lossTerms), .int(min(rules.patience, Int(Int32.max))), .double(rules.minDelta),
-       .int(rules.stopWhenSolved ? 1 : 0), .int(min(rules.maxIterations, Int(Int32.max))), .int(slot),
-       .buffer(totals), .buffer(control), .buffer(bestLoss), .buffer(history)])
+      ["queries": .int(queries), "loss_terms": .int(lossTerms), "patience": .int(min(rules.patience, Int(Int32.max))),
+       "min_delta": .double(rules.minDelta), "stop_when_solved": .int(rules.stopWhenSolved ? 1 : 0),
+       "max_iterations": .int(min(rules.maxIterations, Int(Int32.max))), "slot": .int(slot),
+       "totals": .buffer(totals), "control": .buffer(control), "best_loss": .buffer(bestLoss), "history": .buffer(history)])
   }
 
   /// The steps recorded since the last read (three values each, as in `history`), and whether

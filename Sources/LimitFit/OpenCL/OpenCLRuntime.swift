@@ -187,10 +187,11 @@ final class OpenCLRuntime: @unchecked Sendable {
   /// Enqueues `kernel` on `queue` over `global` work-items in work-groups of `local` (sizes per
   /// dimension; each global size is rounded up to a multiple of its local size).
   func launch(
-    _ kernel: Kernel, on queue: CommandQueue, global: [Int], local: [Int], _ arguments: [Argument]
+    _ kernel: Kernel, on queue: CommandQueue, global: [Int], local: [Int],
+    _ namedArguments: KeyValuePairs<String, Argument>
   ) throws {
     guard let handle = kernels[kernel] else { preconditionFailure("kernel \(kernel) not built") }
-    try kernel.check(arguments)
+    let arguments = try kernel.bind(namedArguments)
     launchLock.lock()
     defer { launchLock.unlock() }
     for (index, argument) in arguments.enumerated() {
