@@ -34,9 +34,9 @@ struct PackedEmbeddings: Sendable {
       }
     }
 
-    let panelCount = (documents.rows + width - 1) / width
+    let panelCount = documents.rows.dividedRoundingUp(by: width)
     let panels = SharedBuffer<Float>.zeros(count: panelCount * width * d)
-    let parts = (panelCount + Self.panelsPerPart - 1) / Self.panelsPerPart
+    let parts = panelCount.dividedRoundingUp(by: Self.panelsPerPart)
     let checks = SharedBuffer<RowCheck>(repeating: RowCheck(), count: parts)
     defer { checks.deallocate() }
     WorkerPool.shared.forEach(parts) { part in
@@ -184,11 +184,11 @@ struct RankingPass {
   init(queries m: Int, documents n: Int, dimension d: Int, depth: Int = RetrievalMetrics.depth) {
     (queryCount, documentCount, dimension) = (m, n, d)
     self.depth = min(depth, n)
-    blocks = (m + Self.blockSize - 1) / Self.blockSize
-    let panels = (n + ScoreTile.panelWidth - 1) / ScoreTile.panelWidth
-    tiles = (panels + Self.tilePanels - 1) / Self.tilePanels
+    blocks = m.dividedRoundingUp(by: Self.blockSize)
+    let panels = n.dividedRoundingUp(by: ScoreTile.panelWidth)
+    tiles = panels.dividedRoundingUp(by: Self.tilePanels)
     // At least four parts per thread where the documents allow it.
-    ranges = max(1, min(tiles, (4 * threads + blocks - 1) / blocks))
+    ranges = max(1, min(tiles, (4 * threads).dividedRoundingUp(by: blocks)))
   }
 
   /// The memory the pass and its packed embeddings take.

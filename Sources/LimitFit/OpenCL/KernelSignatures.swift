@@ -41,11 +41,14 @@ extension OpenCLRuntime.Kernel {
   /// side states them, read once. Launches name their arguments and are bound by these names,
   /// and the names are checked against the built program's own argument information
   /// (`OpenCLRuntime.signatureMismatches()`).
-  var parameters: [KernelParameter] { Self.signatures[self]! }
+  var parameters: [KernelParameter] { Self.signatures[self]!.parameters }
 
-  /// Every kernel's parameters, built once.
-  private static let signatures: [Self: [KernelParameter]] = Dictionary(
-    uniqueKeysWithValues: allCases.map { ($0, $0.declaredParameters) })
+  /// Every kernel's parameters and their positions by name, built once.
+  private static let signatures: [Self: (parameters: [KernelParameter], positions: [String: Int])] = Dictionary(
+    uniqueKeysWithValues: allCases.map { kernel in
+      let parameters = kernel.declaredParameters
+      return (kernel, (parameters, Dictionary(uniqueKeysWithValues: parameters.enumerated().map { ($1.name, $0) })))
+    })
 
   private var declaredParameters: [KernelParameter] {
     func int(_ names: String...) -> [KernelParameter] { names.map { .init(name: $0, kind: .int) } }
@@ -97,10 +100,10 @@ extension OpenCLRuntime.Kernel {
   /// - Throws: `OpenCLError.signature` unless every parameter is given once, by its name, with
   ///   an argument of its kind and element type, and nothing else is given.
   func bind(_ arguments: KeyValuePairs<String, OpenCLRuntime.Argument>) throws -> [OpenCLRuntime.Argument] {
-    let parameters = parameters
+    let (parameters, positions) = Self.signatures[self]!
     var bound = [OpenCLRuntime.Argument?](repeating: nil, count: parameters.count)
     for (name, argument) in arguments {
-      guard let index = parameters.firstIndex(where: { $0.name == name }) else {
+      guard let index = positions[name] else {
         throw OpenCLError.signature("\(rawValue) has no argument named \(name)")
       }
       guard bound[index] == nil else { throw OpenCLError.signature("\(rawValue) argument \(name) given twice") }

@@ -129,3 +129,53 @@ final class DeviceStopping {
     return (Array(recorded), state[0] != 0)
   }
 }
+
+/// The device buffers of one fit, as element counts: what the session allocates and what the
+/// memory estimate adds up, from one place, so that the two cannot drift.
+struct DeviceBufferPlan {
+  /// Q and its gradient and moments: m × d each.
+  let queryMatrix: Int
+  /// D and its gradient and moments: n × d each.
+  let documentMatrix: Int
+  /// One block of the score matrix, rows × n (none for the fused step).
+  let scores: Int
+  /// ∇D's partial sums over parts of a block's queries: parts × n × d.
+  let documentGradientParts: Int
+  /// The relevance matrix's row starts, m + 1, and its ids, P.
+  let offsets: Int, relevantDocuments: Int
+  /// Each per-query row result (loss, solved, found, bias gradient): m.
+  let perQuery: Int
+  /// lse per query, for the fused step only.
+  let rowLogSumExp: Int
+  /// Three values per step of one read.
+  let history: Int
+  /// The reduction's four totals, and the stopping state's three values.
+  static let totals = 4, control = 3
+
+  init(
+    queries m: Int, documents n: Int, dimension d: Int, relevantPairs: Int, blockRows: Int, gradientParts: Int,
+    stepsPerRead: Int
+  ) {
+    queryMatrix = m * d
+    documentMatrix = n * d
+    scores = blockRows * n
+    documentGradientParts = gradientParts * n * d
+    offsets = m + 1
+    relevantDocuments = relevantPairs
+    perQuery = m
+    rowLogSumExp = blockRows == 0 ? m : 0
+    history = 3 * stepsPerRead
+  }
+
+  /// Every buffer's bytes, its guard region included, in the order the session allocates them.
+  var bytes: Double {
+    let fourByteCounts = [
+      queryMatrix, documentMatrix, queryMatrix, documentMatrix, queryMatrix, queryMatrix,
+      documentMatrix, documentMatrix, scores, documentGradientParts, offsets, relevantDocuments, perQuery, perQuery,
+      perQuery, perQuery, rowLogSumExp, Self.totals, Self.control, history,
+    ]
+    let guardElements = DeviceBuffer<Float>.guardCount
+    let fourBytes = fourByteCounts.reduce(0.0) { $0 + 4 * Double($1 + guardElements) }
+    return fourBytes + 8 * Double(1 + guardElements)  // and the best loss, a double
+  }
+}
