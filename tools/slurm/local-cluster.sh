@@ -7,6 +7,9 @@
 #                                              node to be idle, and prints SLURM_CONF=DIR/slurm.conf
 #   tools/slurm/local-cluster.sh stop [DIR]    cancels every job, stops the three daemons, removes DIR
 #
+# With FAKE_GPUS=1 or 2 the node has that many GPUs in Slurm's books only (gres/gpu backed by
+# /dev/null and /dev/zero: no device, but jobs that ask for GPUs are scheduled and get
+# CUDA_VISIBLE_DEVICES), so that a GPU cluster's requests can be tested on a machine without one.
 # DIR defaults to ${TMPDIR:-/tmp}/limitfit-slurm. Everything lives there: its own munge key and socket
 # and its own ports (16817, 16818), so that a system munge or Slurm on the machine is left alone.
 # Client commands (sbatch, squeue, …) reach this cluster with SLURM_CONF=DIR/slurm.conf. The daemons
@@ -100,12 +103,18 @@ start() {
   mkdir -p "$dir"/{state,spool,munge}
   chmod 700 "$dir" "$dir/munge"
 
-  local host cpus memory
+  local host cpus memory gpus=${FAKE_GPUS:-0} gres="" types=""
+  [[ $gpus =~ ^[0-2]$ ]] || die "FAKE_GPUS must be 0, 1 or 2, not \"$gpus\""
   host=$(hostname -s)
   # What this machine offers (its allowed CPUs; nine tenths of its memory, in MB, so that slurmd
   # never finds less than slurm.conf promises and drains the node).
   cpus=$(nproc)
   memory=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 * 0.9 }' /proc/meminfo)
+  if ((gpus > 0)); then
+    gres=" Gres=gpu:$gpus"
+    types=GresTypes=gpu
+    { echo "AutoDetect=off"; printf 'Name=gpu File=%s\n' /dev/null /dev/zero | head -n "$gpus"; } >"$dir/gres.conf"
+  fi
   cat >"$dir/slurm.conf" <<EOF
 # Written by tools/slurm/local-cluster.sh for $host: one node, no cgroups, no accounting.
 ClusterName=limitfit
@@ -132,7 +141,8 @@ MpiDefault=none
 ReturnToService=2
 SchedulerType=sched/builtin
 MinJobAge=600
-NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
+$types
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory$gres State=UNKNOWN
 PartitionName=local Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
   export SLURM_CONF=$dir/slurm.conf

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# tools/slurm/ on a real Slurm: a single-node cluster on this machine (local-cluster.sh), the curve
-# submitted as a job array through submit.sh, compared with one `limitfit curve` run of the same
-# dimensions; then a task cancelled midway, rerun alone (ONLY=1), and compared again.
+# tools/slurm/ on a real Slurm: a single-node cluster on this machine (local-cluster.sh). First as
+# a CPU cluster (no GPUs configured): bad settings submit nothing, and the curve submitted as a job
+# array through submit.sh is that of one `limitfit curve` run of the same dimensions. Then as a
+# GPU cluster (two GPUs in Slurm's books, none real): tasks that ask for a GPU (GPUS=--gres=…,
+# GPUS=1) get one, and a task cancelled midway and rerun alone (ONLY=1) gives the same curve.
 #
 #   tools/slurm/test-local-cluster.sh [LIMITFIT_BINARY]   (default .build/release/limitfit)
 #
 # Needs root and Debian's Slurm packages (installed when missing). Where the cluster cannot start
 # it says why and exits 0, unless CI=true: then that fails. The daemons are stopped at the end,
-# however it ends. Takes about 20 s on two cores (the install, when needed, comes on top).
+# however it ends. Takes about 40 s on two cores (the install, when needed, comes on top).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-limitfit=$(realpath "${1:-.build/release/limitfit}")
+limitfit=$(realpath -m "${1:-.build/release/limitfit}")
 dims=2...7 # 2 tasks of 3 dimensions; d = 7 takes seconds, so task 1 is cancelled midway.
 tasks=2
 wait_limit=60 # seconds for any job to end
@@ -29,6 +31,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM # so that the daemons are stopped then too
 
 if ! started=$(tools/slurm/local-cluster.sh start "$cluster"); then
   if [ "${CI:-}" = true ]; then
@@ -78,10 +81,10 @@ refused() {
   [ -z "$(squeue --noheader)" ] || fail "submit.sh refused $* but submitted: $(squeue)"
   echo "  $* → $said" >&2
 }
-echo "slurm check: settings refused" >&2
+echo "slurm check: a CPU cluster; settings refused" >&2
 refused GPUS=two
 refused ONLY=2
-refused GPUS=--gres=gpu:1
+refused GPUS=1 # what curve.sbatch used to ask for on every cluster
 refused PARTITION=nowhere
 
 # The curve of one run, to compare with.
@@ -111,9 +114,12 @@ PARTITION=local TIME_LIMIT=10 GPUS=0 submit --cpus-per-task=1
 ends "$report" COMPLETED
 same_curve
 
-echo "slurm check: task 1 cancelled midway, then rerun alone" >&2
-rm -rf "$work/shards" "$work/merged"
-submit --job-name=limitfit-cancelled
+echo "slurm check: a GPU cluster; task 1 cancelled midway, then rerun alone" >&2
+tools/slurm/local-cluster.sh stop "$cluster"
+started=$(FAKE_GPUS=2 tools/slurm/local-cluster.sh start "$cluster") || fail "the local Slurm with GPUs did not start"
+export "${started?}"
+rm -rf "$work/shards" "$work/merged" "$work/logs"
+GPUS=--gres=gpu:1 submit
 # Cancelled once it has kept a fit of d = 5, its second dimension: d = 7 is still to come.
 shard=$work/shards/shard-1.jsonl
 for _ in $(seq $((wait_limit * 20))); do
@@ -126,8 +132,13 @@ ends "$report" CANCELLED # its dependency can no longer be met
 grep -q '"dimension":7' "$shard" && fail "task 1 reached d = 7 before it was cancelled; nothing was tested"
 [ -e "$work/merged" ] && fail "the report wrote a curve without task 1"
 kept=$(grep -c . "$shard")
-ONLY=1 submit
+cancelled=$array
+ONLY=1 GPUS=1 submit
 ends "$report" COMPLETED
+# Slurm gave each task the GPU it asked for, either way.
+for task in "${cancelled}_0" "${cancelled}_1" "${array}_1"; do
+  scontrol show job --details "$task" | grep -q "JOB_GRES=gpu:1" || fail "task $task got no GPU: $(scontrol show job --details "$task")"
+done
 grep -q "fits reused" "$work/logs/curve-1.log" || fail "the rerun's log says nothing of reused fits"
 reused=$(sed -n 's/.* \([0-9]*\) fits reused.*/\1/p' "$work/logs/curve-1.log" | awk '{ s += $1 } END { print s + 0 }')
 ((reused > 0)) || fail "the rerun reused none of the $kept lines task 1 kept"
