@@ -13,6 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# Only the cluster started here: no Slurm settings from the environment (a login node's).
+unset SLURM_CONF "${!SBATCH_@}" "${!SLURM_@}"
 limitfit=$(realpath -m "${1:-.build/release/limitfit}")
 dims=2...7 # 2 tasks of 3 dimensions; d = 7 takes seconds, so task 1 is cancelled midway.
 tasks=2
@@ -32,6 +34,33 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM # so that the daemons are stopped then too
+
+# Settings refused in one line, with nothing submitted: by submit.sh before any Slurm is needed
+# (so these run where the cluster cannot start, too), or by sbatch (a GPU this cluster has not
+# got, below). TASKS is 2 unless the arguments say otherwise.
+refused() {
+  local said settings=() arguments=()
+  for word; do
+    if [[ $word == *=* ]]; then settings+=("$word"); else arguments+=("$word"); fi
+  done
+  [ ${#arguments[@]} -gt 0 ] || arguments=(2)
+  if said=$(env "${settings[@]}" LIMITFIT="$limitfit" RESULTS="$work/refused" LOGS="$work/logs" \
+    tools/slurm/submit.sh "${arguments[@]}" 2>&1); then
+    fail "submit.sh took $*: $said"
+  fi
+  [ "$(wc -l <<<"$said")" -eq 1 ] || fail "submit.sh refused $* in more than one line: $said"
+  if [ -n "${SLURM_CONF:-}" ] && [ -n "$(squeue --noheader)" ]; then
+    fail "submit.sh refused $* but submitted: $(squeue)"
+  fi
+  echo "  $* → $said" >&2
+}
+echo "slurm check: settings submit.sh refuses" >&2
+# No Slurm to reach, should one of these get as far as sbatch.
+for tasks_given in 0 -3 abc; do refused SLURM_CONF=/nonexistent "$tasks_given"; done
+refused SLURM_CONF=/nonexistent GPUS=two
+refused SLURM_CONF=/nonexistent GPUS=gpu:1
+refused SLURM_CONF=/nonexistent ONLY=2
+refused SLURM_CONF=/nonexistent ONLY=1,a
 
 if ! started=$(tools/slurm/local-cluster.sh start "$cluster"); then
   if [ "${CI:-}" = true ]; then
@@ -70,20 +99,7 @@ submit() {
   [ -n "$report" ] || fail "submit.sh said: $said"
 }
 
-# Settings refused: by submit.sh, in one line, or by sbatch (a GPU this cluster has not got);
-# either way nothing is submitted.
-refused() {
-  local said
-  if said=$(env "$@" LIMITFIT="$limitfit" RESULTS="$work/refused" LOGS="$work/logs" tools/slurm/submit.sh 2 2>&1); then
-    fail "submit.sh took $*: $said"
-  fi
-  [ "$(wc -l <<<"$said")" -eq 1 ] || fail "submit.sh refused $* in more than one line: $said"
-  [ -z "$(squeue --noheader)" ] || fail "submit.sh refused $* but submitted: $(squeue)"
-  echo "  $* → $said" >&2
-}
-echo "slurm check: a CPU cluster; settings refused" >&2
-refused GPUS=two
-refused ONLY=2
+echo "slurm check: a CPU cluster; settings sbatch refuses" >&2
 refused GPUS=1 # what curve.sbatch used to ask for on every cluster
 refused PARTITION=nowhere
 
