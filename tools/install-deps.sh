@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages limitfit builds and tests with: the OpenCL
-# headers and loader (ocl-icd), PoCL, an OpenCL implementation for CPUs, and
-# zlib's headers (gzip-compressed qrels).
+# headers and loader (ocl-icd), PoCL, an OpenCL implementation for CPUs,
+# zlib's headers (gzip-compressed qrels), and NumPy for the system python3
+# (tools/test_limit_models.py; Debian 12 fixes it at 1.24.2, with which the
+# test passes, as with numpy 2.4).
 # Idempotent: does nothing when every package is already installed.
 set -euo pipefail
 
-packages=(ocl-icd-opencl-dev opencl-headers pocl-opencl-icd zlib1g-dev)
+packages=(ocl-icd-opencl-dev opencl-headers pocl-opencl-icd zlib1g-dev python3-numpy)
 
 missing=()
 for package in "${packages[@]}"; do
