@@ -5,6 +5,7 @@
 #
 #   tools/bench.sh                      5 rounds at (n, d) = (64, 8), (256, 16) and (512, 32)
 #   ROUNDS=3 SIZES="64:8 256:16" SECONDS_PER_RUN=2 tools/bench.sh
+#   BASELINE=../old/.build/release/limitfit tools/bench.sh   # and an earlier build, side by side
 #
 # One binary, the default release build, at each instruction-set level this CPU runs
 # (LIMITFIT_CPU_LEVEL: portable, avx2, avx512; without it the widest runs), and JAX on the CPU,
@@ -39,6 +40,10 @@ for round in $(seq "$rounds"); do
     for level in "${levels[@]}"; do
       LIMITFIT_CPU_LEVEL=$level "$binary" bench --backend cpu --docs "$n" --dim "$d" --seconds "$seconds" \
         --repeats 1 --json | sed "s/^{/{\"level\":\"$level\",/" >>"$samples"
+      if [ -n "${BASELINE:-}" ]; then
+        LIMITFIT_CPU_LEVEL=$level "$BASELINE" bench --backend cpu --docs "$n" --dim "$d" --seconds "$seconds" \
+          --repeats 1 --json | sed "s/^{/{\"level\":\"$level\",\"baseline\":true,/" >>"$samples"
+      fi
     done
     tools/.venv/bin/python tools/jax_baseline.py --docs "$n" --dim "$d" --iterations 3 \
       --seconds "$seconds" 2>/dev/null >>"$samples"
@@ -48,13 +53,15 @@ done
 
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
 swift_version=$(swift --version 2>&1 | head -1)
-tools/.venv/bin/python - "$samples" "$machine" "$swift_version" "$rounds" "$seconds" "$default_level" <<'PY'
+baseline_version=""
+if [ -n "${BASELINE:-}" ]; then baseline_version=$("$BASELINE" --version); fi
+tools/.venv/bin/python - "$samples" "$machine" "$swift_version" "$rounds" "$seconds" "$default_level" "$baseline_version" <<'PY'
 import json, statistics, sys, datetime, re
-samples, machine, swift_version, rounds, seconds, default_level = sys.argv[1:]
+samples, machine, swift_version, rounds, seconds, default_level, baseline = sys.argv[1:]
 runs = [json.loads(line) for line in open(samples) if line.strip()]
 rates, versions = {}, {}
 for run in runs:
-    name = "jax" if run["backend"] == "jax" else f"limitfit {run['level']}" + (" (default)" if run["level"] == default_level else "")
+    name = "jax" if run["backend"] == "jax" else ("baseline " if run.get("baseline") else "limitfit ") + run["level"] + (" (default)" if run["level"] == default_level else "")
     rates.setdefault((run["documents"], run["dimension"], run["queries"]), {}).setdefault(name, []).append(run["iterationsPerSecond"])
     if run["backend"] == "jax":
         versions["jax"] = run["jaxVersion"]
@@ -65,7 +72,8 @@ lines = [
     "",
     f"Machine: {machine}. {swift_version}; JAX {versions.get('jax', '?')} (CPU, XLA). "
     f"limitfit is the default release build at each instruction-set level this CPU runs "
-    f"(`LIMITFIT_CPU_LEVEL`); without the variable it runs {default_level}.",
+    f"(`LIMITFIT_CPU_LEVEL`); without the variable it runs {default_level}."
+    + (f" The baseline rows are an earlier build ({baseline}), run in turn with the others." if baseline else ""),
     "",
     "| n | d | m | contender | runs | median it/s | GFLOP/s | vs JAX |",
     "|---:|---:|---:|---|---:|---:|---:|---:|",

@@ -94,17 +94,8 @@ public struct KernelValidation {
   private func sessions(for problem: Problem, seed: UInt64 = 1) throws
     -> (reference: any CPUFitEngine<Double>, device: OpenCLSession)
   {
-    var settings = Hyperparameters()
-    settings.loss = problem.loss
-    settings.margin = 3  // many hinge pairs active
-    let start = Embeddings.random(
-      queries: problem.qrels.queryCount, documents: problem.qrels.documentCount,
-      dimension: problem.dimension, seed: seed)
-    // The reference computes in double precision from the same float32 start.
-    let reference = CPULevel.best.makeEngine(
-      qrels: problem.qrels, dimension: problem.dimension, queries: start.queries.map(Double.init),
-      documents: start.documents.map(Double.init), learningRate: settings.learningRate,
-      temperature: settings.temperature, loss: settings.loss, margin: settings.margin)
+    let (start, settings, reference) = BackendConformance.start(
+      qrels: problem.qrels, dimension: problem.dimension, loss: problem.loss, seed: seed)
     let device = try OpenCLSession(
       backend: backend, qrels: problem.qrels, start: start, hyperparameters: settings,
       blockRows: problem.blockRows)

@@ -78,28 +78,31 @@ public struct BackendConformance {
     return checks
   }
 
-  /// The hyperparameters of every check: many hinge pairs active.
-  private static func hyperparameters(_ problem: Problem) -> Hyperparameters {
+  /// A check's seeded start on `qrels` in `dimension` dimensions, its hyperparameters (`loss`,
+  /// many hinge pairs active) and the reference at that start, in double precision from the
+  /// same float32 values.
+  static func start(qrels: Qrels, dimension: Int, loss: Loss, seed: UInt64)
+    -> (start: Embeddings, settings: Hyperparameters, reference: any CPUFitEngine<Double>)
+  {
     var settings = Hyperparameters()
-    settings.loss = problem.loss
+    settings.loss = loss
     settings.margin = 3
-    return settings
+    let start = Embeddings.random(
+      queries: qrels.queryCount, documents: qrels.documentCount, dimension: dimension, seed: seed)
+    let reference = CPULevel.best.makeEngine(
+      qrels: qrels, dimension: dimension, queries: start.queries.map(Double.init),
+      documents: start.documents.map(Double.init), learningRate: settings.learningRate,
+      temperature: settings.temperature, loss: settings.loss, margin: settings.margin)
+    return (start, settings, reference)
   }
 
-  /// A session of `backend` and the double-precision reference, from the same float32 start.
+  /// A session of `backend` and the reference, from the same start.
   private func sessions(for problem: Problem, on backend: any FitBackend, seed: UInt64)
     throws -> (reference: any CPUFitEngine<Double>, session: any FitSession)
   {
-    let settings = Self.hyperparameters(problem)
-    let start = Embeddings.random(
-      queries: problem.qrels.queryCount, documents: problem.qrels.documentCount,
-      dimension: problem.dimension, seed: seed)
-    let reference = CPULevel.best.makeEngine(
-      qrels: problem.qrels, dimension: problem.dimension, queries: start.queries.map(Double.init),
-      documents: start.documents.map(Double.init), learningRate: settings.learningRate,
-      temperature: settings.temperature, loss: settings.loss, margin: settings.margin)
-    let session = try backend.makeSession(qrels: problem.qrels, start: start, hyperparameters: settings)
-    return (reference, session)
+    let (start, settings, reference) = Self.start(
+      qrels: problem.qrels, dimension: problem.dimension, loss: problem.loss, seed: seed)
+    return (reference, try backend.makeSession(qrels: problem.qrels, start: start, hyperparameters: settings))
   }
 
   /// One step: the row results, the reduction and both gradients.
