@@ -25,7 +25,7 @@ struct CriticalNCommand: ParsableCommand {
   var search: SearchOptions
 
   @OptionGroup(title: "Results")
-  var store: ResultsOptions
+  var resultsFile: ResultsOptions
 
   @OptionGroup(title: "Backend")
   var backend: BackendOptions
@@ -41,9 +41,9 @@ struct CriticalNCommand: ParsableCommand {
     _ = try ProblemSize.allSubsets(documents: search.k + 1, k: search.k, dimension: dim)
     _ = try CriticalNSearch(dimension: dim, k: search.k, seeds: search.seedList, start: start, sweepRadius: search.sweep)
     var outputs = OutputPaths(inputs: [], overwrite: overwrite)
-    try store.check(in: &outputs)
+    try resultsFile.check(in: &outputs)
     let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
-    let runner = try store.makeRunner(backend: try backend.makeBackend())
+    let runner = try resultsFile.makeRunner(backend: try backend.makeBackend())
     try search.checkStart(on: runner, dimension: dim, start: start)
     let (result, summary, reused) = try search.criticalN(on: runner, dimension: dim, start: start)
     JSONOutput.report(evidence(result, summary: summary, reused: reused), beside: output)

@@ -22,7 +22,7 @@ struct CurveCommand: ParsableCommand {
   var search: SearchOptions
 
   @OptionGroup(title: "Results")
-  var store: ResultsOptions
+  var resultsFile: ResultsOptions
 
   @OptionGroup(title: "Output")
   var output: CurveOutputOptions
@@ -39,11 +39,11 @@ struct CurveCommand: ParsableCommand {
     let shard = try shard.map(Shard.init(parsing:)) ?? .whole
     let mine = shard.select(dimensions)
     var outputs = OutputPaths(inputs: [], overwrite: output.overwrite)
-    try store.check(in: &outputs)
+    try resultsFile.check(in: &outputs)
     let files = shard == .whole ? try output.files(in: &outputs) : nil
 
     let overall = OverallProgress()
-    let runner = try store.makeRunner(backend: try backend.makeBackend(), overall: overall)
+    let runner = try resultsFile.makeRunner(backend: try backend.makeBackend(), overall: overall)
 
     // The largest dimension's first fit is the largest the curve surely needs: refused now,
     // not after hours of the smaller ones.

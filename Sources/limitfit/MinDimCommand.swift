@@ -53,7 +53,7 @@ struct MinDimCommand: ParsableCommand {
   var seeding: SeedOptions
 
   @OptionGroup(title: "Results")
-  var store: ResultsOptions
+  var resultsFile: ResultsOptions
 
   @Option(help: "Write the construction's embeddings into this folder (a certificate for 'limitfit verify').")
   var saveConstruction: String?
@@ -87,7 +87,7 @@ struct MinDimCommand: ParsableCommand {
       try CertificateOutput(folder: $0, option: "--save-construction", in: &outputs)
     }
     let fitOutput = try saveEmbeddings.map { try CertificateOutput(folder: $0, in: &outputs) }
-    if method != .bounds { try store.check(in: &outputs) }
+    if method != .bounds { try resultsFile.check(in: &outputs) }
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")
     }
@@ -146,7 +146,7 @@ struct MinDimCommand: ParsableCommand {
     if method != .bounds {
       let clock = ContinuousClock()
       let began = clock.now
-      let runner = try store.makeRunner(backend: try backend.makeBackend())
+      let runner = try resultsFile.makeRunner(backend: try backend.makeBackend())
       let hyperparameters = seeding.optimiser.hyperparameters
       let alone = try runner.minimumDimension(
         of: labeled, maximumDimension: maxDim, seeds: seeding.seedList, hyperparameters: hyperparameters)

@@ -509,11 +509,11 @@ final class ElementCounter: NSObject, XMLParserDelegate {
   func parser(_ parser: XMLParser, foundCharacters string: String) { texts.append(string) }
 }
 
-@Suite struct GallopTests {
+@Suite struct ExponentialSearchTests {
   /// The boundary of "n ≤ edge" from `known` through `probes`, and the points asked, in order.
   func boundary(edge: Int, from known: Int, through probes: [Int]) -> (result: (Int, Int?), asked: [Int]) {
     var asked: [Int] = []
-    let result = Gallop.boundary(from: known, through: probes) { n in
+    let result = ExponentialSearch.boundary(from: known, through: probes) { n in
       asked.append(n)
       return n <= edge
     }
@@ -529,7 +529,7 @@ final class ElementCounter: NSObject, XMLParserDelegate {
   @Test func bisectsDownwardsWhenTheProbesGoDown() {
     // "n > 5" holds above the edge; probing down from 20 finds it between 12 and 4.
     var asked: [Int] = []
-    let result = Gallop.boundary(from: 20, through: [19, 18, 16, 12, 4]) { n in
+    let result = ExponentialSearch.boundary(from: 20, through: [19, 18, 16, 12, 4]) { n in
       asked.append(n)
       return n > 5
     }
@@ -544,10 +544,10 @@ final class ElementCounter: NSObject, XMLParserDelegate {
   }
 
   @Test func doublingsEndAtTheLast() {
-    #expect(Array(Gallop.doublings(from: 1, to: 20)) == [1, 2, 4, 8, 16, 20])
-    #expect(Array(Gallop.doublings(from: 4, to: 4)) == [4])
-    #expect(Array(Gallop.doublings(from: 1, to: Int.max)).last == Int.max)
-    #expect(Array(Gallop.doublings(from: 1, to: Int.max)).count == 64)
+    #expect(Array(ExponentialSearch.doublings(from: 1, to: 20)) == [1, 2, 4, 8, 16, 20])
+    #expect(Array(ExponentialSearch.doublings(from: 4, to: 4)) == [4])
+    #expect(Array(ExponentialSearch.doublings(from: 1, to: Int.max)).last == Int.max)
+    #expect(Array(ExponentialSearch.doublings(from: 1, to: Int.max)).count == 64)
   }
 }
 

@@ -299,7 +299,7 @@ public struct MomentCurveLimit: Sendable {
       return MomentCurveLimit(precision: precision, documents: cap, verification: try verify(cap, stopping: false), capped: true,
         seconds: (clock.now - began).seconds)
     }
-    var (best, _) = try Gallop.boundary(from: 3, through: Gallop.doublings(from: 4, to: cap)) {
+    var (best, _) = try ExponentialSearch.boundary(from: 3, through: ExponentialSearch.doublings(from: 4, to: cap)) {
       try verify($0, stopping: true).solved
     }
     let scanEnd = min(cap - 1, best + best / 8 + 16)

@@ -118,7 +118,7 @@ public struct CriticalNSearch: Sendable {
         step = doubled ? Int.max : next
         return overflow ? nil : n
       }
-      let (last, failing) = try Gallop.boundary(from: start, through: upwards, solved)
+      let (last, failing) = try ExponentialSearch.boundary(from: start, through: upwards, solved)
       guard failing != nil else { throw LimitFitError("the search passed n = \(last) still solving") }
       lastSuccess = last
     } else {
@@ -131,7 +131,7 @@ public struct CriticalNSearch: Sendable {
         step = n == smallest ? 0 : 2 * step
         return n
       }
-      lastSuccess = try Gallop.boundary(from: start, through: downwards) { try !solved($0) }.failing
+      lastSuccess = try ExponentialSearch.boundary(from: start, through: downwards) { try !solved($0) }.failing
     }
 
     // 3. The sweep around the answer, for the plot.
