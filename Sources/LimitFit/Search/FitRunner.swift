@@ -63,14 +63,16 @@ public final class FitRunner: Sendable {
   {
     precondition(labels.count == fits.count, "\(labels.count) labels for \(fits.count) fits")
     return try run(
-      sizes: fits.map(\.size), labels: labels, concurrently: concurrently, making: { fits[$0] })
+      sizes: fits.map(\.size), keys: fits.map(\.key), labels: labels, concurrently: concurrently,
+      making: { fits[$0] })
   }
 
   /// `run(_:labels:concurrently:)` for fits of `sizes` that `making` builds only when each is
   /// about to run, so that a batch holds the relevance matrices of the fits in flight only
-  /// (a sweep of 2000 sizes held them all: gigabytes before its first fit).
+  /// (a sweep of 2000 sizes held them all: gigabytes before its first fit). A fit whose key is
+  /// in the store is not built at all.
   func run(
-    sizes: [ProblemSize], labels: [String], concurrently: Bool?,
+    sizes: [ProblemSize], keys: [FitKey], labels: [String], concurrently: Bool?,
     making fit: @Sendable @escaping (Int) throws -> FreeEmbeddingFit
   ) throws -> [(result: FitResult, reused: Bool)] {
     let concurrently = concurrently
@@ -78,6 +80,10 @@ public final class FitRunner: Sendable {
     let results = BatchResults(count: sizes.count)
     let body = { @Sendable (index: Int) in
       results[index] = Result {
+        if let stored = self.store.fit(for: keys[index]) {
+          self.report(.finished(label: labels[index], stored, reused: true))
+          return (stored, true)
+        }
         let (result, embeddings) = try self.run(try fit(index), label: labels[index])
         return (result, embeddings == nil)
       }
@@ -126,11 +132,17 @@ extension FitRunner {
     let result = try search.run(fits: { requests in
       let sizes = try requests.map { try ProblemSize.allSubsets(documents: $0.documents, k: k, dimension: dimension) }
       let labels = requests.map { "d = \(dimension), n = \($0.documents), seed \($0.seed)" }
-      let results = try run(sizes: sizes, labels: labels, concurrently: nil) { index in
+      let settings = requests.map { request in
         var settings = hyperparameters
-        settings.seed = requests[index].seed
-        return try FreeEmbeddingFit(
-          documents: requests[index].documents, k: k, dimension: dimension, hyperparameters: settings,
+        settings.seed = request.seed
+        return settings
+      }
+      let keys = requests.indices.map { index in
+        FitKey(documents: requests[index].documents, dimension: dimension, k: k, hyperparameters: settings[index])
+      }
+      let results = try run(sizes: sizes, keys: keys, labels: labels, concurrently: nil) { index in
+        try FreeEmbeddingFit(
+          documents: requests[index].documents, k: k, dimension: dimension, hyperparameters: settings[index],
           checkingCapacityOf: backend)
       }
       reused += results.filter(\.reused).count
