@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LimitFit
 
-struct EvalCommand: ParsableCommand {
+struct EvalCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "eval",
     abstract: "Score a model's query and document embeddings against qrels: recall@2, @10, @100, nDCG@10 and the exact verdict.",
@@ -69,12 +69,17 @@ struct EvalCommand: ParsableCommand {
   /// The largest cut-off: each query keeps that many documents of its ranking.
   static let maximumCutoff = 10_000
 
-  func run() throws {
+  var settingOptions: [LimitFitError.Setting: String] { QrelsOptions.settingOptions }
+
+  func validate() throws {
     guard worst >= 0 else { throw LimitFitError("--worst (\(worst)) must be at least 0") }
-    let cutoffs = try k.map(Self.cutoffs(parsing:)) ?? []
     guard !name.isEmpty, !name.contains(where: \.isWhitespace) else {
       throw LimitFitError("--name \"\(name)\" must be one word: it is the run file's last column")
     }
+  }
+
+  func run() throws {
+    let cutoffs = try k.map(Self.cutoffs(parsing:)) ?? []
     var outputs = OutputPaths(
       inputs: [queryEmbeddings, documentEmbeddings] + [queryIds, documentIds].compactMap { $0 } + source.inputs,
       overwrite: overwrite)

@@ -14,7 +14,7 @@ enum MinDimMethod: String, CaseIterable, ExpressibleByArgument {
 }
 
 
-struct MinDimCommand: ParsableCommand {
+struct MinDimCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "min-dim",
     abstract: "The smallest dimension in which unit vectors represent a relevance matrix exactly: proven bounds, constructions and the optimiser's answer.",
@@ -70,19 +70,24 @@ struct MinDimCommand: ParsableCommand {
   @OptionGroup(title: "Backend")
   var backend: BackendOptions
 
-  func run() throws {
-    var outputs = OutputPaths(inputs: source.inputs, overwrite: overwrite)
-    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
-    func print(_ line: String) { JSONOutput.report(line, beside: output) }
-    var record = MinDimRecord(precision: precision.rawValue, method: method.rawValue)
-    try seeding.check()
-    _ = try MinimumDimensionSearch(maximumDimension: maxDim, seeds: seeding.seedList)
+  var settingOptions: [LimitFitError.Setting: String] { QrelsOptions.settingOptions }
+
+  func validate() throws {
     if method == .bounds, saveEmbeddings != nil {
       throw LimitFitError("--save-embeddings saves the optimiser's fit; --method bounds runs none")
     }
     if method == .optimiser, saveConstruction != nil {
       throw LimitFitError("--save-construction saves the construction; --method optimiser builds none")
     }
+  }
+
+  func run() throws {
+    var outputs = OutputPaths(inputs: source.inputs, overwrite: overwrite)
+    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
+    func print(_ line: String) { JSONOutput.report(line, beside: output) }
+    var record = MinDimRecord(precision: precision.rawValue, method: method.rawValue)
+    try seeding.optimiser.hyperparameters.validate()
+    _ = try MinimumDimensionSearch(maximumDimension: maxDim, seeds: seeding.seedList)
     let constructionOutput = try saveConstruction.map {
       try CertificateOutput(folder: $0, option: "--save-construction", in: &outputs)
     }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LimitFit
 
-struct QrelsStatsCommand: ParsableCommand {
+struct QrelsStatsCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "qrels-stats",
     abstract: "Sizes and the paper's graph metrics of a qrels file or a qrel pattern."
@@ -22,6 +22,8 @@ struct QrelsStatsCommand: ParsableCommand {
 
   @Flag(help: "Replace the --json file if it exists.")
   var overwrite = false
+
+  var settingOptions: [LimitFitError.Setting: String] { QrelsOptions.settingOptions }
 
   func run() throws {
     var outputs = OutputPaths(inputs: source.inputs + [file].compactMap { $0 }, overwrite: overwrite)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import LimitFit
 
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "verify",
     abstract: "Check a saved certificate against qrels, recomputing every score in double precision.",
@@ -28,6 +28,8 @@ struct VerifyCommand: ParsableCommand {
 
   @Flag(help: "Replace the --json file if it exists.")
   var overwrite = false
+
+  var settingOptions: [LimitFitError.Setting: String] { QrelsOptions.settingOptions }
 
   func run() throws {
     var outputs = OutputPaths(inputs: [folder] + source.inputs, overwrite: overwrite)

@@ -40,7 +40,7 @@ import Testing
     #expect(Set(two.outcomes.map(\.documents)) == Set(none.outcomes.map(\.documents)).union(36...39))
     #expect(full.sweepRadius == 5 && two.sweepRadius == 2)
     for radius in [-1, 1001, Int.max, Int.min] {
-      #expect(throws: LimitFitError("the sweep (\(radius)) must be between 0 and 1000")) {
+      #expect(throws: LimitFitError("\(.sweepRadius) (\(radius)) must be between 0 and 1000")) {
         try CriticalNSearch(dimension: 6, k: 2, seeds: [1], start: 5, sweepRadius: radius)
       }
     }
@@ -113,9 +113,32 @@ import Testing
   }
 
   @Test func refusesAStartAtOrBelowK() {
-    #expect(throws: LimitFitError("the start (2) must be more than k (2)")) {
+    #expect(throws: LimitFitError("\(.start) (2) must be more than k (2)")) {
       try CriticalNSearch(dimension: 3, k: 2, seeds: [1], start: 2)
     }
+  }
+
+  /// The library words its errors without any front end's options: each setting is a typed
+  /// part, which the command line names by its own option (or by the library's words).
+  @Test func namesItsSettingsAsTypedPartsNotOptions() throws {
+    do {
+      _ = try CriticalNSearch(dimension: 10_000, k: 2, seeds: [42])
+      Issue.record("the paper's cubic at d = 10000 is more than a fit holds")
+    } catch let error as LimitFitError {
+      #expect(error.settings == [.start])
+      #expect(error.description == "d = 10000: the start defaults to the paper's cubic at d, n = 3.71b, more documents than a fit can hold")
+      #expect(error.description(naming: { "--\($0.rawValue)" }).contains(": --start defaults to"))
+      #expect(!error.description.contains("--"))
+    }
+    for (k, sweep, setting) in [(0, 5, LimitFitError.Setting.k), (6, 5, .k), (2, -1, .sweepRadius), (2, 1001, .sweepRadius)] {
+      do {
+        _ = try SearchSettings(k: k, seeds: [42], sweepRadius: sweep)
+        Issue.record("k = \(k), sweep \(sweep) accepted")
+      } catch let error as LimitFitError {
+        #expect(error.settings == [setting] && error.description.hasPrefix(setting.name + " ("), "\(error)")
+      }
+    }
+    #expect(throws: LimitFitError("the search needs at least one seed")) { try SearchSettings(k: 2, seeds: []) }
   }
 
   @Test func defaultStartIsThePapersCubic() {
@@ -561,16 +584,19 @@ final class ElementCounter: NSObject, XMLParserDelegate {
     let events = EventLog()
     let store = try store()
     let runner = FitRunner(store: store, backend: CPUBackend(), reportsProgress: true) { events.append($0) }
-    let first = try runner.criticalN(dimension: 2, k: 2, seeds: [42], hyperparameters: Hyperparameters())
+    let first = try runner.criticalN(dimension: 2, settings: .paper)
     #expect(first.result.criticalN == 3 && first.reused == 0)
     let finished = events.finished
     #expect(finished.count == first.result.outcomes.count && finished.allSatisfy { !$0.reused })
     #expect(finished.contains { $0.label == "d = 2, n = 3, seed 42" && $0.solved })
     // The same search again: every fit from the store, the same answer, a second summary.
-    let again = try FitRunner(store: store, backend: CPUBackend()).criticalN(
-      dimension: 2, k: 2, seeds: [42], hyperparameters: Hyperparameters())
+    let again = try FitRunner(store: store, backend: CPUBackend()).criticalN(dimension: 2, settings: .paper)
     #expect(again.result == first.result && again.reused == finished.count)
     #expect(store.searches.count == 2)
+    // Stored fits are taken before any fit is built: a backend that refuses every fit is never
+    // asked.
+    let stored = try FitRunner(store: store, backend: RefusingBackend()).criticalN(dimension: 2, settings: .paper)
+    #expect(stored.result == first.result && stored.reused == finished.count)
   }
 
   @Test func minimumDimensionKeepsTheSolvingEmbeddingsAndRefitsStoredOnes() throws {
@@ -586,6 +612,18 @@ final class ElementCounter: NSObject, XMLParserDelegate {
     #expect(stored.minimumDimension == minimum && stored.solvedNow.isEmpty)
     let refitted = try FitRunner(store: store, backend: CPUBackend()).certificate(of: stored)
     #expect(refitted.embeddings == kept.embeddings && refitted.result.solved)
+  }
+}
+
+/// A backend that refuses every fit before it is built.
+struct RefusingBackend: FitBackend {
+  var name: String { "refusing" }
+  var device: String { "nothing" }
+  func checkCapacity(for size: ProblemSize) throws { throw LimitFitError("refused: \(size)") }
+  func bytesNeeded(for size: ProblemSize) -> Double { 0 }
+  func runsFitsConcurrently(of size: ProblemSize) -> Bool { false }
+  func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters) throws -> any FitSession {
+    throw LimitFitError("refused")
   }
 }
 
@@ -620,9 +658,6 @@ final class EventLog: @unchecked Sendable {
     return CriticalNSummary(result, hyperparameters: Hyperparameters(), wallSeconds: 1, backend: CPUBackend())
   }
 
-  func key(_ dimension: Int) -> SearchKey {
-    SearchKey(dimension: dimension, k: 2, seeds: [42], hyperparameters: Hyperparameters())
-  }
 
   @Test func takesTheLargestAnswerAndListsTheConflicts() throws {
     let first = try store([.criticalN(try summary(dimension: 4, criticalN: 9)), .criticalN(try summary(dimension: 5, criticalN: 13))])
@@ -631,7 +666,7 @@ final class EventLog: @unchecked Sendable {
       .fit(fakeResult(documents: 10, seed: 42, solved: false, dimension: 4)),
     ])
     let third = try store([.fit(fakeResult(documents: 10, seed: 42, solved: true, dimension: 4))])
-    let merge = try SearchMerge([first, second, third], matching: key)
+    let merge = try SearchMerge([first, second, third], matching: .paper)
     #expect(merge.searches.map(\.dimension) == [4, 5])
     #expect(merge.searches.map(\.criticalN) == [10, 13])
     #expect(merge.conflicts.count == 2)
@@ -641,7 +676,7 @@ final class EventLog: @unchecked Sendable {
 
   @Test func searchesWithOtherSettingsDoNotMatch() throws {
     let other = try store([.criticalN(try summary(dimension: 4, criticalN: 9, seed: 7))])
-    #expect(throws: LimitFitError.self) { try SearchMerge([other], matching: key) }
+    #expect(throws: LimitFitError.self) { try SearchMerge([other], matching: .paper) }
   }
 }
 

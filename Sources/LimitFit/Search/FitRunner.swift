@@ -115,18 +115,18 @@ extension FitRunner {
   /// its fits run by `run(_:labels:)`; its summary is appended to the store.
   ///
   /// - Parameters:
-  ///   - hyperparameters: every fit's settings; the seed is each of `seeds` in turn.
+  ///   - settings: k, the seeds, every fit's settings (the seed is each seed in turn) and the
+  ///     sweep.
   ///   - start: the first n; by default the paper's cubic at d.
-  ///   - sweepRadius: the sweep around the answer (`CriticalNSearch.sweepRadius`).
   /// - Returns: the search's answer and evidence, its stored summary, and how many fits came
   ///   from the store.
-  public func criticalN(
-    dimension: Int, k: Int, seeds: [UInt64], hyperparameters: Hyperparameters, start: Int? = nil,
-    sweepRadius: Int = 5
-  ) throws -> (result: CriticalNResult, summary: CriticalNSummary, reused: Int) {
+  public func criticalN(dimension: Int, settings: SearchSettings, start: Int? = nil) throws
+    -> (result: CriticalNResult, summary: CriticalNSummary, reused: Int)
+  {
     let clock = ContinuousClock()
     let began = clock.now
-    let search = try CriticalNSearch(dimension: dimension, k: k, seeds: seeds, start: start, sweepRadius: sweepRadius)
+    let search = try CriticalNSearch(dimension: dimension, settings: settings, start: start)
+    let (k, hyperparameters) = (settings.k, settings.hyperparameters)
     var reused = 0
     let backend = self.backend
     let result = try search.run(fits: { requests in
@@ -157,12 +157,10 @@ extension FitRunner {
 
   /// Throws unless the first fit of the critical-n search in `dimension` dimensions can run on
   /// the backend: what a curve checks for its largest dimension before fitting anything.
-  public func checkCriticalNStart(
-    dimension: Int, k: Int, seeds: [UInt64], hyperparameters: Hyperparameters, start: Int? = nil
-  ) throws {
-    let search = try CriticalNSearch(dimension: dimension, k: k, seeds: seeds, start: start)
+  public func checkCriticalNStart(dimension: Int, settings: SearchSettings, start: Int? = nil) throws {
+    let search = try CriticalNSearch(dimension: dimension, settings: settings, start: start)
     _ = try FreeEmbeddingFit(
-      documents: search.start, k: k, dimension: dimension, hyperparameters: hyperparameters,
+      documents: search.start, k: settings.k, dimension: dimension, hyperparameters: settings.hyperparameters,
       checkingCapacityOf: backend)
   }
 
