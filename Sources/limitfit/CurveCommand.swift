@@ -71,7 +71,7 @@ struct CurveCommand: ParsableCommand, SettingOptions {
         + "merge the shards with: limitfit report --results RESULTS…")
       return
     }
-    try output.finish(Curve(searches: summaries, aggregate: output.aggregate), into: files)
+    try output.finish(output.curve(of: summaries), into: files)
   }
 }
 

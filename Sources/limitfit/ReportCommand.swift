@@ -55,6 +55,6 @@ struct ReportCommand: ParsableCommand, SettingOptions {
       }
       searches = searches.filter { wanted.contains($0.dimension) }
     }
-    try output.finish(Curve(searches: searches, aggregate: output.aggregate), into: files)
+    try output.finish(output.curve(of: searches), into: files)
   }
 }

@@ -108,10 +108,13 @@ struct CurveOutputOptions: ParsableArguments {
     try CurveFiles(folder: out, logarithmicY: logY, in: &outputs)
   }
 
-  /// Adds what `capacity` proves to `curve`, prints it and writes its files.
+  /// The curve of `searches`, with what `capacity` proves in the precisions asked.
+  func curve(of searches: [CriticalNSummary]) throws -> Curve {
+    try Curve(searches: searches, aggregate: aggregate, provedIn: proved)
+  }
+
+  /// Prints `curve` and writes its files.
   func finish(_ curve: Curve, into files: CurveFiles) throws {
-    var curve = curve
-    try curve.addProvedLimits(proved, k: curve.k)
     print(curve.summary)
     try files.write(curve)
     print("wrote \(CurveFiles.names.map { (out as NSString).appendingPathComponent($0) }.joined(separator: ", "))")

@@ -151,8 +151,9 @@ public struct Curve: Codable, Sendable {
   ]
 
   /// The curve of `searches`, one per dimension, all with the same k, seeds and settings, its
-  /// cubic fitted to each dimension's `aggregate`.
-  public init(searches: [CriticalNSummary], aggregate: SeedAggregate = .max) throws {
+  /// cubic fitted to each dimension's `aggregate`, with what `capacity` proves in every
+  /// measured dimension with vectors in each of `provedIn` (`addProvedLimits(_:k:maximumChecked:)`).
+  public init(searches: [CriticalNSummary], aggregate: SeedAggregate = .max, provedIn precisions: [StoragePrecision] = []) throws {
     guard let first = searches.first else { throw LimitFitError("there are no searches to fit") }
     k = first.k
     seeds = first.seeds
@@ -172,6 +173,7 @@ public struct Curve: Codable, Sendable {
         dimension: dimension, fitted: cubic?(Double(dimension)),
         paperCubic: LimitFit.paperCubic(Double(dimension)), paperReported: reported)
     }
+    try addProvedLimits(precisions, k: k)
   }
 
   // MARK: Text
