@@ -717,3 +717,40 @@ final class EventLog: @unchecked Sendable {
     #expect(row["seeds"] == "42;43" && row["criticalN"] == "6" && row["tested"] == summary.tested.map(String.init).joined(separator: ";"))
   }
 }
+
+@Suite struct MinimumDimensionAnswerTests {
+  let cycle = try! QrelsPattern.cycle.qrels(queries: 5)
+
+  func runner() throws -> FitRunner {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString + ".jsonl").path
+    return FitRunner(store: try ResultsStore(path: path) { Issue.record("warning: \($0)") }, backend: CPUBackend())
+  }
+
+  @Test func theBoundsAloneMeetOnTheCircle() throws {
+    let answer = MinimumDimensionAnswer(of: cycle, method: .bounds, maximumDimension: 8, precision: .float32)
+    #expect(answer.lower == 2 && answer.upper == 2 && answer.storedUpper == 2 && answer.realUpper == nil)
+    #expect(answer.optimiserAlone == nil && answer.optimiserOutcomes.isEmpty)
+    let record = answer.record
+    #expect(record.method == "bounds" && record.lowerBound == 2 && record.upperBound == 2)
+    #expect(record.constructions.map(\.dimension) == [2] && record.constructions[0].solvedAsStored)
+    #expect(record.optimiserAlone == nil && record.queries == 5 && record.documents == 5)
+  }
+
+  @Test func theOptimiserAloneIsVerifiedBeforeItBoundsTheRank() throws {
+    var answer = MinimumDimensionAnswer(of: cycle, method: .optimiser, maximumDimension: 8, precision: .float32)
+    #expect(answer.bounds == nil && answer.lower == 1 && answer.upper == nil)
+    try answer.runOptimiser(on: try runner(), seeds: [42], hyperparameters: Hyperparameters())
+    #expect(answer.optimiserAlone?.minimumDimension == 2 && answer.optimiserUpper == 2 && answer.unverified == nil)
+    #expect(answer.upper == 2 && answer.storedUpper == 2 && answer.optimiserInside == nil)
+    #expect(answer.optimiserOutcomes.map(\.dimension) == [1, 2])
+    #expect(answer.record.optimiserAlone == 2 && answer.record.constructions.isEmpty)
+  }
+
+  @Test func allSearchesInsideTheBoundsOnlyWhereTheyLeaveRoom() throws {
+    var answer = MinimumDimensionAnswer(of: cycle, method: .all, maximumDimension: 8, precision: .float32)
+    try answer.runOptimiser(on: try runner(), seeds: [42], hyperparameters: Hyperparameters())
+    // The circle meets the lower bound: nothing is left to search inside.
+    #expect(answer.optimiserInside == nil && answer.optimiserAlone?.minimumDimension == 2)
+    #expect(answer.upper == 2 && answer.storedUpper == 2)
+  }
+}
