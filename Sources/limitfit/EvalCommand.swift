@@ -116,7 +116,7 @@ struct EvalCommand: ParsableCommand, SettingOptions {
     let lines = report.lines(note: order.guess).joined(separator: "\n")
     if output?.isStandardOutput == true { printToStandardError(lines) } else { print(lines) }
     if let run = runFile { try FileOutput.write([(run, Data(report.runFile.utf8))]) }
-    try output?.write(report.record)
+    try output?.write(Stamped(report.record))
   }
 
   /// The cut-offs of `--k`: positive, at most `maximumCutoff`, in the order given, once each.

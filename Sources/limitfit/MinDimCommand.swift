@@ -154,7 +154,7 @@ struct MinDimCommand: ParsableCommand, SettingOptions {
       }
     }
     if let proved { print(proofLine(dimension: proved)) }
-    try output?.write(answer.record)
+    try output?.write(Stamped(answer.record))
     if let upper = answer.storedUpper, let proved, upper > proved {
       print(
         "As stored in \(precision.rawValue), the smallest representation found is in d = \(upper): "

@@ -44,10 +44,10 @@ struct VerifyCommand: ParsableCommand, SettingOptions {
       "\(verdict): \(verification.solvedQueries) of \(verification.queries) queries have a positive margin in "
         + "d = \(dimension); minimum margin \(verification.minimumMargin) (query \"\(worst)\")", beside: output)
     if verification.solved { JSONOutput.report(proofLine(dimension: dimension), beside: output) }
-    try output?.write(VerifyRecord(
+    try output?.write(Stamped(VerifyRecord(
       folder: folder, source: labeled.source, dimension: dimension, queries: verification.queries,
       solvedQueries: verification.solvedQueries, solved: verification.solved,
-      minimumMargin: verification.minimumMargin.isFinite ? verification.minimumMargin : nil, worstQuery: worst))
+      minimumMargin: verification.minimumMargin.isFinite ? verification.minimumMargin : nil, worstQuery: worst)))
     if !verification.solved { throw LimitFitCommand.negativeAnswer }
   }
 }
@@ -63,10 +63,6 @@ private struct VerifyRecord: Encodable {
   /// nil (absent) when +∞: every query is relevant to every document.
   var minimumMargin: Double?
   var worstQuery: String
-  var toolVersion = limitfitVersion
-  var gitCommit = limitfitCommit
-  var finishedAt = RecordStamp.now()
-  var host = RecordStamp.host
 }
 
 /// What a solved fit in d dimensions proves (Weller et al. 2025, Proposition 2).

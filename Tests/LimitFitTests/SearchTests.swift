@@ -305,6 +305,15 @@ import Testing
     let old = try JSONDecoder().decode(FitResult.self, from: JSONSerialization.data(withJSONObject: object))
     #expect(old.finishedAt == nil && old.host == nil && old.documents == 5)
   }
+
+  @Test func aStampedRecordIsOneFlatObject() throws {
+    struct Record: Encodable { var answer = 42 }
+    let data = try JSONEncoder().encode(Stamped(Record()))
+    let object = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    #expect(object["answer"] as? Int == 42 && object["toolVersion"] as? String == limitfitVersion)
+    #expect(object["host"] as? String == ProcessInfo.processInfo.hostName && object["finishedAt"] is String)
+    #expect(Set(object.keys).isSubset(of: ["answer", "toolVersion", "gitCommit", "finishedAt", "host"]))
+  }
 }
 
 @Suite struct CubicTests {

@@ -176,8 +176,4 @@ public struct EvaluationRecord: Encodable, Sendable {
   public var wallSeconds: Double
   public var gflopsPerSecond: Double
   public var device: String
-  public var toolVersion = limitfitVersion
-  public var gitCommit = limitfitCommit
-  public var finishedAt = RecordStamp.now()
-  public var host = RecordStamp.host
 }

@@ -242,7 +242,7 @@ public struct CriticalNSummary: Codable, Equatable, Sendable {
   /// When the record was made (ISO 8601, UTC); `nil` in records older than the field.
   public var finishedAt: String? = RecordStamp.now()
   /// The machine that ran the search; `nil` in records older than the field.
-  public var host: String? = RecordStamp.host
+  public var host: String? = RecordStamp.thisHost
 
   /// The record as this version writes it. Records older than `searchAnswer` stored the
   /// search's answer as `criticalN`: it moves to `searchAnswer`, and `criticalN` becomes the

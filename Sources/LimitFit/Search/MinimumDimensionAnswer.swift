@@ -153,10 +153,6 @@ public struct MinimumDimensionRecord: Encodable, Sendable {
   public var upperBound: Int?
   /// The smallest d shown as stored in `precision`, or by the optimiser's float32 fit.
   public var storedUpperBound: Int?
-  public var toolVersion = limitfitVersion
-  public var gitCommit = limitfitCommit
-  public var finishedAt = RecordStamp.now()
-  public var host = RecordStamp.host
 
   init(_ answer: MinimumDimensionAnswer) {
     source = answer.qrels.source
