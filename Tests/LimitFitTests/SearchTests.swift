@@ -418,6 +418,15 @@ import Testing
     #expect(curve.rSquared.map { abs($0 - 1) < 1e-9 } == true)  // 4 points: exact
   }
 
+  @Test func theCurveAddsWhatIsProvedItself() throws {
+    let searches = [(3, 4), (4, 9)].map { summary(dimension: $0.0, criticalN: $0.1) }
+    let curve = try Curve(searches: searches, provedIn: [.binary])
+    var added = try Curve(searches: searches)
+    #expect(added.proved.isEmpty)
+    try added.addProvedLimits([.binary], k: 2)
+    #expect(curve.proved.map(\.documents) == added.proved.map(\.documents) && curve.proved.count == 2)
+  }
+
   @Test func provedLimitsStandBesideTheMeasuredPoints() throws {
     var curve = try Curve(searches: [(3, 4), (4, 9), (16, 70)].map { summary(dimension: $0.0, criticalN: $0.1) })
     try curve.addProvedLimits([.float16, .binary], k: 2, maximumChecked: 64)
