@@ -16,25 +16,30 @@ public enum TieRule: String, CaseIterable, Sendable {
 public struct EvaluationReport: Sendable {
   /// The relevance matrix, with its query ids.
   public let qrels: LabeledQrels
-  /// The query and document embeddings.
+  /// The query embeddings.
   public let queries: NPYMatrix
+  /// The document embeddings.
   public let documents: NPYMatrix
   /// Which embedding rows are which queries and documents.
   public let rows: EmbeddingRows
   /// The id of every document row.
   public let documentIDs: [String]
-  /// Where the rows' order came from, for the record: an ids file, queries.jsonl or
-  /// corpus.jsonl, the qrels (or the pattern).
+  /// Where the query rows' order came from, for the record: an ids file, queries.jsonl, the
+  /// qrels (or the pattern).
   public let queryOrder: String
+  /// Where the document rows' order came from: an ids file, corpus.jsonl, the qrels.
   public let documentOrder: String
+  /// The rankings, metrics and verdict.
   public let evaluation: RetrievalEvaluation
   /// The evaluation's label: the run file's tag and the record's name.
   public let name: String
+  /// How equal scores were ranked.
   public let ties: TieRule
   /// How many queries with the smallest margins the record lists.
   public let worst: Int
-  /// The seconds the ranking took, and where it ran.
+  /// The seconds the ranking took.
   public let seconds: Double
+  /// Where it ran.
   public let device: String
 
   /// A report of `evaluation`; the parameters are its fields.

@@ -21,6 +21,7 @@ public enum MinimumDimensionMethod: String, CaseIterable, Sendable {
 public struct MinimumDimensionAnswer: Sendable {
   /// The matrix.
   public let qrels: LabeledQrels
+  /// Which of the bounds and the optimiser answer.
   public let method: MinimumDimensionMethod
   /// The largest dimension tried.
   public let maximumDimension: Int

@@ -32,7 +32,9 @@ public struct RecordStamp: Codable, Equatable, Sendable {
 
 /// A record written with its stamp, as one JSON object: the record's fields and the stamp's.
 public struct Stamped<Record: Encodable>: Encodable {
+  /// The record.
   public var record: Record
+  /// Its stamp, made with the value.
   public var stamp = RecordStamp()
 
   /// `record`, stamped now.
@@ -40,6 +42,7 @@ public struct Stamped<Record: Encodable>: Encodable {
     self.record = record
   }
 
+  /// Encodes the record's fields, then the stamp's, into one keyed container.
   public func encode(to encoder: any Encoder) throws {
     try record.encode(to: encoder)
     try stamp.encode(to: encoder)
