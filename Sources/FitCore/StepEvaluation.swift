@@ -1,6 +1,6 @@
 /// What one evaluation of the embeddings found.
 public struct StepEvaluation: Equatable, Sendable {
-  /// The InfoNCE loss L, the mean over relevant pairs of −log softmax.
+  /// The loss L of the fit's `Loss` (InfoNCE: the mean over relevant pairs of −log softmax).
   public var loss: Double
   /// Queries whose worst relevant score is strictly above their best irrelevant one.
   public var solvedQueries: Int

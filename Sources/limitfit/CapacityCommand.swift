@@ -4,7 +4,7 @@ import LimitFit
 
 extension StoragePrecision: ExpressibleByArgument {}
 
-struct CapacityCommand: ParsableCommand {
+struct CapacityCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "capacity",
     abstract: "The most documents whose every k-set d-dimensional vectors provably represent, per d.",
@@ -45,6 +45,8 @@ struct CapacityCommand: ParsableCommand {
 
   @Flag(help: "Replace the --json file and certificate files if they exist.")
   var overwrite = false
+
+  var settingOptions: [LimitFitError.Setting: String] { [.k: "--k", .maximumChecked: "--max-check"] }
 
   func run() throws {
     let clock = ContinuousClock()
@@ -108,7 +110,7 @@ struct CapacityCommand: ParsableCommand {
     var found: [Int: Int] = [:]
     guard k == 2, FileManager.default.fileExists(atPath: results) else { return found }
     for search in try ResultsStore(path: results, warn: printToStandardError).searches
-    where search.key == SearchOptions.defaultKey(dimension: search.dimension) {
+    where search.key == SearchSettings.paper.key(dimension: search.dimension) {
       if let critical = search.criticalN { found[search.dimension] = max(found[search.dimension] ?? 0, critical) }
     }
     return found

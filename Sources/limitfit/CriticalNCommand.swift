@@ -1,7 +1,7 @@
 import ArgumentParser
 import LimitFit
 
-struct CriticalNCommand: ParsableCommand {
+struct CriticalNCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "critical-n",
     abstract: "Find the largest n whose every k-subset a d-dimensional free embedding represents.",
@@ -25,7 +25,7 @@ struct CriticalNCommand: ParsableCommand {
   var search: SearchOptions
 
   @OptionGroup(title: "Results")
-  var store: ResultsOptions
+  var resultsFile: ResultsOptions
 
   @OptionGroup(title: "Backend")
   var backend: BackendOptions
@@ -36,16 +36,20 @@ struct CriticalNCommand: ParsableCommand {
   @Flag(help: "Replace the --json file if it exists.")
   var overwrite = false
 
+  var settingOptions: [LimitFitError.Setting: String] {
+    SearchOptions.settingOptions.merging([.start: "--start"]) { $1 }
+  }
+
   func run() throws {
-    try search.check()
-    _ = try ProblemSize.allSubsets(documents: search.k + 1, k: search.k, dimension: dim)
-    _ = try CriticalNSearch(dimension: dim, k: search.k, seeds: search.seedList, start: start, sweepRadius: search.sweep)
+    let settings = try search.settings()
+    _ = try ProblemSize.allSubsets(documents: settings.k + 1, k: settings.k, dimension: dim)
+    _ = try CriticalNSearch(dimension: dim, settings: settings, start: start)
     var outputs = OutputPaths(inputs: [], overwrite: overwrite)
-    try store.check(in: &outputs)
+    try resultsFile.check(in: &outputs)
     let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
-    let runner = try store.makeRunner(backend: try backend.makeBackend())
-    try search.checkStart(on: runner, dimension: dim, start: start)
-    let (result, summary, reused) = try search.criticalN(on: runner, dimension: dim, start: start)
+    let runner = try resultsFile.makeRunner(backend: try backend.makeBackend())
+    try runner.checkCriticalNStart(dimension: dim, settings: settings, start: start)
+    let (result, summary, reused) = try runner.criticalN(dimension: dim, settings: settings, start: start)
     JSONOutput.report(evidence(result, summary: summary, reused: reused), beside: output)
     try output?.write(summary)
   }

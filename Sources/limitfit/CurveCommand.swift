@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LimitFit
 
-struct CurveCommand: ParsableCommand {
+struct CurveCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "curve",
     abstract: "Find critical-n for each dimension, fit a cubic, and extrapolate it.",
@@ -22,7 +22,7 @@ struct CurveCommand: ParsableCommand {
   var search: SearchOptions
 
   @OptionGroup(title: "Results")
-  var store: ResultsOptions
+  var resultsFile: ResultsOptions
 
   @OptionGroup(title: "Output")
   var output: CurveOutputOptions
@@ -33,21 +33,23 @@ struct CurveCommand: ParsableCommand {
   @OptionGroup(title: "Backend")
   var backend: BackendOptions
 
+  var settingOptions: [LimitFitError.Setting: String] { SearchOptions.settingOptions }
+
   func run() throws {
-    try search.check()
+    let settings = try search.settings()
     let dimensions = try DimensionList(parsing: dims)
     let shard = try shard.map(Shard.init(parsing:)) ?? .whole
     let mine = shard.select(dimensions)
     var outputs = OutputPaths(inputs: [], overwrite: output.overwrite)
-    try store.check(in: &outputs)
+    try resultsFile.check(in: &outputs)
     let files = shard == .whole ? try output.files(in: &outputs) : nil
 
     let overall = OverallProgress()
-    let runner = try store.makeRunner(backend: try backend.makeBackend(), overall: overall)
+    let runner = try resultsFile.makeRunner(backend: try backend.makeBackend(), overall: overall)
 
     // The largest dimension's first fit is the largest the curve surely needs: refused now,
     // not after hours of the smaller ones.
-    try search.checkStart(on: runner, dimension: dimensions.maximum)
+    try runner.checkCriticalNStart(dimension: dimensions.maximum, settings: settings)
     // Listed only now: a largest dimension this far from the backend's limits keeps the list short.
     let dimensionsToRun = Array(mine)
     let clock = ContinuousClock()
@@ -55,7 +57,7 @@ struct CurveCommand: ParsableCommand {
     var summaries: [CriticalNSummary] = []
     for (index, dimension) in dimensionsToRun.enumerated() {
       overall.text = OverallProgress.text(dimensions: dimensionsToRun, index: index, elapsed: (clock.now - began).seconds)
-      let (result, summary, reused) = try search.criticalN(on: runner, dimension: dimension)
+      let (result, summary, reused) = try runner.criticalN(dimension: dimension, settings: settings)
       summaries.append(summary)
       let seconds = result.fitSeconds
       print(String(
@@ -69,7 +71,7 @@ struct CurveCommand: ParsableCommand {
         + "merge the shards with: limitfit report --results RESULTS…")
       return
     }
-    try output.finish(Curve(searches: summaries, aggregate: output.aggregate), into: files)
+    try output.finish(output.curve(of: summaries), into: files)
   }
 }
 

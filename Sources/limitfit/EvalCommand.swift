@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LimitFit
 
-struct EvalCommand: ParsableCommand {
+struct EvalCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "eval",
     abstract: "Score a model's query and document embeddings against qrels: recall@2, @10, @100, nDCG@10 and the exact verdict.",
@@ -69,12 +69,17 @@ struct EvalCommand: ParsableCommand {
   /// The largest cut-off: each query keeps that many documents of its ranking.
   static let maximumCutoff = 10_000
 
-  func run() throws {
+  var settingOptions: [LimitFitError.Setting: String] { QrelsOptions.settingOptions }
+
+  func validate() throws {
     guard worst >= 0 else { throw LimitFitError("--worst (\(worst)) must be at least 0") }
-    let cutoffs = try k.map(Self.cutoffs(parsing:)) ?? []
     guard !name.isEmpty, !name.contains(where: \.isWhitespace) else {
       throw LimitFitError("--name \"\(name)\" must be one word: it is the run file's last column")
     }
+  }
+
+  func run() throws {
+    let cutoffs = try k.map(Self.cutoffs(parsing:)) ?? []
     var outputs = OutputPaths(
       inputs: [queryEmbeddings, documentEmbeddings] + [queryIds, documentIds].compactMap { $0 } + source.inputs,
       overwrite: overwrite)
@@ -102,17 +107,16 @@ struct EvalCommand: ParsableCommand {
     }
     let evaluation = try RetrievalEvaluation(
       queries: queries, documents: documents, relevance: labeled.qrels, rows: rows, cutoffs: cutoffs,
-      ties: ties == .trec ? .documentIDDescending(rowIDs) : .lowerRow, level: level)
+      ties: ties.tieBreak(documentIDs: rowIDs), level: level)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    let device = CPUBackend(level: level).device
-    let report = EvalReport(
-      labeled: labeled, queries: queries, documents: documents, rows: rows,
-      documentIDs: rowIDs, order: order, evaluation: evaluation, name: name, ties: ties, worst: worst,
-      seconds: seconds, device: device)
-    let lines = report.lines.joined(separator: "\n")
+    let report = EvaluationReport(
+      qrels: labeled, queries: queries, documents: documents, rows: rows, documentIDs: rowIDs,
+      queryOrder: order.queries, documentOrder: order.documents, evaluation: evaluation, name: name, ties: ties,
+      worst: worst, seconds: seconds, device: CPUBackend(level: level).device)
+    let lines = report.lines(note: order.guess).joined(separator: "\n")
     if output?.isStandardOutput == true { printToStandardError(lines) } else { print(lines) }
     if let run = runFile { try FileOutput.write([(run, Data(report.runFile.utf8))]) }
-    try output?.write(report.record)
+    try output?.write(Stamped(report.record))
   }
 
   /// The cut-offs of `--k`: positive, at most `maximumCutoff`, in the order given, once each.
@@ -128,13 +132,7 @@ struct EvalCommand: ParsableCommand {
   }
 }
 
-/// How `eval` ranks equal scores.
-enum TieRule: String, ExpressibleByArgument, CaseIterable {
-  /// The larger document id first: trec_eval's order.
-  case trec
-  /// The lower document row first.
-  case row
-}
+extension TieRule: ExpressibleByArgument {}
 
 /// Which query and document each embedding row is: an ids file, else the data set's
 /// queries.jsonl (corpus.jsonl) in its order, else — a guess, said so — the qrels' order.
@@ -164,31 +162,10 @@ private struct RowOrder {
   }
 }
 
-/// What `eval` prints and writes.
-private struct EvalReport {
-  let labeled: LabeledQrels
-  let queries: NPYMatrix
-  let documents: NPYMatrix
-  let rows: EmbeddingRows
-  /// The id of every document row.
-  let documentIDs: [String]
-  let order: RowOrder
-  let evaluation: RetrievalEvaluation
-  let name: String
-  let ties: TieRule
-  let worst: Int
-  let seconds: Double
-  let device: String
-
-  /// The quartiles of the queries' margins.
-  var margins: Quartiles { Quartiles(evaluation.queries.map(\.margin)) }
-
-  /// Billions of floating-point operations of the scores: 2 · m · n · d.
-  var gigaflops: Double {
-    2 * Double(evaluation.queries.count) * Double(evaluation.documentCount) * Double(evaluation.dimension) / 1e9
-  }
-
-  var lines: [String] {
+extension EvaluationReport {
+  /// The report for a terminal, with `note` (how the rows were taken to be ordered) under
+  /// its first lines.
+  func lines(note: String?) -> [String] {
     let d = evaluation.dimension
     var embeddings = "embeddings: \(queries.rows) × \(d) \(queries.elementType.rawValue) queries, "
       + "\(documents.rows) × \(d) \(documents.elementType.rawValue) documents; scores are dot products"
@@ -198,8 +175,8 @@ private struct EvalReport {
     if rows.unjudgedDocumentRows > 0 {
       embeddings += "; \(rows.unjudgedDocumentRows) document rows not in the qrels ranked as irrelevant"
     }
-    var lines = [describe(labeled), embeddings]
-    if let guess = order.guess { lines.append("note: " + guess) }
+    var lines = [describe(qrels), embeddings]
+    if let note { lines.append("note: " + note) }
     let unit = 1e-3
     let (q, x) = (evaluation.queryNorms, evaluation.documentNorms)
     if [q.lowerBound, q.upperBound, x.lowerBound, x.upperBound].contains(where: { abs($0 - 1) > unit }) {
@@ -225,7 +202,7 @@ private struct EvalReport {
     lines.append(
       "\(verification.solved ? "solved" : "not solved"): \(verification.solvedQueries) of \(verification.queries) "
         + "queries have a positive margin in d = \(d); minimum margin \(verification.minimumMargin) "
-        + "(query \"\(labeled.queryIDs[verification.worstQuery])\")")
+        + "(query \"\(qrels.queryIDs[verification.worstQuery])\")")
     let margins = self.margins
     lines.append(
       "margins: minimum \(short(margins.minimum)), lower quartile \(short(margins.lowerQuartile)), "
@@ -235,7 +212,7 @@ private struct EvalReport {
       lines.append("worst queries (margin = worst relevant score − best irrelevant score):")
       for query in worstQueries {
         let result = evaluation.queries[query]
-        var line = "  \"\(labeled.queryIDs[query])\": \(short(result.margin)) = \(short(result.worstRelevant.score)) "
+        var line = "  \"\(qrels.queryIDs[query])\": \(short(result.margin)) = \(short(result.worstRelevant.score)) "
           + "(\"\(documentIDs[result.worstRelevant.row])\")"
         if let best = result.bestIrrelevant {
           line += " − \(short(best.score)) (\"\(documentIDs[best.row])\")"
@@ -247,117 +224,12 @@ private struct EvalReport {
     }
     if verification.solved { lines.append(proofLine(dimension: d)) }
     lines.append(
-      String(format: "ranked in %.2f s: %.3g GFLOP at %.1f GFLOP/s on ", seconds, gigaflops, gigaflops / max(seconds, 1e-9))
+      String(format: "ranked in %.2f s: %.3g GFLOP at %.1f GFLOP/s on ", seconds, gigaflops, gigaflopsPerSecond)
         + "\(device); \(evaluation.recomputedScores) irrelevant scores recomputed in double precision; "
         + (ties == .trec ? "ties: the larger document id first (trec_eval)" : "ties: the lower document row first"))
     return lines
   }
 
-  /// The rankings as a TREC run file: "query Q0 document rank score name", each query's
-  /// documents best first, the float32 scores with the 9 significant digits that restore them.
-  var runFile: String {
-    var text = ""
-    for (query, result) in evaluation.queries.enumerated() {
-      for (index, ranked) in result.ranking.enumerated() {
-        text += "\(labeled.queryIDs[query]) Q0 \(documentIDs[ranked.row]) \(index + 1) "
-          + String(format: "%.9g", Double(ranked.score)) + " \(name)\n"
-      }
-    }
-    return text
-  }
-
   /// Six significant digits.
   private func short(_ value: Double) -> String { String(format: "%.6g", value) }
-
-  var record: EvalRecord {
-    let verification = evaluation.verification
-    let margins = self.margins
-    let perQuery = evaluation.queries.enumerated().map { query, result in
-      EvalRecord.Query(
-        query: labeled.queryIDs[query], relevant: result.relevantCount, margin: finite(result.margin),
-        worstRelevant: .init(document: documentIDs[result.worstRelevant.row], score: result.worstRelevant.score),
-        bestIrrelevant: result.bestIrrelevant.map { .init(document: documentIDs[$0.row], score: $0.score) },
-        metrics: result.metrics)
-    }
-    return EvalRecord(
-      name: name, ties: ties.rawValue, source: labeled.source, queryEmbeddings: queries.name, documentEmbeddings: documents.name,
-      queryElementType: queries.elementType.rawValue, documentElementType: documents.elementType.rawValue,
-      dimension: evaluation.dimension, queries: evaluation.queries.count, documents: evaluation.documentCount,
-      skippedQueryRows: rows.skippedQueryRows, unjudgedDocumentRows: rows.unjudgedDocumentRows,
-      queryOrder: order.queries, documentOrder: order.documents, metrics: evaluation.metrics, solvedQueries: verification.solvedQueries, solved: verification.solved,
-      minimumMargin: finite(verification.minimumMargin),
-      margins: .init(
-        minimum: finite(margins.minimum), lowerQuartile: finite(margins.lowerQuartile), median: finite(margins.median),
-        upperQuartile: finite(margins.upperQuartile), maximum: finite(margins.maximum)),
-      worstQueries: evaluation.worstQueries(worst).map { perQuery[$0] },
-      perQuery: perQuery,
-      queryNorms: .init(minimum: evaluation.queryNorms.lowerBound, maximum: evaluation.queryNorms.upperBound),
-      documentNorms: .init(minimum: evaluation.documentNorms.lowerBound, maximum: evaluation.documentNorms.upperBound),
-      recomputedScores: evaluation.recomputedScores, wallSeconds: seconds, gflopsPerSecond: gigaflops / max(seconds, 1e-9),
-      device: device)
-  }
-
-  /// `value`, or nil (JSON null) for +∞: the margin of a query relevant to every document.
-  private func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
-}
-
-/// The JSON `eval --json` writes.
-private struct EvalRecord: Encodable {
-  /// `--name`.
-  var name: String
-  /// How equal scores were ranked: trec or row.
-  var ties: String
-  struct Document: Encodable {
-    var document: String
-    var score: Double
-  }
-
-  struct Query: Encodable {
-    var query: String
-    var relevant: Int
-    /// nil (null) when every document is relevant: no irrelevant one, margin +∞.
-    var margin: Double?
-    var worstRelevant: Document
-    var bestIrrelevant: Document?
-    var metrics: RetrievalMetrics
-  }
-
-  struct Margins: Encodable {
-    var minimum, lowerQuartile, median, upperQuartile, maximum: Double?
-  }
-
-  struct Norms: Encodable {
-    var minimum, maximum: Double
-  }
-
-  var source: String
-  var queryEmbeddings: String
-  var documentEmbeddings: String
-  var queryElementType: String
-  var documentElementType: String
-  var dimension: Int
-  var queries: Int
-  var documents: Int
-  var skippedQueryRows: Int
-  var unjudgedDocumentRows: Int
-  /// Where the rows' order came from: an ids file, queries.jsonl or corpus.jsonl, the qrels.
-  var queryOrder: String
-  var documentOrder: String
-  var metrics: RetrievalMetrics
-  var solvedQueries: Int
-  var solved: Bool
-  var minimumMargin: Double?
-  var margins: Margins
-  var worstQueries: [Query]
-  var perQuery: [Query]
-  var queryNorms: Norms
-  var documentNorms: Norms
-  var recomputedScores: Int
-  var wallSeconds: Double
-  var gflopsPerSecond: Double
-  var device: String
-  var toolVersion = limitfitVersion
-  var gitCommit = limitfitCommit
-  var finishedAt = RecordStamp.now()
-  var host = RecordStamp.host
 }

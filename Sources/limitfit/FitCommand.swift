@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LimitFit
 
-struct FitCommand: ParsableCommand {
+struct FitCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "fit",
     abstract: "Fit free embeddings to a relevance matrix and say whether the fit solves it.",
@@ -45,6 +45,8 @@ struct FitCommand: ParsableCommand {
 
   @Flag(help: "Exit with status 2 when the fit ends unsolved (1 stays an error).")
   var requireSolved = false
+
+  var settingOptions: [LimitFitError.Setting: String] { QrelsOptions.settingOptions }
 
   func run() throws {
     var settings = optimiser.hyperparameters

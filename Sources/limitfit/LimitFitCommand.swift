@@ -28,18 +28,35 @@ struct LimitFitCommand: ParsableCommand {
 
   /// Runs the command line. A failure prints one line on standard error, "Error: " and what
   /// is wrong (not the usage, which --help shows), and exits non-zero; help and the version
-  /// print as usual.
+  /// print as usual. A library error names each setting by the running command's option for
+  /// it (`SettingOptions`).
   static func main() {
+    var parsed: (any ParsableCommand)?
     do {
       var command = try parseAsRoot()
+      parsed = command
       try command.run()
     } catch {
       guard exitCode(for: error) != .success else { exit(withError: error) }
-      let message = fullMessage(for: error)
+      let message = switch error {
+      case let error as LimitFitError:
+        "Error: " + error.description(naming: { (parsed as? SettingOptions)?.settingOptions[$0] ?? $0.name })
+      case OpenCLError.noDevice(_, let count) where count > 0:
+        fullMessage(for: error) + " (see limitfit devices)"
+      default:
+        fullMessage(for: error)
+      }
       if let first = message.split(separator: "\n").first {
         FileHandle.standardError.write(Data((first + "\n").utf8))
       }
       Foundation.exit(exitCode(for: error).rawValue)
     }
   }
+}
+
+/// A command some of whose options give settings the library's errors name
+/// (`LimitFitError.Setting`): such an error names the option instead.
+protocol SettingOptions {
+  /// The option that gives each setting this command takes.
+  var settingOptions: [LimitFitError.Setting: String] { get }
 }

@@ -2,19 +2,9 @@ import ArgumentParser
 import Foundation
 import LimitFit
 
-/// How `min-dim` answers.
-enum MinDimMethod: String, CaseIterable, ExpressibleByArgument {
-  /// Proven bounds and a construction, the optimiser inside the interval they leave, and the
-  /// optimiser's own answer beside.
-  case all
-  /// Proven bounds and a construction only: no fit.
-  case bounds
-  /// The optimiser's search alone (the paper's measure).
-  case optimiser
-}
+extension MinimumDimensionMethod: ExpressibleByArgument {}
 
-
-struct MinDimCommand: ParsableCommand {
+struct MinDimCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "min-dim",
     abstract: "The smallest dimension in which unit vectors represent a relevance matrix exactly: proven bounds, constructions and the optimiser's answer.",
@@ -44,7 +34,7 @@ struct MinDimCommand: ParsableCommand {
   var maxDim: Int = 256
 
   @Option(help: "all (bounds, a construction and the optimiser), bounds (no fit) or optimiser (the paper's measure alone).")
-  var method: MinDimMethod = .all
+  var method: MinimumDimensionMethod = .all
 
   @Option(help: "The precision the construction is stored and checked in: float32, float16, bfloat16 or float64.")
   var precision: Precision = .float32
@@ -53,7 +43,7 @@ struct MinDimCommand: ParsableCommand {
   var seeding: SeedOptions
 
   @OptionGroup(title: "Results")
-  var store: ResultsOptions
+  var resultsFile: ResultsOptions
 
   @Option(help: "Write the construction's embeddings into this folder (a certificate for 'limitfit verify').")
   var saveConstruction: String?
@@ -70,54 +60,40 @@ struct MinDimCommand: ParsableCommand {
   @OptionGroup(title: "Backend")
   var backend: BackendOptions
 
-  func run() throws {
-    var outputs = OutputPaths(inputs: source.inputs, overwrite: overwrite)
-    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
-    func print(_ line: String) { JSONOutput.report(line, beside: output) }
-    var record = MinDimRecord(precision: precision.rawValue, method: method.rawValue)
-    try seeding.check()
-    _ = try MinimumDimensionSearch(maximumDimension: maxDim, seeds: seeding.seedList)
+  var settingOptions: [LimitFitError.Setting: String] { QrelsOptions.settingOptions }
+
+  func validate() throws {
     if method == .bounds, saveEmbeddings != nil {
       throw LimitFitError("--save-embeddings saves the optimiser's fit; --method bounds runs none")
     }
     if method == .optimiser, saveConstruction != nil {
       throw LimitFitError("--save-construction saves the construction; --method optimiser builds none")
     }
+  }
+
+  func run() throws {
+    var outputs = OutputPaths(inputs: source.inputs, overwrite: overwrite)
+    let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
+    func print(_ line: String) { JSONOutput.report(line, beside: output) }
+    try seeding.optimiser.hyperparameters.validate()
+    _ = try MinimumDimensionSearch(maximumDimension: maxDim, seeds: seeding.seedList)
     let constructionOutput = try saveConstruction.map {
       try CertificateOutput(folder: $0, option: "--save-construction", in: &outputs)
     }
     let fitOutput = try saveEmbeddings.map { try CertificateOutput(folder: $0, in: &outputs) }
-    if method != .bounds { try store.check(in: &outputs) }
+    if method != .bounds { try resultsFile.check(in: &outputs) }
     guard let labeled = try source.load(documents: docs) else {
       throw LimitFitError("give the relevance matrix with --qrels or --pattern")
     }
     print(describe(labeled))
     fflush(nil)
-    record.source = labeled.source
-    (record.queries, record.documents) = (labeled.qrels.queryCount, labeled.qrels.documentCount)
 
-    var lower = 1
-    var upper: Int?
-    // A construction solved in double precision but not as stored: it represents A with real
-    // vectors (the rank), though not in --precision.
-    var realUpper: Int?
-    if method != .optimiser {
-      let bounds = DimensionBounds(of: labeled.qrels, maximumDimension: maxDim, precision: precision) {
-        labeled.documentIDs[$0]
-      }
-      lower = bounds.lower
-      record.lowerReason = bounds.lowerReason
-      record.constructions = (bounds.rejected + (bounds.upper.map { [$0] } ?? [])).map {
-        .init(
-          dimension: $0.construction.dimension, construction: $0.construction.summary,
-          exactMinimumMargin: $0.exact.minimumMargin, storedMinimumMargin: $0.stored.minimumMargin,
-          solvedExactly: $0.exact.solved, solvedAsStored: $0.solved)
-      }
-      print("lower bound: d ≥ \(lower)" + (bounds.lowerReason.map { ": \($0)" } ?? " (every matrix needs a dimension)"))
-      realUpper = bounds.rejected.first { $0.exact.solved }?.construction.dimension
-      for tried in bounds.rejected + (bounds.upper.map { [$0] } ?? []) {
+    var answer = MinimumDimensionAnswer(of: labeled, method: method, maximumDimension: maxDim, precision: precision)
+    if let bounds = answer.bounds {
+      print("lower bound: d ≥ \(bounds.lower)" + (bounds.lowerReason.map { ": \($0)" } ?? " (every matrix needs a dimension)"))
+      for tried in answer.constructions {
         let heading = switch (tried.solved, tried.exact.solved) {
-        case (true, _): "upper bound" + (realUpper == nil ? "" : " as stored in \(precision.rawValue)")
+        case (true, _): "upper bound" + (answer.realUpper == nil ? "" : " as stored in \(precision.rawValue)")
           + ": d ≤ \(tried.construction.dimension): "
         case (false, true): "upper bound in double precision, not as stored: d ≤ \(tried.construction.dimension): "
         case (false, false): "not an upper bound: "
@@ -128,7 +104,6 @@ struct MinDimCommand: ParsableCommand {
             + (tried.solved ? "" : " — not every query is solved as stored"))
       }
       if let solving = bounds.upper {
-        upper = solving.construction.dimension
         if let constructionOutput {
           try constructionOutput.write(solving.embeddings, of: labeled, fit: nil, construction: solving.construction.summary)
           print("construction certificate: \(constructionOutput.folder) (check it with: limitfit verify \(constructionOutput.folder) --qrels …)")
@@ -144,62 +119,33 @@ struct MinDimCommand: ParsableCommand {
 
     var optimiserCertificate: (FitResult, Embeddings)?
     if method != .bounds {
-      let clock = ContinuousClock()
-      let began = clock.now
-      let runner = try store.makeRunner(backend: try backend.makeBackend())
-      let hyperparameters = seeding.optimiser.hyperparameters
-      let alone = try runner.minimumDimension(
-        of: labeled, maximumDimension: maxDim, seeds: seeding.seedList, hyperparameters: hyperparameters)
-      // Inside the bounds: the smallest d the optimiser solves below the construction's.
-      let highest = (realUpper ?? upper).map { $0 - 1 } ?? maxDim
-      let inside = method == .all && lower <= highest
-        ? try runner.minimumDimension(
-          of: labeled, minimumDimension: lower, maximumDimension: highest, seeds: seeding.seedList,
-          hyperparameters: hyperparameters)
-        : nil
-      let seconds = (clock.now - began).seconds
-      let outcomes = Dictionary((alone.outcomes + (inside?.outcomes ?? [])).map { ($0.dimension, $0) }) { first, _ in first }
-      for line in fitTable(size: "d", outcomes.values.sorted { $0.dimension < $1.dimension }.flatMap { outcome in
+      let runner = try resultsFile.makeRunner(backend: try backend.makeBackend())
+      try answer.runOptimiser(on: runner, seeds: seeding.seedList, hyperparameters: seeding.optimiser.hyperparameters)
+      for line in fitTable(size: "d", answer.optimiserOutcomes.flatMap { outcome in
         outcome.fits.map { (outcome.dimension, $0) }
       }) {
         print(line)
       }
+      let alone = answer.optimiserAlone?.minimumDimension
       print(
         "the optimiser alone (the paper's measure): "
-          + (alone.minimumDimension.map { "d = \($0)" } ?? "not solved in any d up to \(maxDim)")
-          + String(format: " (%.1f s)", seconds))
-      record.optimiserAlone = alone.minimumDimension
-      // A fit is solved by its float32 scores; it proves a dimension only once its embeddings
-      // are verified exactly.
-      func proven(_ run: MinimumDimensionRun) throws -> Int? {
-        guard let d = run.minimumDimension else { return nil }
-        let (_, embeddings) = try runner.certificate(of: run)
-        let verification = Verification(
-          checking: embeddings, against: labeled.qrels, queryRows: Array(0..<labeled.qrels.queryCount),
-          documentRows: Array(0..<labeled.qrels.documentCount))
-        guard verification.solved else {
-          print(
-            "the optimiser's fit in d = \(d) is solved by its float32 scores but not exactly "
-              + "(\(verification.solvedQueries) of \(verification.queries) queries): it proves no bound")
-          return nil
-        }
-        return d
+          + (alone.map { "d = \($0)" } ?? "not solved in any d up to \(maxDim)")
+          + String(format: " (%.1f s)", answer.optimiserSeconds))
+      if let (d, verification) = answer.unverified {
+        print(
+          "the optimiser's fit in d = \(d) is solved by its float32 scores but not exactly "
+            + "(\(verification.solvedQueries) of \(verification.queries) queries): it proves no bound")
       }
-      if method == .optimiser {
-        upper = try proven(alone)
-      } else if let inside, let found = try proven(inside) {
-        upper = found
-      }
-      if let saveEmbeddings, fitOutput != nil {
-        guard alone.minimumDimension != nil else {
+      if let saveEmbeddings, fitOutput != nil, let run = answer.optimiserAlone {
+        guard alone != nil else {
           throw LimitFitError("--save-embeddings \(saveEmbeddings): the optimiser solved no dimension; there is no certificate")
         }
-        optimiserCertificate = try runner.certificate(of: alone)
+        optimiserCertificate = try runner.certificate(of: run)
       }
     }
 
     // The rank's bound: the smallest d shown, in double precision or as stored.
-    let proved = [realUpper, upper].compactMap { $0 }.min()
+    let (lower, proved) = (answer.lower, answer.upper)
     if method != .optimiser {
       switch proved {
       case lower?: print("answer: exact: d = \(lower)")
@@ -208,9 +154,8 @@ struct MinDimCommand: ParsableCommand {
       }
     }
     if let proved { print(proofLine(dimension: proved)) }
-    (record.lowerBound, record.upperBound, record.storedUpperBound) = (lower, proved, upper)
-    try output?.write(record)
-    if let upper, let proved, upper > proved {
+    try output?.write(Stamped(answer.record))
+    if let upper = answer.storedUpper, let proved, upper > proved {
       print(
         "As stored in \(precision.rawValue), the smallest representation found is in d = \(upper): "
           + "it shows a \(precision.rawValue) representation of A in d = \(upper), not a bound on its rank.")
@@ -220,48 +165,5 @@ struct MinDimCommand: ParsableCommand {
       print("optimiser certificate: \(fitOutput.folder) (check it with: limitfit verify \(fitOutput.folder) --qrels …)")
     }
     if proved == nil { throw LimitFitCommand.negativeAnswer }
-  }
-}
-
-/// The JSON `min-dim --json` writes.
-private struct MinDimRecord: Encodable {
-  /// A construction tried for the upper bound.
-  struct Tried: Encodable {
-    var dimension: Int
-    var construction: String
-    var exactMinimumMargin: Double
-    var storedMinimumMargin: Double
-    /// Solved in double precision: it proves rank_rop(A) ≤ dimension.
-    var solvedExactly: Bool
-    /// Solved also as stored in the record's precision: an upper bound there.
-    var solvedAsStored: Bool
-  }
-
-  /// The qrels' path (with the files read from a folder), or the pattern.
-  var source = ""
-  var queries = 0
-  var documents = 0
-  var precision: String
-  var method: String
-  /// d ≥ lowerBound, for lowerReason (nil: every matrix needs a dimension, or no bounds ran).
-  var lowerBound = 1
-  var lowerReason: String?
-  var constructions: [Tried] = []
-  /// The smallest d the optimiser alone solved (the paper's measure); nil when it did not run
-  /// or solved none.
-  var optimiserAlone: Int?
-  /// The smallest d shown to represent the matrix (the rank bound): in double precision or as
-  /// stored; nil when none was.
-  var upperBound: Int?
-  /// The smallest d shown as stored in `precision`, or by the optimiser's float32 fit.
-  var storedUpperBound: Int?
-  var toolVersion = limitfitVersion
-  var gitCommit = limitfitCommit
-  var finishedAt = RecordStamp.now()
-  var host = RecordStamp.host
-
-  init(precision: String, method: String) {
-    self.precision = precision
-    self.method = method
   }
 }

@@ -19,6 +19,9 @@ extension LabeledQrels.Format: ExpressibleByArgument {
 
 /// Where a relevance matrix comes from: a qrels file, or one of the paper's patterns.
 struct QrelsOptions: ParsableArguments {
+  /// The options of the settings the library takes from these.
+  static let settingOptions: [LimitFitError.Setting: String] = [.split: "--split"]
+
   @Option(help: ArgumentHelp(
     "A qrels file — MTEB/BEIR .jsonl, BEIR .tsv, TREC (any other name); gzip-compressed too — or a BEIR/MTEB data set's folder (qrels/<split>.tsv or .jsonl, or qrels.jsonl; its corpus.jsonl is read too).",
     valueName: "file-or-folder"))

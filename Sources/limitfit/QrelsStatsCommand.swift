@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LimitFit
 
-struct QrelsStatsCommand: ParsableCommand {
+struct QrelsStatsCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "qrels-stats",
     abstract: "Sizes and the paper's graph metrics of a qrels file or a qrel pattern."
@@ -22,6 +22,8 @@ struct QrelsStatsCommand: ParsableCommand {
 
   @Flag(help: "Replace the --json file if it exists.")
   var overwrite = false
+
+  var settingOptions: [LimitFitError.Setting: String] { QrelsOptions.settingOptions }
 
   func run() throws {
     var outputs = OutputPaths(inputs: source.inputs + [file].compactMap { $0 }, overwrite: overwrite)
@@ -43,14 +45,14 @@ struct QrelsStatsCommand: ParsableCommand {
     print("average query strength   " + metric(
       statistics.averageQueryStrength, work: statistics.strengthComparisons,
       limit: QrelsStatistics.maximumStrengthComparisons, of: "compares", "pairs of overlapping queries"))
-    try output?.write(QrelsStatsRecord(
+    try output?.write(Stamped(QrelsStatsRecord(
       source: labeled.source, queries: statistics.queries, documents: statistics.documents,
       relevantDocuments: statistics.relevantDocuments, relevantPairs: labeled.qrels.relevantPairCount,
       relevantPerQuery: .init(
         minimum: statistics.relevantPerQuery.minimum, mean: statistics.relevantPerQuery.mean,
         maximum: statistics.relevantPerQuery.maximum),
       graphDensity: statistics.graphDensity, averageQueryStrength: statistics.averageQueryStrength,
-      droppedQueries: labeled.droppedQueries, duplicatePairs: labeled.duplicatePairs))
+      droppedQueries: labeled.droppedQueries, duplicatePairs: labeled.duplicatePairs)))
   }
 
   /// A metric's value, or why it was not computed: the work it takes beyond its limit.
@@ -79,8 +81,4 @@ private struct QrelsStatsRecord: Encodable {
   var averageQueryStrength: Double?
   var droppedQueries: Int
   var duplicatePairs: Int
-  var toolVersion = limitfitVersion
-  var gitCommit = limitfitCommit
-  var finishedAt = RecordStamp.now()
-  var host = RecordStamp.host
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LimitFit
 
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "report",
     abstract: "The curve, its cubic and extrapolations from existing results files, without fitting.",
@@ -26,9 +26,14 @@ struct ReportCommand: ParsableCommand {
   @OptionGroup(title: "Output")
   var output: CurveOutputOptions
 
-  func run() throws {
-    try search.check()
+  var settingOptions: [LimitFitError.Setting: String] { SearchOptions.settingOptions }
+
+  func validate() throws {
     guard !results.isEmpty else { throw LimitFitError("--results needs at least one file") }
+  }
+
+  func run() throws {
+    let settings = try search.settings()
     let wanted = try dims.map(DimensionList.init(parsing:))
     var outputs = OutputPaths(inputs: results, overwrite: output.overwrite)
     let files = try output.files(in: &outputs)
@@ -38,7 +43,7 @@ struct ReportCommand: ParsableCommand {
       }
       return try ResultsStore(path: path, warn: printToStandardError)
     }
-    let merge = try SearchMerge(stores) { search.searchKey(dimension: $0) }
+    let merge = try SearchMerge(stores, matching: settings)
     merge.conflicts.forEach(printToStandardError)
     var searches = merge.searches
     if let dims, let wanted {
@@ -50,6 +55,6 @@ struct ReportCommand: ParsableCommand {
       }
       searches = searches.filter { wanted.contains($0.dimension) }
     }
-    try output.finish(Curve(searches: searches, aggregate: output.aggregate), into: files)
+    try output.finish(output.curve(of: searches), into: files)
   }
 }

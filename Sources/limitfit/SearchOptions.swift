@@ -16,15 +16,14 @@ struct SeedOptions: ParsableArguments {
   /// The most seeds per size: each is a fit of every size the search tries.
   static let maximumSeeds = 10_000
 
-  /// Checks the values before any work starts.
-  func check() throws {
+  /// Checks that --seed and --seeds make a list of seeds; the library checks the rest.
+  func validate() throws {
     guard (1...Self.maximumSeeds).contains(seeds) else {
       throw LimitFitError("--seeds (\(seeds)) must be between 1 and \(Self.maximumSeeds)")
     }
     guard optimiser.seed <= UInt64.max - UInt64(seeds - 1) else {
       throw LimitFitError("--seed \(optimiser.seed) with --seeds \(seeds) runs past the largest seed, \(UInt64.max)")
     }
-    try optimiser.hyperparameters.validate()
   }
 }
 
@@ -39,46 +38,14 @@ struct SearchOptions: ParsableArguments {
   @OptionGroup(title: "Search")
   var seeding: SeedOptions
 
-  var optimiser: HyperparameterOptions { seeding.optimiser }
-  var seedList: [UInt64] { seeding.seedList }
-
-  /// Checks the values before any work starts.
-  func check() throws {
-    try seeding.check()
-    guard (1...ProblemSize.maximumK).contains(k) else {
-      throw LimitFitError("k (\(k)) must be between 1 and \(ProblemSize.maximumK)")
-    }
-    guard (0...CriticalNSearch.maximumSweepRadius).contains(sweep) else {
-      throw LimitFitError("--sweep (\(sweep)) must be between 0 and \(CriticalNSearch.maximumSweepRadius)")
-    }
+  /// The search's settings, checked by the library before any work starts.
+  func settings() throws -> SearchSettings {
+    try SearchSettings(
+      k: k, seeds: seeding.seedList, hyperparameters: seeding.optimiser.hyperparameters, sweepRadius: sweep)
   }
 
-  /// The key of a search with the default settings (k = 2, one seed, the paper's optimiser).
-  static func defaultKey(dimension: Int) -> SearchKey {
-    SearchKey(dimension: dimension, k: 2, seeds: [Hyperparameters().seed], hyperparameters: Hyperparameters())
-  }
-
-  /// The key every search with these settings in `dimension` dimensions has.
-  func searchKey(dimension: Int) -> SearchKey {
-    SearchKey(dimension: dimension, k: k, seeds: seedList, hyperparameters: optimiser.hyperparameters)
-  }
-}
-
-extension SearchOptions {
-  /// The critical-n search in `dimension` dimensions with these settings.
-  func criticalN(on runner: FitRunner, dimension: Int, start: Int? = nil) throws
-    -> (result: CriticalNResult, summary: CriticalNSummary, reused: Int)
-  {
-    try runner.criticalN(
-      dimension: dimension, k: k, seeds: seedList, hyperparameters: optimiser.hyperparameters, start: start,
-      sweepRadius: sweep)
-  }
-
-  /// Throws unless the first fit of that search can run on the runner's backend.
-  func checkStart(on runner: FitRunner, dimension: Int, start: Int? = nil) throws {
-    try runner.checkCriticalNStart(
-      dimension: dimension, k: k, seeds: seedList, hyperparameters: optimiser.hyperparameters, start: start)
-  }
+  /// The options of the settings that `settings()` gives.
+  static let settingOptions: [LimitFitError.Setting: String] = [.k: "--k", .sweepRadius: "--sweep"]
 }
 
 /// Where a search keeps its fits, and what it says of them as they finish.
@@ -141,10 +108,13 @@ struct CurveOutputOptions: ParsableArguments {
     try CurveFiles(folder: out, logarithmicY: logY, in: &outputs)
   }
 
-  /// Adds what `capacity` proves to `curve`, prints it and writes its files.
+  /// The curve of `searches`, with what `capacity` proves in the precisions asked.
+  func curve(of searches: [CriticalNSummary]) throws -> Curve {
+    try Curve(searches: searches, aggregate: aggregate, provedIn: proved)
+  }
+
+  /// Prints `curve` and writes its files.
   func finish(_ curve: Curve, into files: CurveFiles) throws {
-    var curve = curve
-    try curve.addProvedLimits(proved, k: curve.k)
     print(curve.summary)
     try files.write(curve)
     print("wrote \(CurveFiles.names.map { (out as NSString).appendingPathComponent($0) }.joined(separator: ", "))")

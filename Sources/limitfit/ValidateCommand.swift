@@ -56,9 +56,3 @@ struct ValidateCommand: ParsableCommand {
 
   private func scientific(_ value: Double) -> String { String(format: "%.2e", value) }
 }
-
-extension String {
-  func leftPadded(to width: Int) -> String {
-    String(repeating: " ", count: max(0, width - count)) + self
-  }
-}

@@ -1,7 +1,7 @@
 import ArgumentParser
 import LimitFit
 
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: ParsableCommand, SettingOptions {
   static let configuration = CommandConfiguration(
     commandName: "verify",
     abstract: "Check a saved certificate against qrels, recomputing every score in double precision.",
@@ -29,6 +29,8 @@ struct VerifyCommand: ParsableCommand {
   @Flag(help: "Replace the --json file if it exists.")
   var overwrite = false
 
+  var settingOptions: [LimitFitError.Setting: String] { QrelsOptions.settingOptions }
+
   func run() throws {
     var outputs = OutputPaths(inputs: [folder] + source.inputs, overwrite: overwrite)
     let output = try json.map { try JSONOutput(path: $0, in: &outputs) }
@@ -42,10 +44,10 @@ struct VerifyCommand: ParsableCommand {
       "\(verdict): \(verification.solvedQueries) of \(verification.queries) queries have a positive margin in "
         + "d = \(dimension); minimum margin \(verification.minimumMargin) (query \"\(worst)\")", beside: output)
     if verification.solved { JSONOutput.report(proofLine(dimension: dimension), beside: output) }
-    try output?.write(VerifyRecord(
+    try output?.write(Stamped(VerifyRecord(
       folder: folder, source: labeled.source, dimension: dimension, queries: verification.queries,
       solvedQueries: verification.solvedQueries, solved: verification.solved,
-      minimumMargin: verification.minimumMargin.isFinite ? verification.minimumMargin : nil, worstQuery: worst))
+      minimumMargin: verification.minimumMargin.isFinite ? verification.minimumMargin : nil, worstQuery: worst)))
     if !verification.solved { throw LimitFitCommand.negativeAnswer }
   }
 }
@@ -61,10 +63,6 @@ private struct VerifyRecord: Encodable {
   /// nil (absent) when +∞: every query is relevant to every document.
   var minimumMargin: Double?
   var worstQuery: String
-  var toolVersion = limitfitVersion
-  var gitCommit = limitfitCommit
-  var finishedAt = RecordStamp.now()
-  var host = RecordStamp.host
 }
 
 /// What a solved fit in d dimensions proves (Weller et al. 2025, Proposition 2).

@@ -58,10 +58,10 @@ struct WitnessCommand: ParsableCommand {
         + "minimum margin \(verification.minimumMargin) at pair \(pair)"
         + String(format: "; %.1f s", seconds), beside: output)
     try certificate?.write(try witness.embeddings(), of: .allSubsets(documents: docs, k: 2), fit: nil)
-    try output?.write(WitnessRecord(
+    try output?.write(Stamped(WitnessRecord(
       documents: docs, dimension: dim, precision: precision.rawValue, pairs: verification.queries,
       solvedPairs: verification.solvedQueries, solved: verification.solved,
-      minimumMargin: verification.minimumMargin, worstPair: [pair.0, pair.1], wallSeconds: seconds))
+      minimumMargin: verification.minimumMargin, worstPair: [pair.0, pair.1], wallSeconds: seconds)))
   }
 }
 
@@ -77,8 +77,4 @@ private struct WitnessRecord: Encodable {
   /// The documents of the pair with the smallest margin.
   var worstPair: [Int]
   var wallSeconds: Double
-  var toolVersion = limitfitVersion
-  var gitCommit = limitfitCommit
-  var finishedAt = RecordStamp.now()
-  var host = RecordStamp.host
 }

@@ -262,3 +262,29 @@ func normals(_ count: Int, seed: UInt64) -> [Double] {
     #expect(Quartiles([.infinity, .infinity]).lowerQuartile == .infinity)
   }
 }
+
+@Suite struct EvaluationReportTests {
+  /// Two queries over three documents, one relevant each, both solved.
+  @Test func theRecordAndTheRunFileSayWhatTheEvaluationFound() throws {
+    let qrels = try Qrels(relevant: [[0], [2]], documentCount: 3)
+    let labeled = LabeledQrels(qrels: qrels, queryIDs: ["a", "b"], documentIDs: ["x", "y", "z"], source: "test")
+    let queries = try npy([1, 0, 0, 1], rows: 2, columns: 2)
+    let documents = try npy([1, 0, 0.6, 0.8, 0, 1], rows: 3, columns: 2)
+    let rows = try EmbeddingRows(qrels: labeled, queries: queries, documents: documents)
+    let evaluation = try RetrievalEvaluation(
+      queries: queries, documents: documents, relevance: qrels, rows: rows,
+      ties: TieRule.trec.tieBreak(documentIDs: labeled.documentIDs))
+    let report = EvaluationReport(
+      qrels: labeled, queries: queries, documents: documents, rows: rows, documentIDs: labeled.documentIDs,
+      queryOrder: "qrels", documentOrder: "qrels", evaluation: evaluation, name: "run1", ties: .trec, worst: 1,
+      seconds: 2, device: "cpu")
+    #expect(report.gigaflops == 2 * 2 * 3 * 2 / 1e9 && report.gigaflopsPerSecond == report.gigaflops / 2)
+    #expect(report.runFile.split(separator: "\n").first == "a Q0 x 1 1 run1")
+    #expect(report.runFile.split(separator: "\n").count == 6)
+    let record = report.record
+    #expect(record.name == "run1" && record.ties == "trec" && record.queries == 2 && record.documents == 3)
+    #expect(record.solved && record.solvedQueries == 2 && record.worstQueries.count == 1)
+    #expect(record.perQuery.map(\.query) == ["a", "b"] && record.perQuery[0].worstRelevant.document == "x")
+    #expect(abs((record.minimumMargin ?? 0) - 0.2) < 1e-6 && record.margins.minimum == record.minimumMargin)
+  }
+}

@@ -40,7 +40,7 @@ import Testing
     #expect(Set(two.outcomes.map(\.documents)) == Set(none.outcomes.map(\.documents)).union(36...39))
     #expect(full.sweepRadius == 5 && two.sweepRadius == 2)
     for radius in [-1, 1001, Int.max, Int.min] {
-      #expect(throws: LimitFitError("the sweep (\(radius)) must be between 0 and 1000")) {
+      #expect(throws: LimitFitError("\(.sweepRadius) (\(radius)) must be between 0 and 1000")) {
         try CriticalNSearch(dimension: 6, k: 2, seeds: [1], start: 5, sweepRadius: radius)
       }
     }
@@ -113,9 +113,32 @@ import Testing
   }
 
   @Test func refusesAStartAtOrBelowK() {
-    #expect(throws: LimitFitError("the start (2) must be more than k (2)")) {
+    #expect(throws: LimitFitError("\(.start) (2) must be more than k (2)")) {
       try CriticalNSearch(dimension: 3, k: 2, seeds: [1], start: 2)
     }
+  }
+
+  /// The library words its errors without any front end's options: each setting is a typed
+  /// part, which the command line names by its own option (or by the library's words).
+  @Test func namesItsSettingsAsTypedPartsNotOptions() throws {
+    do {
+      _ = try CriticalNSearch(dimension: 10_000, k: 2, seeds: [42])
+      Issue.record("the paper's cubic at d = 10000 is more than a fit holds")
+    } catch let error as LimitFitError {
+      #expect(error.settings == [.start])
+      #expect(error.description == "d = 10000: the start defaults to the paper's cubic at d, n = 3.71b, more documents than a fit can hold")
+      #expect(error.description(naming: { "--\($0.rawValue)" }).contains(": --start defaults to"))
+      #expect(!error.description.contains("--"))
+    }
+    for (k, sweep, setting) in [(0, 5, LimitFitError.Setting.k), (6, 5, .k), (2, -1, .sweepRadius), (2, 1001, .sweepRadius)] {
+      do {
+        _ = try SearchSettings(k: k, seeds: [42], sweepRadius: sweep)
+        Issue.record("k = \(k), sweep \(sweep) accepted")
+      } catch let error as LimitFitError {
+        #expect(error.settings == [setting] && error.description.hasPrefix(setting.name + " ("), "\(error)")
+      }
+    }
+    #expect(throws: LimitFitError("the search needs at least one seed")) { try SearchSettings(k: 2, seeds: []) }
   }
 
   @Test func defaultStartIsThePapersCubic() {
@@ -282,6 +305,15 @@ import Testing
     let old = try JSONDecoder().decode(FitResult.self, from: JSONSerialization.data(withJSONObject: object))
     #expect(old.finishedAt == nil && old.host == nil && old.documents == 5)
   }
+
+  @Test func aStampedRecordIsOneFlatObject() throws {
+    struct Record: Encodable { var answer = 42 }
+    let data = try JSONEncoder().encode(Stamped(Record()))
+    let object = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    #expect(object["answer"] as? Int == 42 && object["toolVersion"] as? String == limitfitVersion)
+    #expect(object["host"] as? String == ProcessInfo.processInfo.hostName && object["finishedAt"] is String)
+    #expect(Set(object.keys).isSubset(of: ["answer", "toolVersion", "gitCommit", "finishedAt", "host"]))
+  }
 }
 
 @Suite struct CubicTests {
@@ -384,6 +416,15 @@ import Testing
     #expect(curve.extrapolations.map(\.dimension) == [512, 768, 1024, 3072, 4096])
     #expect(curve.summary.contains("least-squares cubic"))
     #expect(curve.rSquared.map { abs($0 - 1) < 1e-9 } == true)  // 4 points: exact
+  }
+
+  @Test func theCurveAddsWhatIsProvedItself() throws {
+    let searches = [(3, 4), (4, 9)].map { summary(dimension: $0.0, criticalN: $0.1) }
+    let curve = try Curve(searches: searches, provedIn: [.binary])
+    var added = try Curve(searches: searches)
+    #expect(added.proved.isEmpty)
+    try added.addProvedLimits([.binary], k: 2)
+    #expect(curve.proved.map(\.documents) == added.proved.map(\.documents) && curve.proved.count == 2)
   }
 
   @Test func provedLimitsStandBesideTheMeasuredPoints() throws {
@@ -509,11 +550,11 @@ final class ElementCounter: NSObject, XMLParserDelegate {
   func parser(_ parser: XMLParser, foundCharacters string: String) { texts.append(string) }
 }
 
-@Suite struct GallopTests {
+@Suite struct ExponentialSearchTests {
   /// The boundary of "n ≤ edge" from `known` through `probes`, and the points asked, in order.
   func boundary(edge: Int, from known: Int, through probes: [Int]) -> (result: (Int, Int?), asked: [Int]) {
     var asked: [Int] = []
-    let result = Gallop.boundary(from: known, through: probes) { n in
+    let result = ExponentialSearch.boundary(from: known, through: probes) { n in
       asked.append(n)
       return n <= edge
     }
@@ -529,7 +570,7 @@ final class ElementCounter: NSObject, XMLParserDelegate {
   @Test func bisectsDownwardsWhenTheProbesGoDown() {
     // "n > 5" holds above the edge; probing down from 20 finds it between 12 and 4.
     var asked: [Int] = []
-    let result = Gallop.boundary(from: 20, through: [19, 18, 16, 12, 4]) { n in
+    let result = ExponentialSearch.boundary(from: 20, through: [19, 18, 16, 12, 4]) { n in
       asked.append(n)
       return n > 5
     }
@@ -544,10 +585,10 @@ final class ElementCounter: NSObject, XMLParserDelegate {
   }
 
   @Test func doublingsEndAtTheLast() {
-    #expect(Array(Gallop.doublings(from: 1, to: 20)) == [1, 2, 4, 8, 16, 20])
-    #expect(Array(Gallop.doublings(from: 4, to: 4)) == [4])
-    #expect(Array(Gallop.doublings(from: 1, to: Int.max)).last == Int.max)
-    #expect(Array(Gallop.doublings(from: 1, to: Int.max)).count == 64)
+    #expect(Array(ExponentialSearch.doublings(from: 1, to: 20)) == [1, 2, 4, 8, 16, 20])
+    #expect(Array(ExponentialSearch.doublings(from: 4, to: 4)) == [4])
+    #expect(Array(ExponentialSearch.doublings(from: 1, to: Int.max)).last == Int.max)
+    #expect(Array(ExponentialSearch.doublings(from: 1, to: Int.max)).count == 64)
   }
 }
 
@@ -561,16 +602,19 @@ final class ElementCounter: NSObject, XMLParserDelegate {
     let events = EventLog()
     let store = try store()
     let runner = FitRunner(store: store, backend: CPUBackend(), reportsProgress: true) { events.append($0) }
-    let first = try runner.criticalN(dimension: 2, k: 2, seeds: [42], hyperparameters: Hyperparameters())
+    let first = try runner.criticalN(dimension: 2, settings: .paper)
     #expect(first.result.criticalN == 3 && first.reused == 0)
     let finished = events.finished
     #expect(finished.count == first.result.outcomes.count && finished.allSatisfy { !$0.reused })
     #expect(finished.contains { $0.label == "d = 2, n = 3, seed 42" && $0.solved })
     // The same search again: every fit from the store, the same answer, a second summary.
-    let again = try FitRunner(store: store, backend: CPUBackend()).criticalN(
-      dimension: 2, k: 2, seeds: [42], hyperparameters: Hyperparameters())
+    let again = try FitRunner(store: store, backend: CPUBackend()).criticalN(dimension: 2, settings: .paper)
     #expect(again.result == first.result && again.reused == finished.count)
     #expect(store.searches.count == 2)
+    // Stored fits are taken before any fit is built: a backend that refuses every fit is never
+    // asked.
+    let stored = try FitRunner(store: store, backend: RefusingBackend()).criticalN(dimension: 2, settings: .paper)
+    #expect(stored.result == first.result && stored.reused == finished.count)
   }
 
   @Test func minimumDimensionKeepsTheSolvingEmbeddingsAndRefitsStoredOnes() throws {
@@ -586,6 +630,18 @@ final class ElementCounter: NSObject, XMLParserDelegate {
     #expect(stored.minimumDimension == minimum && stored.solvedNow.isEmpty)
     let refitted = try FitRunner(store: store, backend: CPUBackend()).certificate(of: stored)
     #expect(refitted.embeddings == kept.embeddings && refitted.result.solved)
+  }
+}
+
+/// A backend that refuses every fit before it is built.
+struct RefusingBackend: FitBackend {
+  var name: String { "refusing" }
+  var device: String { "nothing" }
+  func checkCapacity(for size: ProblemSize) throws { throw LimitFitError("refused: \(size)") }
+  func bytesNeeded(for size: ProblemSize) -> Double { 0 }
+  func runsFitsConcurrently(of size: ProblemSize) -> Bool { false }
+  func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters) throws -> any FitSession {
+    throw LimitFitError("refused")
   }
 }
 
@@ -620,9 +676,6 @@ final class EventLog: @unchecked Sendable {
     return CriticalNSummary(result, hyperparameters: Hyperparameters(), wallSeconds: 1, backend: CPUBackend())
   }
 
-  func key(_ dimension: Int) -> SearchKey {
-    SearchKey(dimension: dimension, k: 2, seeds: [42], hyperparameters: Hyperparameters())
-  }
 
   @Test func takesTheLargestAnswerAndListsTheConflicts() throws {
     let first = try store([.criticalN(try summary(dimension: 4, criticalN: 9)), .criticalN(try summary(dimension: 5, criticalN: 13))])
@@ -631,7 +684,7 @@ final class EventLog: @unchecked Sendable {
       .fit(fakeResult(documents: 10, seed: 42, solved: false, dimension: 4)),
     ])
     let third = try store([.fit(fakeResult(documents: 10, seed: 42, solved: true, dimension: 4))])
-    let merge = try SearchMerge([first, second, third], matching: key)
+    let merge = try SearchMerge([first, second, third], matching: .paper)
     #expect(merge.searches.map(\.dimension) == [4, 5])
     #expect(merge.searches.map(\.criticalN) == [10, 13])
     #expect(merge.conflicts.count == 2)
@@ -641,7 +694,7 @@ final class EventLog: @unchecked Sendable {
 
   @Test func searchesWithOtherSettingsDoNotMatch() throws {
     let other = try store([.criticalN(try summary(dimension: 4, criticalN: 9, seed: 7))])
-    #expect(throws: LimitFitError.self) { try SearchMerge([other], matching: key) }
+    #expect(throws: LimitFitError.self) { try SearchMerge([other], matching: .paper) }
   }
 }
 
@@ -680,5 +733,42 @@ final class EventLog: @unchecked Sendable {
     let searches = tables[1].csv.split(separator: "\n").map(String.init)
     let row = Dictionary(uniqueKeysWithValues: zip(fields(searches[0]), fields(searches[1])))
     #expect(row["seeds"] == "42;43" && row["criticalN"] == "6" && row["tested"] == summary.tested.map(String.init).joined(separator: ";"))
+  }
+}
+
+@Suite struct MinimumDimensionAnswerTests {
+  let cycle = try! QrelsPattern.cycle.qrels(queries: 5)
+
+  func runner() throws -> FitRunner {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString + ".jsonl").path
+    return FitRunner(store: try ResultsStore(path: path) { Issue.record("warning: \($0)") }, backend: CPUBackend())
+  }
+
+  @Test func theBoundsAloneMeetOnTheCircle() throws {
+    let answer = MinimumDimensionAnswer(of: cycle, method: .bounds, maximumDimension: 8, precision: .float32)
+    #expect(answer.lower == 2 && answer.upper == 2 && answer.storedUpper == 2 && answer.realUpper == nil)
+    #expect(answer.optimiserAlone == nil && answer.optimiserOutcomes.isEmpty)
+    let record = answer.record
+    #expect(record.method == "bounds" && record.lowerBound == 2 && record.upperBound == 2)
+    #expect(record.constructions.map(\.dimension) == [2] && record.constructions[0].solvedAsStored)
+    #expect(record.optimiserAlone == nil && record.queries == 5 && record.documents == 5)
+  }
+
+  @Test func theOptimiserAloneIsVerifiedBeforeItBoundsTheRank() throws {
+    var answer = MinimumDimensionAnswer(of: cycle, method: .optimiser, maximumDimension: 8, precision: .float32)
+    #expect(answer.bounds == nil && answer.lower == 1 && answer.upper == nil)
+    try answer.runOptimiser(on: try runner(), seeds: [42], hyperparameters: Hyperparameters())
+    #expect(answer.optimiserAlone?.minimumDimension == 2 && answer.optimiserUpper == 2 && answer.unverified == nil)
+    #expect(answer.upper == 2 && answer.storedUpper == 2 && answer.optimiserInside == nil)
+    #expect(answer.optimiserOutcomes.map(\.dimension) == [1, 2])
+    #expect(answer.record.optimiserAlone == 2 && answer.record.constructions.isEmpty)
+  }
+
+  @Test func allSearchesInsideTheBoundsOnlyWhereTheyLeaveRoom() throws {
+    var answer = MinimumDimensionAnswer(of: cycle, method: .all, maximumDimension: 8, precision: .float32)
+    try answer.runOptimiser(on: try runner(), seeds: [42], hyperparameters: Hyperparameters())
+    // The circle meets the lower bound: nothing is left to search inside.
+    #expect(answer.optimiserInside == nil && answer.optimiserAlone?.minimumDimension == 2)
+    #expect(answer.upper == 2 && answer.storedUpper == 2)
   }
 }

@@ -114,6 +114,8 @@ struct OpenCLCommandTests {
       let run = try limitfit(arguments)
       #expect(run.status != 0)
       #expect(run.standardError.hasPrefix("Error: OpenCL device 99 does not exist: the devices are 0 to "))
+      // The library names no command; the command line points at the one that lists them.
+      #expect(run.standardError.hasSuffix(" (see limitfit devices)\n"))
       #expect(run.standardError.split(separator: "\n").count == 1)
     }
   }

@@ -120,9 +120,14 @@ import Testing
     (["curve", "--dims", "0...3"], "--dims 0...3: expected a range like 2...12"),
     (["curve", "--dims", "2...4", "--shard", "2/2"], "--shard 2/2: expected I/N with 0 ≤ I < N"),
     (["critical-n", "--dim", "3", "--seeds", "0"], "--seeds (0) must be between 1 and 10000"),
-    (["critical-n", "--dim", "3", "--start", "2"], "the start (2) must be more than k (2)"),
+    (["critical-n", "--dim", "3", "--start", "2"], "--start (2) must be more than k (2)"),
     (["critical-n", "--dim", "0"], "the dimension (0) must be at least 1"),
-    (["critical-n", "--dim", "3", "--k", "7"], "k (7) must be between 1 and 5"),
+    (["critical-n", "--dim", "3", "--k", "7"], "--k (7) must be between 1 and 5"),
+    (["curve", "--dims", "2...3", "--k", "7"], "--k (7) must be between 1 and 5"),
+    (["report", "--results", "/tmp/limitfit-never.jsonl", "--sweep", "1001"], "--sweep (1001) must be between 0 and 1000"),
+    // The library's errors name the setting; each command its own option for it, or none.
+    (["critical-n", "--dim", "10000"], "d = 10000: --start defaults to the paper's cubic at d, n = 3.71b, more documents than a fit can hold"),
+    (["curve", "--dims", "2,10000"], "d = 10000: the start defaults to the paper's cubic at d, n = 3.71b, more documents than a fit can hold"),
     (["report", "--results", "/nonexistent/fits.jsonl", "--out", "/tmp/limitfit-never"], "--results /nonexistent/fits.jsonl does not exist"),
   ])
   func badInputIsOneLine(arguments: [String], message: String) throws {

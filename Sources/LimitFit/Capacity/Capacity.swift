@@ -101,12 +101,12 @@ public struct CapacityAnalysis: Sendable {
 
   public init(k: Int, precision: StoragePrecision, maximumChecked: Int) throws {
     guard Self.kRange.contains(k) else {
-      throw LimitFitError("--k (\(k)) must be between \(Self.kRange.lowerBound) and \(Self.kRange.upperBound)")
+      throw LimitFitError("\(.k) (\(k)) must be between \(Self.kRange.lowerBound) and \(Self.kRange.upperBound)")
     }
     let limit = Self.checkLimit(k: k)
     guard (k + 1...limit).contains(maximumChecked) else {
       throw LimitFitError(
-        "--max-check (\(maximumChecked)) must be between \(k + 1) and \(limit) for k = \(k): checking costs C(n, k)·n")
+        "\(.maximumChecked) (\(maximumChecked)) must be between \(k + 1) and \(limit) for k = \(k): checking costs C(n, k)·n")
     }
     // The Gram matrix in 32 bits and its 16-bit copy.
     try SystemMemory.require(6 * Double(maximumChecked) * Double(maximumChecked), for: "checking \(maximumChecked) documents")
@@ -299,7 +299,7 @@ public struct MomentCurveLimit: Sendable {
       return MomentCurveLimit(precision: precision, documents: cap, verification: try verify(cap, stopping: false), capped: true,
         seconds: (clock.now - began).seconds)
     }
-    var (best, _) = try Gallop.boundary(from: 3, through: Gallop.doublings(from: 4, to: cap)) {
+    var (best, _) = try ExponentialSearch.boundary(from: 3, through: ExponentialSearch.doublings(from: 4, to: cap)) {
       try verify($0, stopping: true).solved
     }
     let scanEnd = min(cap - 1, best + best / 8 + 16)

@@ -57,7 +57,7 @@ public struct FitResult: Codable, Equatable, Sendable {
   /// When the record was made (ISO 8601, UTC); `nil` in records older than the field.
   public var finishedAt: String? = RecordStamp.now()
   /// The machine that ran the fit; `nil` in records older than the field.
-  public var host: String? = RecordStamp.host
+  public var host: String? = RecordStamp.thisHost
 
   /// A record with every field given (the tool's version is this build's).
   public init(

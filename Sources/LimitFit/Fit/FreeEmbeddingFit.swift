@@ -1,5 +1,6 @@
-/// One free-embedding fit: Q and D optimised directly against a relevance matrix with
-/// full-batch InfoNCE and Adam, rows kept at unit length (docs/MATHEMATICS.md §1).
+/// One free-embedding fit: Q and D optimised directly against a relevance matrix with the
+/// full-batch loss of its settings (`Loss`: InfoNCE by default) and Adam, rows kept at unit
+/// length (docs/MATHEMATICS.md §1).
 public struct FreeEmbeddingFit: Sendable {
   /// The relevance matrix to represent.
   public let qrels: Qrels

@@ -33,7 +33,7 @@ public enum OpenCLError: Error, CustomStringConvertible, Equatable, Sendable {
     case .noDevice(let index, let count):
       return count == 0
         ? "OpenCL device \(index): there is no OpenCL device"
-        : "OpenCL device \(index) does not exist: the devices are 0 to \(count - 1) (see limitfit devices)"
+        : "OpenCL device \(index) does not exist: the devices are 0 to \(count - 1)"
     case .capacity(let message):
       return message
     case .signature(let message):

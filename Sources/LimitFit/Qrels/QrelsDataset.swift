@@ -24,7 +24,7 @@ struct QrelsDataset {
   init(folder: String, split: String?) throws {
     self.folder = folder
     if let split, split.isEmpty || split.contains("/") || split == "." || split == ".." {
-      throw LimitFitError("--split \"\(split)\": a split is the name of a file in the data set's qrels/ folder, not a path")
+      throw LimitFitError("\(.split) \"\(split)\": a split is the name of a file in the data set's qrels/ folder, not a path")
     }
     func path(of name: String) -> String { Self.path(of: name, in: folder) }
     func first(of names: [String]) -> String? {

@@ -20,15 +20,17 @@ public struct SizeOutcome: Codable, Equatable, Sendable {
 public struct CriticalNSearch: Sendable {
   /// The embedding dimension d.
   public var dimension: Int
-  /// The number of relevant documents per query.
-  public var k: Int
-  /// The seeds every n is fitted with; n is solved when any of them solves it.
-  public var seeds: [UInt64]
+  /// k, the seeds, the sweep and the fits' settings.
+  public var settings: SearchSettings
   /// The first n tried.
   public var start: Int
-  /// The sweep around the answer n, for the plot and the seeds' spread: n − R + 1 … n + R
-  /// (the paper's R = 5: n − 4 … n + 5); 0 fits nothing more. It never changes the answer.
-  public var sweepRadius = 5
+
+  /// The number of relevant documents per query.
+  public var k: Int { settings.k }
+  /// The seeds every n is fitted with; n is solved when any of them solves it.
+  public var seeds: [UInt64] { settings.seeds }
+  /// The sweep around the answer n (`SearchSettings.sweepRadius`).
+  public var sweepRadius: Int { settings.sweepRadius }
 
   /// The default start: the paper's cubic at d, rounded, at least k + 1; `nil` when that is
   /// more than any fit can hold (`QrelsPattern.maximumDocuments`).
@@ -38,29 +40,31 @@ public struct CriticalNSearch: Sendable {
     return max(k + 1, Int(cubic))
   }
 
-  /// Creates the search; `start` defaults to `defaultStart(dimension:k:)`.
+  /// Creates the search in `dimension` dimensions with `settings`; `start` defaults to
+  /// `defaultStart(dimension:k:)`.
   ///
-  /// - Throws: `LimitFitError` without seeds, for a start of k or less, or where the paper's
+  /// - Throws: `LimitFitError` naming `.start` for a start of k or less, or where the paper's
   ///   cubic starts beyond what a fit can hold.
-  public init(dimension: Int, k: Int, seeds: [UInt64], start: Int? = nil, sweepRadius: Int = 5) throws {
-    guard !seeds.isEmpty else { throw LimitFitError("the search needs at least one seed") }
-    guard (0...Self.maximumSweepRadius).contains(sweepRadius) else {
-      throw LimitFitError("the sweep (\(sweepRadius)) must be between 0 and \(Self.maximumSweepRadius)")
-    }
-    guard let start = start ?? Self.defaultStart(dimension: dimension, k: k) else {
+  public init(dimension: Int, settings: SearchSettings, start: Int? = nil) throws {
+    guard let start = start ?? Self.defaultStart(dimension: dimension, k: settings.k) else {
+      let cubic = Curve.abbreviated(paperCubic(Double(dimension)))
       throw LimitFitError(
-        "d = \(dimension): the paper's cubic starts the search at n = "
-          + Curve.abbreviated(paperCubic(Double(dimension))) + ", more documents than a fit can hold; "
-          + "give a start (critical-n --start)")
+        "d = \(dimension): \(.start) defaults to the paper's cubic at d, n = \(cubic), more documents than a fit can hold")
     }
-    guard start > k else {
-      throw LimitFitError("the start (\(start)) must be more than k (\(k))")
+    guard start > settings.k else {
+      throw LimitFitError("\(.start) (\(start)) must be more than k (\(settings.k))")
     }
     self.dimension = dimension
-    self.k = k
-    self.seeds = seeds
+    self.settings = settings
     self.start = start
-    self.sweepRadius = sweepRadius
+  }
+
+  /// The search with the paper's optimiser settings (`SearchSettings.init`).
+  ///
+  /// - Throws: `LimitFitError` for settings out of range (`SearchSettings`) or a bad start.
+  public init(dimension: Int, k: Int, seeds: [UInt64], start: Int? = nil, sweepRadius: Int = 5) throws {
+    try self.init(
+      dimension: dimension, settings: SearchSettings(k: k, seeds: seeds, sweepRadius: sweepRadius), start: start)
   }
 
   /// The widest sweep: 1000 sizes on each side.
@@ -118,7 +122,7 @@ public struct CriticalNSearch: Sendable {
         step = doubled ? Int.max : next
         return overflow ? nil : n
       }
-      let (last, failing) = try Gallop.boundary(from: start, through: upwards, solved)
+      let (last, failing) = try ExponentialSearch.boundary(from: start, through: upwards, solved)
       guard failing != nil else { throw LimitFitError("the search passed n = \(last) still solving") }
       lastSuccess = last
     } else {
@@ -131,7 +135,7 @@ public struct CriticalNSearch: Sendable {
         step = n == smallest ? 0 : 2 * step
         return n
       }
-      lastSuccess = try Gallop.boundary(from: start, through: downwards) { try !solved($0) }.failing
+      lastSuccess = try ExponentialSearch.boundary(from: start, through: downwards) { try !solved($0) }.failing
     }
 
     // 3. The sweep around the answer, for the plot.
@@ -238,7 +242,7 @@ public struct CriticalNSummary: Codable, Equatable, Sendable {
   /// When the record was made (ISO 8601, UTC); `nil` in records older than the field.
   public var finishedAt: String? = RecordStamp.now()
   /// The machine that ran the search; `nil` in records older than the field.
-  public var host: String? = RecordStamp.host
+  public var host: String? = RecordStamp.thisHost
 
   /// The record as this version writes it. Records older than `searchAnswer` stored the
   /// search's answer as `criticalN`: it moves to `searchAnswer`, and `criticalN` becomes the
@@ -250,6 +254,53 @@ public struct CriticalNSummary: Codable, Equatable, Sendable {
 
   /// What makes two searches the same search.
   public var key: SearchKey {
+    SearchKey(dimension: dimension, k: k, seeds: seeds, hyperparameters: hyperparameters)
+  }
+}
+
+/// What a critical-n search runs with, but for its dimension and start: k, the seeds, every
+/// fit's optimiser settings and the sweep, checked once, here.
+public struct SearchSettings: Sendable {
+  /// The number of relevant documents per query.
+  public let k: Int
+  /// The seeds every n is fitted with; n is solved when any of them solves it.
+  public let seeds: [UInt64]
+  /// Every fit's settings; the seed is each of `seeds` in turn.
+  public let hyperparameters: Hyperparameters
+  /// The sweep around the answer n, for the plot and the seeds' spread: n − R + 1 … n + R
+  /// (the paper's R = 5: n − 4 … n + 5); 0 fits nothing more. It never changes the answer.
+  public let sweepRadius: Int
+
+  /// The paper's: k = 2, one seed (42), its optimiser and its sweep.
+  public static let paper = SearchSettings(
+    checked: 2, seeds: [Hyperparameters().seed], hyperparameters: Hyperparameters(), sweepRadius: 5)
+
+  /// Checks and keeps the settings.
+  ///
+  /// - Throws: `LimitFitError` for an optimiser setting out of range
+  ///   (`Hyperparameters.validate()`), then naming `.k` or `.sweepRadius` out of range, or
+  ///   without seeds.
+  public init(k: Int, seeds: [UInt64], hyperparameters: Hyperparameters = Hyperparameters(), sweepRadius: Int = 5) throws {
+    try hyperparameters.validate()
+    guard (1...ProblemSize.maximumK).contains(k) else {
+      throw LimitFitError("\(.k) (\(k)) must be between 1 and \(ProblemSize.maximumK)")
+    }
+    guard !seeds.isEmpty else { throw LimitFitError("the search needs at least one seed") }
+    guard (0...CriticalNSearch.maximumSweepRadius).contains(sweepRadius) else {
+      throw LimitFitError("\(.sweepRadius) (\(sweepRadius)) must be between 0 and \(CriticalNSearch.maximumSweepRadius)")
+    }
+    self.init(checked: k, seeds: seeds, hyperparameters: hyperparameters, sweepRadius: sweepRadius)
+  }
+
+  private init(checked k: Int, seeds: [UInt64], hyperparameters: Hyperparameters, sweepRadius: Int) {
+    self.k = k
+    self.seeds = seeds
+    self.hyperparameters = hyperparameters
+    self.sweepRadius = sweepRadius
+  }
+
+  /// The key of the search with these settings in `dimension` dimensions.
+  public func key(dimension: Int) -> SearchKey {
     SearchKey(dimension: dimension, k: k, seeds: seeds, hyperparameters: hyperparameters)
   }
 }

@@ -63,14 +63,16 @@ public final class FitRunner: Sendable {
   {
     precondition(labels.count == fits.count, "\(labels.count) labels for \(fits.count) fits")
     return try run(
-      sizes: fits.map(\.size), labels: labels, concurrently: concurrently, making: { fits[$0] })
+      sizes: fits.map(\.size), keys: fits.map(\.key), labels: labels, concurrently: concurrently,
+      making: { fits[$0] })
   }
 
   /// `run(_:labels:concurrently:)` for fits of `sizes` that `making` builds only when each is
   /// about to run, so that a batch holds the relevance matrices of the fits in flight only
-  /// (a sweep of 2000 sizes held them all: gigabytes before its first fit).
+  /// (a sweep of 2000 sizes held them all: gigabytes before its first fit). A fit whose key is
+  /// in the store is not built at all.
   func run(
-    sizes: [ProblemSize], labels: [String], concurrently: Bool?,
+    sizes: [ProblemSize], keys: [FitKey], labels: [String], concurrently: Bool?,
     making fit: @Sendable @escaping (Int) throws -> FreeEmbeddingFit
   ) throws -> [(result: FitResult, reused: Bool)] {
     let concurrently = concurrently
@@ -78,6 +80,10 @@ public final class FitRunner: Sendable {
     let results = BatchResults(count: sizes.count)
     let body = { @Sendable (index: Int) in
       results[index] = Result {
+        if let stored = self.store.fit(for: keys[index]) {
+          self.report(.finished(label: labels[index], stored, reused: true))
+          return (stored, true)
+        }
         let (result, embeddings) = try self.run(try fit(index), label: labels[index])
         return (result, embeddings == nil)
       }
@@ -109,28 +115,34 @@ extension FitRunner {
   /// its fits run by `run(_:labels:)`; its summary is appended to the store.
   ///
   /// - Parameters:
-  ///   - hyperparameters: every fit's settings; the seed is each of `seeds` in turn.
+  ///   - settings: k, the seeds, every fit's settings (the seed is each seed in turn) and the
+  ///     sweep.
   ///   - start: the first n; by default the paper's cubic at d.
-  ///   - sweepRadius: the sweep around the answer (`CriticalNSearch.sweepRadius`).
   /// - Returns: the search's answer and evidence, its stored summary, and how many fits came
   ///   from the store.
-  public func criticalN(
-    dimension: Int, k: Int, seeds: [UInt64], hyperparameters: Hyperparameters, start: Int? = nil,
-    sweepRadius: Int = 5
-  ) throws -> (result: CriticalNResult, summary: CriticalNSummary, reused: Int) {
+  public func criticalN(dimension: Int, settings: SearchSettings, start: Int? = nil) throws
+    -> (result: CriticalNResult, summary: CriticalNSummary, reused: Int)
+  {
     let clock = ContinuousClock()
     let began = clock.now
-    let search = try CriticalNSearch(dimension: dimension, k: k, seeds: seeds, start: start, sweepRadius: sweepRadius)
+    let search = try CriticalNSearch(dimension: dimension, settings: settings, start: start)
+    let (k, hyperparameters) = (settings.k, settings.hyperparameters)
     var reused = 0
     let backend = self.backend
     let result = try search.run(fits: { requests in
       let sizes = try requests.map { try ProblemSize.allSubsets(documents: $0.documents, k: k, dimension: dimension) }
       let labels = requests.map { "d = \(dimension), n = \($0.documents), seed \($0.seed)" }
-      let results = try run(sizes: sizes, labels: labels, concurrently: nil) { index in
+      let settings = requests.map { request in
         var settings = hyperparameters
-        settings.seed = requests[index].seed
-        return try FreeEmbeddingFit(
-          documents: requests[index].documents, k: k, dimension: dimension, hyperparameters: settings,
+        settings.seed = request.seed
+        return settings
+      }
+      let keys = requests.indices.map { index in
+        FitKey(documents: requests[index].documents, dimension: dimension, k: k, hyperparameters: settings[index])
+      }
+      let results = try run(sizes: sizes, keys: keys, labels: labels, concurrently: nil) { index in
+        try FreeEmbeddingFit(
+          documents: requests[index].documents, k: k, dimension: dimension, hyperparameters: settings[index],
           checkingCapacityOf: backend)
       }
       reused += results.filter(\.reused).count
@@ -145,12 +157,10 @@ extension FitRunner {
 
   /// Throws unless the first fit of the critical-n search in `dimension` dimensions can run on
   /// the backend: what a curve checks for its largest dimension before fitting anything.
-  public func checkCriticalNStart(
-    dimension: Int, k: Int, seeds: [UInt64], hyperparameters: Hyperparameters, start: Int? = nil
-  ) throws {
-    let search = try CriticalNSearch(dimension: dimension, k: k, seeds: seeds, start: start)
+  public func checkCriticalNStart(dimension: Int, settings: SearchSettings, start: Int? = nil) throws {
+    let search = try CriticalNSearch(dimension: dimension, settings: settings, start: start)
     _ = try FreeEmbeddingFit(
-      documents: search.start, k: k, dimension: dimension, hyperparameters: hyperparameters,
+      documents: search.start, k: settings.k, dimension: dimension, hyperparameters: settings.hyperparameters,
       checkingCapacityOf: backend)
   }
 

@@ -55,8 +55,8 @@ public struct MinimumDimensionSearch: Sendable {
     // the distance from the smallest d (the one below it is taken as unsolved, never fitted),
     // then bisecting.
     let below = minimumDimension - 1
-    let probes = Gallop.doublings(from: 1, to: maximumDimension - below).lazy.map { below + $0 }
-    let firstSuccess = try Gallop.boundary(from: below, through: probes) { try !solved($0) }.failing
+    let probes = ExponentialSearch.doublings(from: 1, to: maximumDimension - below).lazy.map { below + $0 }
+    let firstSuccess = try ExponentialSearch.boundary(from: below, through: probes) { try !solved($0) }.failing
     return (firstSuccess, outcomes.values.sorted { $0.dimension < $1.dimension })
   }
 }

@@ -7,14 +7,15 @@ public struct SearchMerge: Sendable {
   /// dimension, with the places (`file:line`) and the rule used.
   public var conflicts: [String]
 
-  /// Merges the searches in `stores` whose settings match `key(dimension)`.
+  /// Merges the searches in `stores` made with `settings` (the sweep aside, which never changes
+  /// an answer).
   ///
   /// Rules: two records of the same fit that disagree are reported, not settled (the fits
   /// are not used here); for a dimension with several answers, the largest critical-n is
   /// chosen, since some search found it solved (existence), and the others are reported.
   ///
   /// - Throws: `LimitFitError` when no search matches, naming the settings the files hold.
-  public init(_ stores: [ResultsStore], matching key: (_ dimension: Int) -> SearchKey) throws {
+  public init(_ stores: [ResultsStore], matching settings: SearchSettings) throws {
     var found: [(place: String, summary: CriticalNSummary)] = []
     var fits: [FitKey: [(place: String, result: FitResult)]] = [:]
     for store in stores {
@@ -32,9 +33,9 @@ public struct SearchMerge: Sendable {
           "\($0.result.solved ? "solved" : "not solved") in \($0.place)"
         }.joined(separator: ", ")
       }
-    let matching = found.filter { $0.summary.key == key($0.summary.dimension) }
+    let matching = found.filter { $0.summary.key == settings.key(dimension: $0.summary.dimension) }
     guard !matching.isEmpty else {
-      let wanted = key(0)
+      let wanted = settings
       let held = Set(found.map { "k = \($0.summary.k), seeds \($0.summary.seeds.map(String.init).joined(separator: ","))" })
       throw LimitFitError(
         "no critical-n search in \(stores.map(\.path).joined(separator: ", ")) matches k = \(wanted.k), seeds "

@@ -1,8 +1,9 @@
-/// The search every limit in limitfit is found with: gallop through probes moving away from a
-/// point where a predicate holds until one where it fails, then bisect between the last point
-/// that held and that one. The predicate is assumed to hold on one side of a boundary and fail
-/// on the other (near the critical-n it is only roughly so; the answer is then one boundary).
-enum Gallop {
+/// Exponential (galloping) search, with which every limit in limitfit is found: gallop through
+/// probes moving away from a point where a predicate holds until one where it fails, then bisect
+/// between the last point that held and that one. The predicate is assumed to hold on one side
+/// of a boundary and fail on the other (near the critical-n it is only roughly so; the answer is
+/// then one boundary).
+enum ExponentialSearch {
   /// The boundary of `holds`, from `known`, a point where it holds (or is taken to hold
   /// without asking), through `probes`, points moving away from it in one direction.
   ///
