@@ -640,6 +640,7 @@ struct RefusingBackend: FitBackend {
   func checkCapacity(for size: ProblemSize) throws { throw LimitFitError("refused: \(size)") }
   func bytesNeeded(for size: ProblemSize) -> Double { 0 }
   func runsFitsConcurrently(of size: ProblemSize) -> Bool { false }
+  func plan(for size: ProblemSize, loss: Loss) -> BackendPlan { BackendPlan(step: "none", bytes: 0) }
   func makeSession(qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters) throws -> any FitSession {
     throw LimitFitError("refused")
   }
