@@ -115,7 +115,7 @@ struct EvalCommand: ParsableCommand, SettingOptions {
       worst: worst, seconds: seconds, device: CPUBackend(level: level).device)
     let lines = report.lines(note: order.guess).joined(separator: "\n")
     if output?.isStandardOutput == true { printToStandardError(lines) } else { print(lines) }
-    if let run = runFile { try FileOutput.write([(run, Data(report.runFile.utf8))]) }
+    if let run = runFile { try FileOutput.write([(run, Data(report.runFile.utf8))], replacing: outputs.overwrite) }
     try output?.write(Stamped(report.record))
   }
 

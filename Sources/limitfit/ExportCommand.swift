@@ -39,7 +39,7 @@ struct ExportCommand: ParsableCommand {
     } catch {
       throw LimitFitError("--out \(out): cannot create the folder: \(error.localizedDescription)")
     }
-    try FileOutput.write(zip(paths, tables).map { ($0, Data($1.csv.utf8)) })
+    try FileOutput.write(zip(paths, tables).map { ($0, Data($1.csv.utf8)) }, replacing: overwrite)
     for (path, table) in zip(paths, tables) {
       print("wrote \(path): \(table.csv.split(separator: "\n").count - 1) \(table.kind) records")
     }

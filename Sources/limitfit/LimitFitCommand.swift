@@ -31,6 +31,14 @@ struct LimitFitCommand: ParsableCommand {
   /// print as usual. A library error names each setting by the running command's option for
   /// it (`SettingOptions`).
   static func main() {
+    // Swift decodes the arguments as UTF-8 and repairs what is not, which would name another
+    // file (a byte 0xFF becomes U+FFFD): such an argument is refused before anything reads it.
+    for index in 1..<Int(CommandLine.argc) {
+      guard let argument = CommandLine.unsafeArgv[index], String(validatingCString: argument) == nil else { continue }
+      FileHandle.standardError.write(Data(
+        "Error: argument \(index) holds bytes that are not UTF-8; limitfit cannot name such a file exactly (rename it)\n".utf8))
+      Foundation.exit(1)
+    }
     var parsed: (any ParsableCommand)?
     do {
       var command = try parseAsRoot()
@@ -40,7 +48,9 @@ struct LimitFitCommand: ParsableCommand {
       guard exitCode(for: error) != .success else { exit(withError: error) }
       let message = switch error {
       case let error as LimitFitError:
+        // One line whatever the values in it hold: a newline in a path is written as \n.
         "Error: " + error.description(naming: { (parsed as? SettingOptions)?.settingOptions[$0] ?? $0.name })
+          .replacingOccurrences(of: "\n", with: "\\n")
       case OpenCLError.noDevice(_, let count) where count > 0:
         fullMessage(for: error) + " (see limitfit devices)"
       default:

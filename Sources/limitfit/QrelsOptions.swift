@@ -66,7 +66,7 @@ struct QrelsOptions: ParsableArguments {
     loaded?.notes.forEach { printToStandardError("limitfit: " + $0) }
     if let loaded, let (first, last) = loaded.firstConflict {
       printToStandardError(
-        "limitfit: \(loaded.source): \(loaded.conflictingPairs) (query, document) pairs are judged twice, relevant "
+        "limitfit: \(loaded.source): \(loaded.conflictingPairs) (query, document) pairs are judged more than once, relevant "
           + "in one listing and not in another (the first on lines \(first) and \(last)); the last listing counts")
     }
     guard let negatives else { return loaded }

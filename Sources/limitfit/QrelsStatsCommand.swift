@@ -32,6 +32,7 @@ struct QrelsStatsCommand: ParsableCommand, SettingOptions {
       throw LimitFitError("give a qrels file or --pattern")
     }
     func print(_ line: String) { JSONOutput.report(line, beside: output) }
+    try SystemMemory.require(QrelsStatistics.bytesNeeded(for: labeled.qrels), for: "the statistics of \(labeled.source)")
     let statistics = QrelsStatistics(labeled.qrels)
     print(describe(labeled))
     print("queries                  \(statistics.queries)")

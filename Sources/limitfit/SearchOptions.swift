@@ -127,11 +127,14 @@ struct CurveFiles {
   let folder: String
   /// Whether curve.svg's y-axis is logarithmic.
   let logarithmicY: Bool
+  /// Whether existing files may be replaced (`--overwrite`).
+  let replacing: Bool
   static let names = ["curve.json", "curve.csv", "curve.svg"]
 
   init(folder: String, logarithmicY: Bool, in outputs: inout OutputPaths) throws {
     self.folder = folder
     self.logarithmicY = logarithmicY
+    replacing = outputs.overwrite
     _ = try outputs.folder(folder, files: Self.names, option: "--out")
   }
 
@@ -140,6 +143,6 @@ struct CurveFiles {
     let contents = [try curve.json(), Data(curve.csv.utf8), Data(curve.svg(logarithmicY: logarithmicY).utf8)]
     try FileOutput.write(zip(Self.names, contents).map { name, data in
       ((folder as NSString).appendingPathComponent(name), data)
-    })
+    }, replacing: replacing)
   }
 }

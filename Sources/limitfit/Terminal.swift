@@ -55,11 +55,14 @@ final class ProgressLine: @unchecked Sendable {
 /// work, or standard output for "-".
 struct JSONOutput {
   let path: String
+  /// Whether an existing file may be replaced (`--overwrite`).
+  let replacing: Bool
 
   var isStandardOutput: Bool { path == "-" }
 
   init(path: String, option: String = "--json", in outputs: inout OutputPaths) throws {
     self.path = path
+    replacing = outputs.overwrite
     guard path != "-" else { return }
     try outputs.file(path, option: option)
   }
@@ -70,7 +73,7 @@ struct JSONOutput {
     if isStandardOutput {
       FileHandle.standardOutput.write(data)
     } else {
-      try FileOutput.write([(path, data)])
+      try FileOutput.write([(path, data)], replacing: replacing)
     }
   }
 
@@ -87,7 +90,7 @@ struct JSONOutput {
     if isStandardOutput {
       FileHandle.standardOutput.write(data)
     } else {
-      try FileOutput.write([(path, data)])
+      try FileOutput.write([(path, data)], replacing: replacing)
     }
   }
 }

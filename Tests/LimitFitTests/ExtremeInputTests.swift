@@ -321,7 +321,7 @@ import Testing
 
   @Test func devicesAndFoldersAreNeverReplaced() throws {
     #expect(throws: LimitFitError("/dev/full: not a regular file; it is never replaced")) {
-      try FileOutput.write([("/dev/full", Data("x".utf8))])
+      try FileOutput.write([("/dev/full", Data("x".utf8))], replacing: true)
     }
     #expect(throws: LimitFitError.self) { try ResultsStore(path: "/dev/full") { _ in } }
     #expect(throws: LimitFitError.self) { try ResultsStore(path: "/tmp") { _ in } }
@@ -335,10 +335,29 @@ import Testing
     try "old".write(toFile: first, atomically: false, encoding: .utf8)
     #expect(throws: LimitFitError.self) {
       // Nobody, root included, creates a file in /proc.
-      try FileOutput.write([(first, Data("new".utf8)), ("/proc/limitfit-second", Data("new".utf8))])
+      try FileOutput.write([(first, Data("new".utf8)), ("/proc/limitfit-second", Data("new".utf8))], replacing: true)
     }
     #expect(try String(contentsOfFile: first, encoding: .utf8) == "old")
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["first"])
+  }
+}
+
+extension FileOutputTests {
+  @Test func aFileThatAppearedDuringTheRunIsKeptWithoutOverwrite() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let (first, second) = (folder.appendingPathComponent("a.json").path, folder.appendingPathComponent("b.json").path)
+    // The user's file, written after the outputs were checked and before the write.
+    try "notes".write(toFile: second, atomically: false, encoding: .utf8)
+    #expect(throws: LimitFitError("\(second) appeared while this run worked; it is kept (pass --overwrite to replace it)")) {
+      try FileOutput.write([(first, Data("new".utf8)), (second, Data("new".utf8))], replacing: false)
+    }
+    #expect(try String(contentsOfFile: second, encoding: .utf8) == "notes")
+    // Nothing of the call is left: not the first file, not a temporary one.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["b.json"])
+    try FileOutput.write([(first, Data("new".utf8)), (second, Data("new".utf8))], replacing: true)
+    #expect(try String(contentsOfFile: second, encoding: .utf8) == "new")
   }
 }
 

@@ -32,11 +32,25 @@ import Testing
     )) {
       try outputs.file(folder + "/certificate/./certificate.json", option: "--json")
     }
-    try outputs.file(folder + "/certificate/fits.json", option: "--json")
+    // A file written whole never lies in a folder the run fills, nor is one.
     #expect(throws: LimitFitError(
-      "--results \(folder)/certificate/fits.json and --json \(folder)/certificate/fits.json are the same file; give each output its own path"
+      "--json \(folder)/certificate/fits.json lies in --save-embeddings \(folder)/certificate, which the run fills; name a path outside it"
     )) {
-      try outputs.updatedFile(folder + "/certificate/fits.json", option: "--results")
+      try outputs.file(folder + "/certificate/fits.json", option: "--json")
+    }
+    try outputs.file(folder + "/fits.json", option: "--json")
+    #expect(throws: LimitFitError(
+      "--out \(folder) would hold --json \(folder)/fits.json; name a path outside it"
+    )) {
+      _ = try outputs.folder(folder, files: ["curve.json"], option: "--out")
+    }
+    #expect(throws: LimitFitError("--json \(folder)/x/: ends in /, which names a folder; name a file")) {
+      try outputs.file(folder + "/x/", option: "--json")
+    }
+    #expect(throws: LimitFitError(
+      "--results \(folder)/fits.json and --json \(folder)/fits.json are the same file; give each output its own path"
+    )) {
+      try outputs.updatedFile(folder + "/fits.json", option: "--results")
     }
   }
 

@@ -78,6 +78,14 @@ import Testing
     #expect(labeled.firstConflict?.first == 2 && labeled.firstConflict?.last == 4)
   }
 
+  @Test func aPairListedFiveTimesIsOnePair() throws {
+    let path = try writeFile("qrels.tsv", "q1\ta\t1\nq1\ta\t0\nq1\ta\t1\nq1\ta\t0\nq1\ta\t1\nq1\tb\t1\n")
+    let labeled = try LabeledQrels.load(path: path)
+    #expect(labeled.duplicatePairs == 1 && labeled.conflictingPairs == 1)
+    #expect(labeled.firstConflict?.first == 1 && labeled.firstConflict?.last == 2)
+    #expect(labeled.qrels.relevant(to: 0) == [0, 1])
+  }
+
   @Test func readsBEIRTSVAndTREC() throws {
     let tsv = try writeFile("test.tsv", "query-id\tcorpus-id\tscore\r\nq 1\td one\t1\r\nq 2\td two\t1\r\n")
     let fromTSV = try LabeledQrels.load(path: tsv)

@@ -735,6 +735,14 @@ final class EventLog: @unchecked Sendable {
     let row = Dictionary(uniqueKeysWithValues: zip(fields(searches[0]), fields(searches[1])))
     #expect(row["seeds"] == "42;43" && row["criticalN"] == "6" && row["tested"] == summary.tested.map(String.init).joined(separator: ";"))
   }
+
+  @Test func seedsAboveTwoToTheFiftyThirdAreExportedExactly() throws {
+    let seeds: [UInt64] = [.max, .max - 1, 9_007_199_254_740_993]
+    let tables = try ResultsExport.tables(seeds.map { .fit(fakeResult(documents: 5, seed: $0, solved: true)) })
+    let lines = tables[0].csv.split(separator: "\n").map(String.init)
+    let column = try #require(fields(lines[0]).firstIndex(of: "hyperparameters.seed"))
+    #expect(lines.dropFirst().map { fields($0)[column] } == seeds.map(String.init))
+  }
 }
 
 @Suite struct MinimumDimensionAnswerTests {

@@ -56,7 +56,7 @@ public struct Certificate: Codable, Sendable {
     let contents = matrices + [(files.metadata, try encoder.encode(certificate) + Data("\n".utf8))]
     try FileOutput.write(contents.map { name, data in
       (URL(fileURLWithPath: folder).appendingPathComponent(name).path, data)
-    })
+    }, replacing: overwrite)
   }
 
   /// Reads the certificate in `folder`: its metadata, and its two matrices as stored (float32

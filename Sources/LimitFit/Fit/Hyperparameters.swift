@@ -78,6 +78,11 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
   /// gradient entry is at most 2/τ, and Adam squares it (docs/MATHEMATICS.md, §1).
   public static let smallestTemperature = 2 / Double(Float.greatestFiniteMagnitude).squareRoot()
 
+  /// The largest temperature at which scores still move the loss: above 2²⁴ every S_ij = s/τ
+  /// lies within 2⁻²⁴ of 0, its exp rounds to 1 in float32, and the loss is a constant
+  /// (docs/MATHEMATICS.md, §1).
+  public static let largestTemperature = 0x1p24
+
   /// Checks every value, throwing an error that names the first bad one.
   ///
   /// The fit runs in float32: the learning rate, the temperature and the margin must be
@@ -91,6 +96,11 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
       throw LimitFitError(String(
         format: "the temperature (%g) must be at least %.3g: below it Adam's squared gradient (up to 4/τ²) overflows float32",
         temperature, Self.smallestTemperature))
+    }
+    guard temperature <= Self.largestTemperature else {
+      throw LimitFitError(String(
+        format: "the temperature (%g) must be at most %.3g: above it every score/τ is within 2⁻²⁴ of 0, its exp rounds to 1 in float32, and the loss cannot change",
+        temperature, Self.largestTemperature))
     }
     guard maxIterations >= 1 else {
       throw LimitFitError("the maximum number of iterations (\(maxIterations)) must be at least 1")

@@ -86,10 +86,8 @@ extension LabeledQrels {
     let documentsInCorpus = documents.ids.count
     // Every judged pair in order of first appearance, with its latest judgement: as BEIR's and
     // pytrec_eval's loaders do, the last line of a pair counts.
-    var pairs: [(row: Int, column: Int, relevant: Bool, line: Int)] = []
+    var pairs: [(row: Int, column: Int, relevant: Bool, line: Int, repeated: Bool, conflicting: Bool)] = []
     var pairIndex: [Int: Int] = [:]
-    var duplicates = 0
-    var conflicts = 0
     var firstConflict: (first: Int, last: Int)?
     let format = format ?? Format(path: path)
     var columns = format == .trec ? Columns.trec : Columns.beir
@@ -110,13 +108,14 @@ extension LabeledQrels {
       let key = row << 32 | column
       guard let earlier = pairIndex[key] else {
         pairIndex[key] = pairs.count
-        pairs.append((row, column, isRelevant, line))
+        pairs.append((row, column, isRelevant, line, false, false))
         continue
       }
-      duplicates += 1
+      // Pairs are counted, not listings: a pair listed five times is one repeated pair.
+      pairs[earlier].repeated = true
       if pairs[earlier].relevant != isRelevant {
-        conflicts += 1
-        if conflicts == 1 { firstConflict = (pairs[earlier].line, line) }
+        pairs[earlier].conflicting = true
+        if firstConflict == nil { firstConflict = (pairs[earlier].line, line) }
       }
       pairs[earlier].relevant = isRelevant
       pairs[earlier].line = line
@@ -130,8 +129,8 @@ extension LabeledQrels {
     var result = LabeledQrels(
       qrels: try Qrels(relevant: kept.map { relevant[$0] }, documentCount: documents.ids.count),
       queryIDs: kept.map { queries.ids[$0] }, documentIDs: documents.ids, source: path)
-    result.duplicatePairs = duplicates
-    result.conflictingPairs = conflicts
+    result.duplicatePairs = pairs.filter(\.repeated).count
+    result.conflictingPairs = pairs.filter(\.conflicting).count
     result.firstConflict = firstConflict
     result.notes = notes
     result.droppedQueries = relevant.count - kept.count

@@ -25,6 +25,19 @@ public struct QrelsStatistics: Sendable {
   /// The most comparisons the average query strength may take (tens of seconds).
   public static let maximumStrengthComparisons = 1e10
 
+  /// The bytes `init` allocates for `qrels`, at most: each query's size (8), every document's
+  /// list of queries (a header of 32 and 16 per relevant pair, growth included), the edges the
+  /// graph density sorts (8 each, while listed) and the strength's counters (8 per query).
+  public static func bytesNeeded(for qrels: Qrels) -> Double {
+    let pairs = Double(qrels.relevantPairCount)
+    let edges = (0..<qrels.queryCount).reduce(0.0) { total, query in
+      let size = Double(qrels.offsets[query + 1] - qrels.offsets[query])
+      return total + size * (size - 1) / 2
+    }
+    return 16 * Double(qrels.queryCount) + 32 * Double(qrels.documentCount) + 16 * pairs
+      + (edges <= maximumDensityPairs ? 8 * edges : 0)
+  }
+
   /// Computes the statistics.
   ///
   /// - Complexity: O(Σ_j q_j² + Σ_i |R_i|²), q_j the queries relevant to document j: only

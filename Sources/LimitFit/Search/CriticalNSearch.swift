@@ -189,6 +189,22 @@ public struct CriticalNResult: Codable, Equatable, Sendable {
 /// A search as stored in a results file: its settings and its answer; its fits are stored
 /// beside it as fit records.
 public struct CriticalNSummary: Codable, Equatable, Sendable {
+  /// Throws `DecodingError.dataCorrupted` where a value lies outside what any search writes
+  /// (dimensions and numbers of documents are 32-bit: a fit holds no more), so that a damaged
+  /// or hand-made record is refused rather than plotted or merged.
+  func checkRanges() throws {
+    let largest = Int(Int32.max)
+    func require(_ holds: Bool, _ what: String) throws {
+      guard holds else { throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: what)) }
+    }
+    try require((1...largest).contains(dimension), "the dimension \(dimension) is not within 1 … \(largest)")
+    try require((1...largest).contains(k), "k = \(k) is not within 1 … \(largest)")
+    try require(tested.count == solved.count, "\(tested.count) sizes tested but \(solved.count) verdicts")
+    for n in [start] + [criticalN, searchAnswer].compactMap({ $0 }) + tested + (criticalNBySeed ?? []).compactMap({ $0 }) {
+      try require((0...largest).contains(n), "a number of documents, \(n), is not within 0 … \(largest)")
+    }
+  }
+
   /// The summary of `result`, whose fits used `hyperparameters` (with each seed).
   public init(
     _ result: CriticalNResult, hyperparameters: Hyperparameters, wallSeconds: Double,

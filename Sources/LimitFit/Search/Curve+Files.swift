@@ -100,7 +100,7 @@ extension Curve {
       svg.append(##"<text x="\##(x(tick))" y="\##(height - bottom + 20)" text-anchor="middle">\##(Self.label(tick))</text>"##)
     }
     let yTicks = logarithmicY
-      ? (0...Int(Foundation.log10(yHigh))).map { Foundation.pow(10, Double($0)) }
+      ? (0...Int(Swift.min(Swift.max(Foundation.log10(yHigh), 0), 308))).map { Foundation.pow(10, Double($0)) }
       : Self.ticks(from: 0, to: yHigh)
     for tick in yTicks {
       svg.append(##"<line x1="\##(left - 5)" y1="\##(y(tick))" x2="\##(left)" y2="\##(y(tick))" stroke="black"/>"##)
@@ -132,7 +132,7 @@ extension Curve {
     }
     for point in points {
       guard let value = point.value(aggregate) else { continue }
-      let label = aggregate == .max ? "critical-n = \(Int(value))" : "the seeds' \(aggregate.rawValue) = " + String(format: "%.1f", value)
+      let label = aggregate == .max ? "critical-n = \(Self.label(value))" : "the seeds' \(aggregate.rawValue) = " + String(format: "%.1f", value)
       svg.append(##"<circle cx="\##(x(Double(point.dimension)))" cy="\##(y(value))" r="4" fill="#d62728"><title>d = \##(point.dimension): \##(label)</title></circle>"##)
     }
     // Legend.
@@ -173,7 +173,9 @@ extension Curve {
     return stride(from: (low / step).rounded(.up) * step, through: high, by: step).map { $0 }
   }
 
+  /// A tick's label: an integer as one while it is exact in a double (below 2⁵³), otherwise
+  /// in %g's form (1e+20).
   static func label(_ value: Double) -> String {
-    value == value.rounded() ? String(Int(value)) : String(format: "%g", value)
+    value == value.rounded() && abs(value) < 0x1p53 ? String(format: "%.0f", value) : String(format: "%g", value)
   }
 }

@@ -52,7 +52,7 @@ public enum ResultsExport {
 
 /// A JSON value, as a record encodes to.
 private enum JSONValue: Decodable {
-  case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+  case null, bool(Bool), integer(String), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
 
   init(from decoder: any Decoder) throws {
     if var list = try? decoder.unkeyedContainer() {
@@ -70,6 +70,11 @@ private enum JSONValue: Decodable {
       self = .null
     } else if let value = try? single.decode(Bool.self) {
       self = .bool(value)
+    } else if let value = try? single.decode(Int64.self) {
+      // Integers exactly, the seeds above 2⁵³ included, which a Double would round.
+      self = .integer(String(value))
+    } else if let value = try? single.decode(UInt64.self) {
+      self = .integer(String(value))
     } else if let value = try? single.decode(Double.self) {
       self = .number(value)
     } else {
@@ -83,6 +88,7 @@ private enum JSONValue: Decodable {
     switch self {
     case .null: ""
     case .bool(let value): value ? "true" : "false"
+    case .integer(let digits): digits
     case .number(let value):
       value == value.rounded() && abs(value) < 0x1p53 ? String(Int64(value)) : "\(value)"
     case .string(let value): value

@@ -16,6 +16,7 @@ public enum StoredRecord: Codable, Sendable {
     case "critical-n":
       var summary = try CriticalNSummary(from: decoder)
       summary.upgrade()
+      try summary.checkRanges()
       self = .criticalN(summary)
     default:
       throw DecodingError.dataCorrupted(

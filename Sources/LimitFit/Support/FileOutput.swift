@@ -3,13 +3,17 @@ import Foundation
 /// Writing files so that a failure — a full disk, a missing permission — says what happened and
 /// leaves nothing half-written.
 public enum FileOutput {
-  /// Writes every file under a temporary name beside it, flushed to disk, then renames them all
+  /// Writes every file under a temporary name beside it, flushed to disk, then moves them all
   /// into place: if any write fails, no file is changed and the temporary files are removed.
   /// Missing folders are created (`OutputPaths` has checked, before the work, that they can be).
   ///
+  /// Without `replacing`, a file that appeared at a path since `OutputPaths` checked it (the
+  /// user's, or another run's) is kept: each file is linked into place, which fails where a
+  /// name exists, and the files of this call already placed are removed again.
+  ///
   /// - Throws: `LimitFitError` naming the file and the system's reason, or when a path names
   ///   something other than a regular file (a device, a folder), which is never replaced.
-  public static func write(_ files: [(path: String, data: Data)]) throws {
+  public static func write(_ files: [(path: String, data: Data)], replacing: Bool) throws {
     for (path, _) in files {
       try OutputPaths.refuseAnythingButAFile(at: path, describedAs: path)
       let folder = Self.folder(of: path)
@@ -31,8 +35,19 @@ public enum FileOutput {
         try writeAll(data, to: descriptor, path: path)
         guard fsync(descriptor) == 0 else { throw failure(path) }
       }
-      for (temporary, path) in written {
-        guard rename(temporary, path) == 0 else { throw failure(path) }
+      if replacing {
+        for (temporary, path) in written {
+          guard rename(temporary, path) == 0 else { throw failure(path) }
+        }
+      } else {
+        for (index, (temporary, path)) in written.enumerated() where link(temporary, path) != 0 {
+          let reason = errno == EEXIST
+            ? LimitFitError("\(path) appeared while this run worked; it is kept (pass --overwrite to replace it)")
+            : failure(path)
+          for (_, placed) in written[..<index] { unlink(placed) }
+          throw reason
+        }
+        for (temporary, _) in written { unlink(temporary) }
       }
     } catch {
       for (temporary, _) in written { unlink(temporary) }

@@ -16,6 +16,10 @@ public struct OutputPaths {
   private var inputFolders: [(path: String, resolved: String)] = []
   /// The files that outputs so far write, resolved, and how messages name them.
   private var claimed: [(resolved: String, description: String)] = []
+  /// The folders outputs so far fill, and the files written whole (not updated in place),
+  /// resolved: no such file may lie in such a folder, or be one.
+  private var folders: [(resolved: String, description: String)] = []
+  private var wholeFiles: [(resolved: String, description: String)] = []
 
   /// Outputs checked against `inputs`, the paths of the files and folders the run reads.
   public init(inputs: [String], overwrite: Bool) {
@@ -37,6 +41,11 @@ public struct OutputPaths {
   /// - Throws: `LimitFitError` naming the option, the path and what is wrong.
   public mutating func file(_ path: String, option: String) throws {
     try check(path, option: option, isFolder: false)
+    let resolved = Self.resolve(path)
+    if let folder = folders.first(where: { Self.path(resolved, isWithin: $0.resolved) }) {
+      throw LimitFitError("\(option) \(path) lies in \(folder.description), which the run fills; name a path outside it")
+    }
+    wholeFiles.append((resolved, "\(option) \(path)"))
     if !overwrite && FileManager.default.fileExists(atPath: path) {
       throw LimitFitError("\(option) \(path) exists; pass --overwrite to replace it")
     }
@@ -59,6 +68,11 @@ public struct OutputPaths {
   /// - Returns: the files' paths, in the order of `names`.
   public mutating func folder(_ folder: String, files names: [String], option: String) throws -> [String] {
     try check(folder, option: option, isFolder: true)
+    let resolved = Self.resolve(folder)
+    if let file = wholeFiles.first(where: { Self.path($0.resolved, isWithin: resolved) }) {
+      throw LimitFitError("\(option) \(folder) would hold \(file.description); name a path outside it")
+    }
+    folders.append((resolved, "\(option) \(folder)"))
     return try names.map { name in
       let path = (folder as NSString).appendingPathComponent(name)
       try Self.refuseAnythingButAFile(at: path, describedAs: "\(option) \(folder): \(name)")
@@ -83,6 +97,7 @@ public struct OutputPaths {
         throw LimitFitError("\(label): \(path) is a file, not a folder")
       }
     } else {
+      if path.hasSuffix("/") { throw LimitFitError("\(label): ends in /, which names a folder; name a file") }
       try Self.refuseAnythingButAFile(at: path, describedAs: label, followingLinks: followingLinks)
     }
     let folder = isFolder ? path : FileOutput.folder(of: path)
