@@ -330,7 +330,14 @@ def load_minilm(folder):
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
-    model = SentenceTransformer(folder, device="cpu")
+    working_on(folder)
+    if not os.path.isdir(folder):
+        raise ModelError(f"--minilm {folder}: {'not a folder' if os.path.exists(folder) else 'no such folder'}")
+    try:
+        model = SentenceTransformer(folder, device="cpu")
+    except Exception as error:  # the library's own failure on a damaged folder, as one line
+        raise ModelError(f"{folder}: all-MiniLM-L6-v2 did not load ({type(error).__name__}: "
+                         f"{' '.join(str(error).split())})") from None
     return Encoder("all-MiniLM-L6-v2", lambda texts: model.encode(texts, batch_size=64, normalize_embeddings=True))
 
 
