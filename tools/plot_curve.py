@@ -13,6 +13,7 @@ but the drawing and needs only the standard library (tools/test_plot_curve.py te
 """
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -48,6 +49,46 @@ def field(container, name, where, expected, kinds, optional=False):
     return value
 
 
+# The largest integer a float holds exactly: dimensions and counts are drawn as floats.
+LARGEST = 2**53
+
+
+def shown(value):
+    """A value for a message: a long integer by its number of digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > 20:
+        return f"a {len(str(abs(value)))}-digit integer"
+    return repr(value)
+
+
+def integer(container, name, where, least, optional=False, label=None):
+    """container[name] (or the value itself, with `label` naming it), an integer from `least` to
+    2^53, or None when optional."""
+    expected = {1: "a positive integer", 0: "a non-negative integer"}[least] + (" or null" if optional else "")
+    if label is None:
+        value = field(container, name, where, expected, int, optional)
+    else:
+        value, name = container, label
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{where}{name}: expected {expected}, not {kind(value)}")
+    if value is not None and not least <= value <= LARGEST:
+        raise ValueError(f"{where}{name}: expected {expected} up to 2^53, not {shown(value)}")
+    return value
+
+
+def number(container, name, where, expected="a number", optional=False):
+    """container[name], a finite number that a float holds, or None when optional."""
+    value = field(container, name, where, expected + (" or null" if optional else ""), (int, float), optional)
+    try:
+        finite = value is None or math.isfinite(float(value))
+    except OverflowError:
+        finite = False
+    if not finite:
+        raise ValueError(f"{where}{name}: expected {expected}, finite and within a float's range, not {shown(value)}")
+    return value
+
+
 def series(curve, samples=200, logarithmic=False):
     """What the figure draws, from a parsed curve.json: a dict of lists, no matplotlib.
     Raises ValueError naming the field that is missing or malformed and what was expected."""
@@ -57,19 +98,24 @@ def series(curve, samples=200, logarithmic=False):
         where = f"points[{index}]."
         if not isinstance(point, dict):
             raise ValueError(f"points[{index}]: expected an object, not {kind(point)}")
-        field(point, "dimension", where, "an integer", int)
-        field(point, "criticalN", where, "an integer or null", int, optional=True)
+        integer(point, "dimension", where, 1)
+        integer(point, "criticalN", where, 0, optional=True)
         for seed, n in enumerate(field(point, "criticalNBySeed", where, "a list", list, optional=True) or []):
-            if n is not None and (isinstance(n, bool) or not isinstance(n, int)):
-                raise ValueError(f"{where}criticalNBySeed[{seed}]: expected an integer or null, not {kind(n)}")
+            integer(n, None, where, 0, optional=True, label=f"criticalNBySeed[{seed}]")
+        for seed, n in enumerate(field(point, "seedValues", where, "a list", list, optional=True) or []):
+            integer(n, None, where, 0, label=f"seedValues[{seed}]")
+        for name in ("seedMean", "seedMedian"):
+            number(point, name, where, optional=True)
     field(curve, "seeds", "", "a list of seeds", list, optional=True)
-    field(curve, "k", "", "an integer", int, optional=True)
-    field(curve, "rSquared", "", "a number or null", (int, float), optional=True)
+    integer(curve, "k", "", 1, optional=True)
+    number(curve, "rSquared", "", optional=True)
+    hyperparameters = field(curve, "hyperparameters", "", "an object", dict, optional=True) or {}
+    field(hyperparameters, "loss", "hyperparameters.", "a string", str, optional=True)
     for name in ["paperCubic"] + (["cubic"] if curve.get("cubic") is not None else []):
         field(curve, name, "", "an object of coefficients c0 … c3", dict)
         for power in range(4):
-            field(curve[name], f"c{power}", f"{name}.", "a number", (int, float))
-    aggregate = curve.get("aggregate", "max")
+            number(curve[name], f"c{power}", f"{name}.")
+    aggregate = field(curve, "aggregate", "", "max, mean or median", str, optional=True) or "max"
     key = {"max": "criticalN", "mean": "seedMean", "median": "seedMedian"}.get(aggregate)
     if key is None:
         raise ValueError(f'"aggregate" is {aggregate!r}, not max, mean or median')
@@ -80,9 +126,16 @@ def series(curve, samples=200, logarithmic=False):
             if not isinstance(limit, dict):
                 raise ValueError(f"{name}[{index}]: expected an object, not {kind(limit)}")
             field(limit, "precision", where, "a string", str)
-            field(limit, "dimension", where, "an integer", int)
-            if field(limit, "documents", where, "an integer or null", int, optional=True) is None:
-                field(limit, "log10Documents", where, "a number", (int, float))
+            integer(limit, "dimension", where, 1)
+            documents = field(limit, "documents", where, "an integer or null", int, optional=True)
+            if documents is not None and not 0 <= documents < 10**308:
+                raise ValueError(f"{where}documents: expected a count from 0 to below 10^308 (a float's range), "
+                                 f"not {shown(documents)}")
+            if documents is None:
+                log10 = number(limit, "log10Documents", where)
+                if not log10 < 308:
+                    raise ValueError(f"{where}log10Documents: expected a number below 308 (10^308 is past a "
+                                     f"float's range), not {shown(log10)}")
     points = [p for p in curve["points"] if p.get("criticalN") is not None]
     if not points:
         raise ValueError("curve.json has no dimension with a critical-n")
@@ -107,13 +160,13 @@ def series(curve, samples=200, logarithmic=False):
             spread.append((point["dimension"], value(point), min(seeds), max(seeds)))
     proved = {}
     for limit in (curve.get("proved") or []) + (curve.get("witnessLimits") or []):
-        count = limit["documents"] if limit.get("documents") is not None else 10 ** limit["log10Documents"]
+        count = limit["documents"] if limit.get("documents") is not None else 10.0 ** limit["log10Documents"]
         proved.setdefault(limit["precision"], []).append((limit["dimension"], count))
     return {
         "dimensions": dims,
         "critical_n": [value(p) for p in points],
         "aggregate": aggregate,
-        "loss": (curve.get("hyperparameters") or {}).get("loss", "infonce"),
+        "loss": hyperparameters.get("loss") or "infonce",
         "grid": grid,
         "fitted": inside(curve["cubic"]) if curve.get("cubic") else None,
         "r_squared": curve.get("rSquared"),
@@ -186,36 +239,74 @@ def draw(curves, out, logarithmic=False):
     return written
 
 
+def check_outputs(out, overwrite):
+    """The figure's two files, checked before any work: a folder to write them in, neither a
+    folder itself, neither existing unless `overwrite`. Raises ValueError naming the path."""
+    folder = os.path.dirname(out) or "."
+    if not os.path.isdir(folder):
+        what = "not a folder" if os.path.exists(folder) else "no such folder"
+        raise ValueError(f"{out}: --out names the figure's path without extension, in a folder that exists; "
+                         f"{folder} is {what}")
+    paths = [f"{out}.{extension}" for extension in ("png", "pdf")]
+    for path in paths:
+        if os.path.isdir(path):
+            raise ValueError(f"{path}: is a folder, where the figure goes; choose another --out")
+    existing = [path for path in paths if os.path.lexists(path)]
+    if existing and not overwrite:
+        raise ValueError(f"{existing[0]} exists; pass --overwrite to replace it")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"{folder}: cannot write the figure there (no permission)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("curve", nargs="+", help="curve.json files that limitfit curve or report wrote")
     parser.add_argument("--label", action="append", default=[],
                         help="a name for each curve.json, in order (default: its loss and aggregate)")
-    parser.add_argument("--out", help="the figure's path without extension (default: beside the first curve.json)")
+    parser.add_argument("--out", help="the figure's path without extension, in a folder that exists "
+                                      "(default: beside the first curve.json)")
     parser.add_argument("--log-y", action="store_true", help="critical-n on a logarithmic axis")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing PNG or PDF")
     args = parser.parse_args()
     if args.label and len(args.label) != len(args.curve):
         sys.exit(f"plot_curve.py: {len(args.label)} --label for {len(args.curve)} curve.json files; give one each")
-    curves = []
-    for path in args.curve:
-        try:
-            with open(path, encoding="utf-8") as file:
-                data = series(json.load(file), logarithmic=args.log_y)
-        except RecursionError:
-            sys.exit(f"plot_curve.py: {path}: nested too deeply to be a curve.json")
-        except (OSError, ValueError) as error:
-            sys.exit(f"plot_curve.py: {path}: {error}")
-        curves.append((data, args.label[len(curves)] if args.label else label(data)))
-    out = args.out or args.curve[0].removesuffix(".json")
-    existing = [f"{out}.{extension}" for extension in ("png", "pdf") if os.path.exists(f"{out}.{extension}")]
-    if existing and not args.overwrite:
-        sys.exit(f"plot_curve.py: {existing[0]} exists; pass --overwrite to replace it")
+    # The file being read or written, for the one line that anything unexpected ends in.
+    current = args.curve[0]
     try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        sys.exit("plot_curve.py: needs matplotlib (pip install matplotlib)")
-    print("wrote " + ", ".join(draw(curves, out, logarithmic=args.log_y)))
+        out = args.out or args.curve[0].removesuffix(".json")
+        try:
+            check_outputs(out, args.overwrite)
+        except ValueError as error:
+            sys.exit(f"plot_curve.py: {error}")
+        curves = []
+        for path in args.curve:
+            current = path
+            try:
+                with open(path, encoding="utf-8") as file:
+                    data = series(json.load(file), logarithmic=args.log_y)
+            except RecursionError:
+                sys.exit(f"plot_curve.py: {path}: nested too deeply to be a curve.json")
+            except OSError as error:
+                sys.exit(f"plot_curve.py: {path}: {error.strerror or error}")
+            except UnicodeDecodeError as error:
+                sys.exit(f"plot_curve.py: {path}: expected UTF-8 JSON, not byte {error.object[error.start]:#04x} "
+                         f"at offset {error.start}")
+            except ValueError as error:  # UnicodeDecodeError and JSONDecodeError among them
+                sys.exit(f"plot_curve.py: {path}: {error}")
+            curves.append((data, args.label[len(curves)] if args.label else label(data)))
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            sys.exit("plot_curve.py: needs matplotlib (pip install matplotlib)")
+        current = f"{out}.png"
+        try:
+            written = draw(curves, out, logarithmic=args.log_y)
+        except OSError as error:
+            sys.exit(f"plot_curve.py: {error.filename or out}: cannot write the figure ({error.strerror or error})")
+        print("wrote " + ", ".join(written))
+    except Exception as error:  # the safety net: anything not foreseen above is one line, not a traceback
+        message = " ".join(str(error).split())
+        sys.exit(f"plot_curve.py: {current}: unexpected failure ({type(error).__name__}: {message})")
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ the table; then bad input. Needs NumPy and a limitfit binary; CI runs it (.ci/ru
     python3 tools/test_limit_models.py [LIMITFIT_BINARY]   (default $LIMITFIT, else .build/release/limitfit)
 """
 import importlib.util
+import io
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -268,8 +270,8 @@ class EndToEndTests(unittest.TestCase):
     def test_a_second_run_needs_overwrite(self):
         run = run_script("--data", self.data, "--out", self.out, "--models", "bm25")
         self.assertEqual(run.returncode, 1)
-        self.assertEqual(run.stderr, f"limit_models.py: {os.path.join(self.out, 'models.json')} exists; "
-                                     "pass --overwrite to replace it\n")
+        self.assertEqual(run.stderr, f"limit_models.py: {os.path.join(self.out, 'models.json')} and 5 more of this "
+                                     "run's outputs exist; pass --overwrite to replace them\n")
 
     def test_the_figure_series(self):
         summary = json.loads(read(os.path.join(self.out, "models.json")))
@@ -367,6 +369,174 @@ class BadInputTests(unittest.TestCase):
         self.check(["--models", ""], "no model to run: name some with --models or --encoder")
         self.check(["--models", "bm25", "--limitfit", "FOLDER/no-limitfit"],
                    "FOLDER/no-limitfit: No such file or directory .*")
+
+
+class OutputTests(unittest.TestCase):
+    """Nothing a user wrote is replaced unless they pass --overwrite, and every output is checked
+    before any work."""
+
+    def refused(self, arguments, precious, message, figure=False):
+        """Writes "precious" at OUT/<precious>, runs, and expects the one-line refusal naming it,
+        the file untouched and nothing else written."""
+        with tempfile.TemporaryDirectory() as folder:
+            data, out = os.path.join(folder, "data"), os.path.join(folder, "out")
+            write_dataset(data)
+            with open(os.path.join(folder, "encoder.py"), "w") as file:
+                file.write(ENCODER)
+            path = os.path.join(folder if figure else out, precious)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as file:
+                file.write("precious\n")
+            before = sorted(os.walk(folder))
+            run = run_script("--data", data, "--out", out, *[a.replace("FOLDER", folder) for a in arguments])
+            self.assertEqual((run.returncode, run.stderr), (1, f"limit_models.py: {message.replace('PATH', path)}\n"))
+            self.assertEqual(read(path), "precious\n")
+            self.assertEqual(sorted(os.walk(folder)), before, "the refused run wrote something")
+
+    def test_a_model_folder_the_user_wrote_in_is_not_replaced(self):
+        # The hostile tester's data loss: rc 0 and query ids where "precious" was.
+        self.refused(["--models", "bm25"], "bm25/query-ids.txt", "PATH exists; pass --overwrite to replace it")
+
+    def test_every_output_is_checked_before_any_work(self):
+        cases = [(["--models", "limitfit"], "min-dim.json"), (["--models", "limitfit"], "fits.jsonl"),
+                 (["--models", "limitfit"], "limitfit-construction/certificate.json"),
+                 (["--models", "limitfit"], "limitfit-fit/queries.npy"),
+                 (["--models", "svd"], "bm25-svd-4/eval.json"),
+                 (["--models", "", "--encoder", "FOLDER/encoder.py:hashed_words"], "hashed-words/documents.npy"),
+                 (["--models", "bm25"], "models.json")]
+        for arguments, precious in cases:
+            with self.subTest(precious):
+                self.refused(arguments, precious, "PATH exists; pass --overwrite to replace it")
+
+    @unittest.skipUnless(importlib.util.find_spec("matplotlib"), "matplotlib is not installed")
+    def test_an_existing_figure_is_checked_before_any_work(self):
+        self.refused(["--models", "bm25", "--figure", "FOLDER/figure.png"], "figure.png",
+                     "PATH exists; pass --overwrite to replace it", figure=True)
+
+    def test_with_overwrite_it_replaces_them(self):
+        with tempfile.TemporaryDirectory() as folder:
+            data, out = os.path.join(folder, "data"), os.path.join(folder, "out")
+            write_dataset(data)
+            os.makedirs(os.path.join(out, "bm25"))
+            with open(os.path.join(out, "bm25", "query-ids.txt"), "w") as file:
+                file.write("precious\n")
+            run = run_script("--data", data, "--out", out, "--models", "bm25", "--overwrite")
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertEqual(read(os.path.join(out, "bm25", "query-ids.txt")).split("\n")[0], "query_0")
+
+    def test_limitfit_is_not_told_to_overwrite_unless_the_user_asked(self):
+        calls = []
+
+        def record(binary, arguments):
+            calls.append(arguments)
+            return subprocess.CompletedProcess(arguments, 1, "", "stopped here")
+
+        saved = limit_models.limitfit
+        limit_models.limitfit = record
+        try:
+            for overwrite in (False, True):
+                with self.assertRaises(limit_models.ModelError):
+                    limit_models.evaluate("limitfit", "data", "out/bm25", "BM25", "bm25", overwrite)
+                with self.assertRaises(limit_models.ModelError):
+                    limit_models.min_dim("limitfit", "data", "out", overwrite)
+        finally:
+            limit_models.limitfit = saved
+        self.assertEqual([("--overwrite" in arguments) for arguments in calls], [False, False, True, True])
+
+    def test_an_out_that_is_a_file_and_a_figure_in_no_folder(self):
+        with tempfile.TemporaryDirectory() as folder:
+            data, out = os.path.join(folder, "data"), os.path.join(folder, "out")
+            write_dataset(data)
+            with open(out, "w") as file:
+                file.write("precious\n")
+            with self.subTest("--out a file"):
+                run = run_script("--data", data, "--out", out, "--models", "bm25")
+                self.assertEqual((run.returncode, run.stderr),
+                                 (1, f"limit_models.py: --out {out}: is a file; expected a folder for the results\n"))
+                self.assertEqual(read(out), "precious\n")
+            with self.subTest("--figure in no folder"):
+                elsewhere = os.path.join(folder, "elsewhere")
+                run = run_script("--data", data, "--out", elsewhere, "--models", "bm25", "--figure", "nodir/x.png")
+                self.assertEqual((run.returncode, run.stderr), (1, f"limit_models.py: --figure nodir/x.png: "
+                                 f"{os.path.join(os.getcwd(), 'nodir')} is no such folder\n"))
+                self.assertFalse(os.path.exists(elsewhere), "the refused run did the work")
+
+
+class HostileInputTests(unittest.TestCase):
+    check = BadInputTests.check
+
+    def test_bytes_that_are_not_utf8(self):
+        def queries(data, glove):
+            with open(os.path.join(data, "queries.jsonl"), "ab") as file:
+                file.write(b'{"_id": "q", "text": "caf\xe9"}\n')
+
+        def corpus(data, glove):
+            with open(os.path.join(data, "corpus.jsonl"), "wb") as file:
+                file.write(b'\xff\n')
+
+        def vocabulary(data, glove):
+            write_word_vectors(glove, ["who", "likes"])
+            with open(os.path.join(glove, "vocabulary.txt"), "wb") as file:
+                file.write(b"who\nlik\xc3es\n")
+
+        def vocabulary_folder(data, glove):
+            write_word_vectors(glove, ["who", "likes"])
+            os.remove(os.path.join(glove, "vocabulary.txt"))
+            os.makedirs(os.path.join(glove, "vocabulary.txt"))
+
+        cases = [(["--models", "bm25"], "DATA/queries.jsonl:13: expected UTF-8 text, not byte 0xe9 at offset 25", queries),
+                 (["--models", "bm25"], "DATA/corpus.jsonl:1: expected UTF-8 text, not byte 0xff at offset 0", corpus),
+                 (["--models", "glove", "--glove", "GLOVE"],
+                  "GLOVE/vocabulary.txt: expected UTF-8 text, a word a line, not byte 0xc3 at offset 7", vocabulary),
+                 (["--models", "glove", "--glove", "GLOVE"],
+                  "GLOVE/vocabulary.txt: is a folder; expected the vocabulary, a file", vocabulary_folder)]
+        for arguments, message, prepare in cases:
+            with self.subTest(message):
+                self.check(arguments, re.escape(message), prepare)
+
+    def test_a_models_json_that_is_not_one(self):
+        good = {"data": "limit-small", "bounds": {"lowerBound": 4, "upperBound": 4, "optimiserAlone": 12},
+                "rows": [{"model": "BM25", "kind": "bm25", "dimension": 28, "recallAt2": 0.5, "recallAt10": 0.9,
+                          "recallAt20": 1, "ndcgAt10": 0.7, "solvedQueries": 3, "queries": 12, "minimumMargin": None,
+                          "folder": "bm25"}]}
+        cases = [(dict(good, rows=5), "rows: expected a list of rows, not an integer"),
+                 (dict(good, rows=[{}]), "rows[0].model: expected a string, not nothing (the field is missing)"),
+                 (dict(good, bounds=5), "bounds: expected an object, not an integer"),
+                 (dict(good, rows=[dict(good["rows"][0], kind="e5")]),
+                  "rows[0].kind: expected one of svd, bm25, dense, static, custom, construction, optimiser, not 'e5'"),
+                 (dict(good, rows=[dict(good["rows"][0], dimension=10**400)]),
+                  "rows[0].dimension: expected a positive integer, not a 401-digit integer"),
+                 ([1], "expected an object, not a list")]
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "models.json")
+            for value, message in cases:
+                with self.subTest(message):
+                    with open(path, "w") as file:
+                        json.dump(value, file)
+                    run = run_script("--from", path, "--figure", os.path.join(folder, "figure.png"))
+                    self.assertEqual((run.returncode, run.stderr), (1, f"limit_models.py: {path}: not a models.json "
+                                     f"that limit_models.py wrote: {message}\n"))
+            with open(path, "w") as file:
+                json.dump(good, file)
+            run = run_script("--from", path, "--figure", os.path.join(folder, "nodir", "figure.png"))
+            self.assertEqual((run.returncode, run.stderr), (1, f"limit_models.py: --figure {folder}/nodir/figure.png: "
+                                                               f"{folder}/nodir is no such folder\n"))
+
+    def test_anything_unforeseen_is_one_line_naming_the_file(self):
+        def failing(folder):
+            limit_models.working_on(os.path.join(folder, "queries.jsonl"))
+            raise RuntimeError("disk\non fire")
+        with tempfile.TemporaryDirectory() as folder:
+            saved, saved_argv = limit_models.read_dataset, sys.argv
+            limit_models.read_dataset = failing
+            sys.argv = ["limit_models.py", "--data", folder, "--out", os.path.join(folder, "out"), "--models", "bm25"]
+            try:
+                with self.assertRaises(SystemExit) as exit:
+                    limit_models.main()
+            finally:
+                limit_models.read_dataset, sys.argv = saved, saved_argv
+            self.assertEqual(exit.exception.code, f"limit_models.py: {folder}/queries.jsonl: unexpected failure "
+                                                  "(RuntimeError: disk on fire)")
 
 
 if __name__ == "__main__":

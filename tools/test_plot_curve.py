@@ -112,8 +112,8 @@ class CommandTests(unittest.TestCase):
     def test_a_wrong_field_is_named_with_what_was_expected(self):
         good = {"dimension": 2, "criticalN": 3}
         cases = [
-            (curve([{"dimension": 2, "criticalN": "3"}]), "points[0].criticalN: expected an integer or null, not a string"),
-            (curve([{"criticalN": 3}]), "points[0].dimension: expected an integer, not nothing (the field is missing)"),
+            (curve([{"dimension": 2, "criticalN": "3"}]), "points[0].criticalN: expected a non-negative integer or null, not a string"),
+            (curve([{"criticalN": 3}]), "points[0].dimension: expected a positive integer, not nothing (the field is missing)"),
             (curve([{"dimension": 2, "criticalN": 3, "criticalNBySeed": 5}]),
              "points[0].criticalNBySeed: expected a list, not an integer"),
             (dict(curve([good]), seeds=7), "seeds: expected a list of seeds, not an integer"),
@@ -132,6 +132,81 @@ class CommandTests(unittest.TestCase):
                 run = self.run_script(path)
                 self.assertEqual(run.returncode, 1)
                 self.assertEqual(run.stderr, f"plot_curve.py: {path}: {message}\n")
+
+    def test_hostile_fields_are_named_with_what_was_expected(self):
+        good = [{"dimension": 2, "criticalN": 3}, {"dimension": 4, "criticalN": 9}]
+        huge = 10**400
+        cases = [
+            (dict(curve(good), aggregate=[1]), "aggregate: expected max, mean or median, not a list"),
+            (dict(curve(good), hyperparameters=[1]), "hyperparameters: expected an object, not a list"),
+            (dict(curve(good), hyperparameters={"loss": 3}), "hyperparameters.loss: expected a string, not an integer"),
+            (curve([{"dimension": huge, "criticalN": 3}] + good),
+             "points[0].dimension: expected a positive integer up to 2^53, not a 401-digit integer"),
+            (curve([{"dimension": -3, "criticalN": 3}] + good),
+             "points[0].dimension: expected a positive integer up to 2^53, not -3"),
+            (curve(good + [{"dimension": 0, "criticalN": 3}]),
+             "points[2].dimension: expected a positive integer up to 2^53, not 0"),
+            (curve(good, proved=[{"precision": "float32", "dimension": 4, "documents": None, "log10Documents": 400}]),
+             "proved[0].log10Documents: expected a number below 308 (10^308 is past a float's range), not 400"),
+            (curve(good, proved=[{"precision": "float32", "dimension": 4, "documents": huge}]),
+             "proved[0].documents: expected a count from 0 to below 10^308 (a float's range), not a 401-digit integer"),
+            (curve(good, proved=[{"precision": "float32", "dimension": 0, "documents": 3}]),
+             "proved[0].dimension: expected a positive integer up to 2^53, not 0"),
+            (curve([{"dimension": 2, "criticalN": 3, "seedMean": "x"}]), "points[0].seedMean: expected a number or null, not a string"),
+            (curve([{"dimension": 2, "criticalN": 3, "seedValues": [3, "2"]}]),
+             "points[0].seedValues[1]: expected a non-negative integer, not a string"),
+            (dict(curve(good), rSquared=huge),
+             "rSquared: expected a number, finite and within a float's range, not a 401-digit integer"),
+        ]
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "curve.json")
+            for value, message in cases:
+                with self.subTest(message):
+                    with open(path, "w") as file:
+                        file.write(json.dumps(value))
+                    run = self.run_script(path, "--out", os.path.join(folder, "figure"))
+                    self.assertEqual((run.returncode, run.stderr), (1, f"plot_curve.py: {path}: {message}\n"))
+            with open(path, "wb") as file:
+                file.write(b'{"points": "\xff"}')
+            run = self.run_script(path)
+            self.assertEqual((run.returncode, run.stderr),
+                             (1, f"plot_curve.py: {path}: expected UTF-8 JSON, not byte 0xff at offset 12\n"))
+
+    def test_the_figure_paths_are_checked_before_any_work(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "curve.json")
+            with open(path, "w") as file:
+                json.dump(curve([{"dimension": 2, "criticalN": 3}]), file)
+            nowhere = os.path.join(folder, "nodir", "fig")
+            with self.subTest("no folder"):
+                run = self.run_script(path, "--out", nowhere)
+                self.assertEqual((run.returncode, run.stderr), (1, f"plot_curve.py: {nowhere}: --out names the figure's "
+                                 f"path without extension, in a folder that exists; {os.path.dirname(nowhere)} is no "
+                                 "such folder\n"))
+            os.mkdir(os.path.join(folder, "isdir.png"))
+            for extra in ([], ["--overwrite"]):
+                with self.subTest(extra=extra):
+                    run = self.run_script(path, "--out", os.path.join(folder, "isdir"), *extra)
+                    self.assertEqual((run.returncode, run.stderr), (1, f"plot_curve.py: {folder}/isdir.png: is a "
+                                     "folder, where the figure goes; choose another --out\n"))
+            self.assertFalse(os.path.exists(os.path.join(folder, "isdir.pdf")))
+
+    def test_anything_unforeseen_is_one_line_naming_the_file(self):
+        def failing(*arguments, **options):
+            raise RuntimeError("out of\nmemory")
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "curve.json")
+            with open(path, "w") as file:
+                json.dump(curve([{"dimension": 2, "criticalN": 3}]), file)
+            saved, saved_argv = plot_curve.series, sys.argv
+            plot_curve.series, sys.argv = failing, ["plot_curve.py", path]
+            try:
+                with self.assertRaises(SystemExit) as exit:
+                    plot_curve.main()
+            finally:
+                plot_curve.series, sys.argv = saved, saved_argv
+            self.assertEqual(exit.exception.code,
+                             f"plot_curve.py: {path}: unexpected failure (RuntimeError: out of memory)")
 
     @unittest.skipUnless(importlib.util.find_spec("matplotlib"), "matplotlib is not installed")
     def test_it_writes_a_png_and_a_pdf(self):
