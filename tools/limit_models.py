@@ -680,19 +680,8 @@ def run_models(args):
 # ---------------------------------------------------------------------------------------------
 # models.json, read again (--from)
 
-MISSING = object()
-
-
-def kind_of(value):
-    """What a JSON value is, for messages."""
-    if value is MISSING:
-        return "nothing (the field is missing)"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    return {int: "an integer", float: "a number", str: "a string", list: "a list", dict: "an object"}.get(
-        type(value), type(value).__name__)
+# What a JSON value is, for messages: the figure script's own words.
+from plot_curve import MISSING, kind as kind_of  # noqa: E402  (tools/ is the script's folder)
 
 
 def field(container, name, where, expected, kinds, optional=False, check=None):
