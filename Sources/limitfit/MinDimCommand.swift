@@ -88,7 +88,7 @@ struct MinDimCommand: ParsableCommand, SettingOptions {
     print(describe(labeled))
     fflush(nil)
 
-    var answer = MinimumDimensionAnswer(of: labeled, method: method, maximumDimension: maxDim, precision: precision)
+    var answer = try MinimumDimensionAnswer(of: labeled, method: method, maximumDimension: maxDim, precision: precision)
     if let bounds = answer.bounds {
       print("lower bound: d ≥ \(bounds.lower)" + (bounds.lowerReason.map { ": \($0)" } ?? " (every matrix needs a dimension)"))
       for tried in answer.constructions {

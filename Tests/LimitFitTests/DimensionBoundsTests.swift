@@ -19,7 +19,7 @@ func completeGraph(_ n: Int) -> [(Int, Int)] {
 /// The bounds, after checking that the construction, if any, solves the matrix in double
 /// precision and as stored in float32, and that its stored vectors are finite.
 func checkedBounds(_ qrels: Qrels) throws -> DimensionBounds {
-  let bounds = DimensionBounds(of: qrels)
+  let bounds = try DimensionBounds(of: qrels)
   if let upper = bounds.upper {
     let stored = Verification(
       checking: upper.embeddings, against: qrels,
@@ -139,7 +139,7 @@ extension DimensionBounds {
     // LIMIT-small's moment curve does not survive float16; a code in d = 16 (its ±1/4 entries
     // exact in float16) does.
     let qrels = try loadLimitSmall().qrels
-    let bounds = DimensionBounds(of: qrels, precision: .float16)
+    let bounds = try DimensionBounds(of: qrels, precision: .float16)
     #expect(bounds.rejected.map(\.construction.kind) == [.momentCurve])
     #expect(bounds.rejected.first?.exact.solved == true && bounds.rejected.first?.stored.solved == false)
     #expect(bounds.upper?.construction.kind == .code && bounds.upper?.construction.dimension == 16)
@@ -196,7 +196,7 @@ extension DimensionBounds {
   @Test func optimisedQueriesWidenTheMomentCurvesMargins() throws {
     let n = 30
     let qrels = try pairs(completeGraph(n), documents: n)
-    let construction = try #require(Array(Construction.candidates(for: qrels)).first)
+    let construction = try #require(Array(Construction.candidates(for: qrels)).first).get()
     let angles = (0..<n).map { 2 * Double.pi * Double($0) / Double(n) }
     let points = angles.map { Construction.momentCurvePoint($0, k: 2) }
     func margin(_ q: [Double], _ a: Int, _ b: Int) -> Double {

@@ -101,7 +101,7 @@ func normals(_ count: Int, seed: UInt64) -> [Double] {
   /// The moment-curve construction on LIMIT-small: a perfect retriever.
   @Test func aPerfectConstructionRetrievesEverything() throws {
     let qrels = try loadLimitSmall().qrels
-    let upper = try #require(DimensionBounds(of: qrels).upper)
+    let upper = try #require(try DimensionBounds(of: qrels).upper)
     let embeddings = upper.embeddings
     let evaluation = try evaluate(
       npy(embeddings.queries.map(Double.init), rows: embeddings.queryCount, columns: embeddings.dimension),

@@ -754,7 +754,7 @@ final class EventLog: @unchecked Sendable {
   }
 
   @Test func theBoundsAloneMeetOnTheCircle() throws {
-    let answer = MinimumDimensionAnswer(of: cycle, method: .bounds, maximumDimension: 8, precision: .float32)
+    let answer = try MinimumDimensionAnswer(of: cycle, method: .bounds, maximumDimension: 8, precision: .float32)
     #expect(answer.lower == 2 && answer.upper == 2 && answer.storedUpper == 2 && answer.realUpper == nil)
     #expect(answer.optimiserAlone == nil && answer.optimiserOutcomes.isEmpty)
     let record = answer.record
@@ -764,7 +764,7 @@ final class EventLog: @unchecked Sendable {
   }
 
   @Test func theOptimiserAloneIsVerifiedBeforeItBoundsTheRank() throws {
-    var answer = MinimumDimensionAnswer(of: cycle, method: .optimiser, maximumDimension: 8, precision: .float32)
+    var answer = try MinimumDimensionAnswer(of: cycle, method: .optimiser, maximumDimension: 8, precision: .float32)
     #expect(answer.bounds == nil && answer.lower == 1 && answer.upper == nil)
     try answer.runOptimiser(on: try runner(), seeds: [42], hyperparameters: Hyperparameters())
     #expect(answer.optimiserAlone?.minimumDimension == 2 && answer.optimiserUpper == 2 && answer.unverified == nil)
@@ -774,7 +774,7 @@ final class EventLog: @unchecked Sendable {
   }
 
   @Test func allSearchesInsideTheBoundsOnlyWhereTheyLeaveRoom() throws {
-    var answer = MinimumDimensionAnswer(of: cycle, method: .all, maximumDimension: 8, precision: .float32)
+    var answer = try MinimumDimensionAnswer(of: cycle, method: .all, maximumDimension: 8, precision: .float32)
     try answer.runOptimiser(on: try runner(), seeds: [42], hyperparameters: Hyperparameters())
     // The circle meets the lower bound: nothing is left to search inside.
     #expect(answer.optimiserInside == nil && answer.optimiserAlone?.minimumDimension == 2)

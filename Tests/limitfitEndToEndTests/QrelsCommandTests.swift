@@ -91,6 +91,20 @@ import Testing
     return try run("/usr/bin/prlimit", ["--as=\(1 << 30)", "--", executable, "qrels-stats", path])
   }
 
+  /// What a pattern of 20 million queries leaves in 1.5 GiB: its statistics and min-dim's
+  /// bounds are refused in one line, before they allocate (they aborted the process).
+  @Test(.disabled(if: sanitizer != nil, "a sanitizer's shadow memory takes the address space"),
+    arguments: [["qrels-stats"], ["min-dim", "--method", "bounds"]])
+  func aPatternBeyondMemoryIsOneLine(_ command: [String]) throws {
+    let executable = Bundle.main.bundleURL.appendingPathComponent("limitfit").path
+    let run = try run(
+      "/usr/bin/prlimit",
+      ["--as=\(3 << 29)", "--", executable] + command + ["--pattern", "dense", "--queries", "20000000"])
+    #expect(run.status == 1)
+    #expect(run.standardError.hasPrefix("Error: the ") && run.standardError.contains(" of memory; this machine has "), "\(run.standardError)")
+    #expect(run.standardError.split(separator: "\n").count == 1, "\(run.standardError)")
+  }
+
   @Test func statsOfAPattern() throws {
     let run = try limitfit(["qrels-stats", "--pattern", "disjoint", "--queries", "4"])
     #expect(run.status == 0)

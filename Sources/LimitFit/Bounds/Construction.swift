@@ -65,7 +65,11 @@ public struct Construction: Sendable {
 
   /// The constructions of `qrels` up to `maximumDimension`, smallest dimension first, each
   /// built when the sequence reaches it; none beyond `maximumPoints` distinct points.
-  public static func candidates(for qrels: Qrels, maximumDimension: Int = .max) -> some Sequence<Construction> {
+  ///
+  /// - Throws: `LimitFitError` before building a construction whose vectors, their float32
+  ///   copy and their check (about 24 bytes per coordinate of every query and document) do
+  ///   not fit in the memory free now.
+  public static func candidates(for qrels: Qrels, maximumDimension: Int = .max) -> some Sequence<Result<Construction, any Error>> {
     let layout = PointLayout(qrels)
     let k = layout.largestProperSetSize
     let code = layout.pointCount <= maximumPoints ? SumQueryCode.smallest(holding: layout.pointCount, k: k) : nil
@@ -74,7 +78,15 @@ public struct Construction: Sendable {
       (.momentCurve, 2 * k),
     ] + (code.map { [(.code, $0.dimension)] } ?? [])
     return kinds.sorted { $0.1 < $1.1 }.filter { (1...maximumDimension).contains($0.1) }
-      .lazy.compactMap { Construction($0.0, of: qrels, layout: layout) }
+      .lazy.compactMap { kind, dimension -> Result<Construction, any Error>? in
+        let bytes = 24 * Double(qrels.queryCount + qrels.documentCount) * Double(dimension)
+        do {
+          try SystemMemory.require(bytes, for: "the \(kind.rawValue) construction in d = \(dimension) for \(qrels.queryCount) queries")
+        } catch {
+          return .failure(error)
+        }
+        return Construction(kind, of: qrels, layout: layout).map { .success($0) }
+      }
   }
 
   /// The most distinct points a construction is built for: its margins and checks cost

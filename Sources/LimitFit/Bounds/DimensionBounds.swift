@@ -29,14 +29,22 @@ public struct DimensionBounds: Sendable {
   /// - Parameters:
   ///   - maximumDimension: no construction above it is built.
   ///   - precision: the constructions are stored, and checked again, in this precision.
+  /// - Throws: `LimitFitError` when a construction would not fit in the memory free now.
   public init(
     of qrels: Qrels, maximumDimension: Int = .max, precision: Precision = .float32,
     naming name: (Int) -> String = { "\($0)" }
-  ) {
+  ) throws {
+    // The lower bound's copy of the matrix (rows, offsets with their growth, ids) and the
+    // graph of its pairs (adjacency both ways, with set overhead), at most.
+    let m = Double(qrels.queryCount)
+    try SystemMemory.require(
+      96 * m + 16 * Double(qrels.relevantPairCount) + 64 * Double(qrels.documentCount),
+      for: "the bounds of \(qrels.queryCount) queries and \(qrels.documentCount) documents")
     (lower, lowerReason) = Self.lowerBound(of: qrels, naming: name)
     var rejected: [CheckedConstruction] = []
     var upper: CheckedConstruction?
-    for construction in Construction.candidates(for: qrels, maximumDimension: maximumDimension) {
+    for candidate in Construction.candidates(for: qrels, maximumDimension: maximumDimension) {
+      let construction = try candidate.get()
       let embeddings = construction.embeddings(roundedTo: precision)
       let checked = CheckedConstruction(
         construction: construction, embeddings: embeddings, exact: construction.verify(),

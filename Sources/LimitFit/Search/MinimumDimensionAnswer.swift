@@ -44,14 +44,16 @@ public struct MinimumDimensionAnswer: Sendable {
   public private(set) var unverified: (dimension: Int, verification: Verification)?
 
   /// The answer's bounds: geometry's, unless `method` is `.optimiser`.
-  public init(of qrels: LabeledQrels, method: MinimumDimensionMethod, maximumDimension: Int, precision: Precision) {
+  ///
+  /// - Throws: `LimitFitError` when a construction would not fit in the memory free now.
+  public init(of qrels: LabeledQrels, method: MinimumDimensionMethod, maximumDimension: Int, precision: Precision) throws {
     self.qrels = qrels
     self.method = method
     self.maximumDimension = maximumDimension
     self.precision = precision
     bounds = method == .optimiser
       ? nil
-      : DimensionBounds(of: qrels.qrels, maximumDimension: maximumDimension, precision: precision) {
+      : try DimensionBounds(of: qrels.qrels, maximumDimension: maximumDimension, precision: precision) {
         qrels.documentIDs[$0]
       }
   }
