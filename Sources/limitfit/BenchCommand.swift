@@ -78,10 +78,8 @@ struct BenchCommand: ParsableCommand {
       let devices = (try? OpenCLDevice.all()) ?? []
       return [try selectBackend(.cpu, device: nil)] + (devices.isEmpty ? [] : [try selectBackend(.opencl, device: device)])
     }
-    if let device, !backend.contains(.opencl) {
-      throw LimitFitError("--device \(device) selects an OpenCL device; it does not apply to --backend cpu")
-    }
-    return try backend.map { try selectBackend($0, device: $0 == .opencl ? device : nil) }
+    try checkDevice(device, appliesTo: backend)
+    return try backend.map { try selectBackend($0, device: takesDevice($0) ? device : nil) }
   }
 
   private func row(_ cells: String...) -> String {

@@ -73,10 +73,19 @@ struct BackendOptions: ParsableArguments {
 /// The backend `request` names, on `device` or LIMITFIT_DEVICE's device, set up by the
 /// backends' own variables (`OpenCLSettings`, LIMITFIT_CPU_LEVEL).
 func selectBackend(_ request: BackendRequest, device: Int?) throws -> any FitBackend {
-  if let device, let provider = BackendRegistry.provider(named: request.rawValue), provider.deviceNoun == nil {
-    let noun = BackendRegistry.providers.lazy.compactMap(\.deviceNoun).first ?? "a device"
-    throw LimitFitError("--device \(device) selects \(noun); it does not apply to --backend \(provider.name)")
-  }
+  try checkDevice(device, appliesTo: [request])
   return try BackendSelection.makeBackend(
     request, device: device, environment: ProcessInfo.processInfo.environment, notice: printToStandardError)
+}
+
+/// Whether `--device` chooses among `request`'s devices: a backend that has some, or `auto`.
+func takesDevice(_ request: BackendRequest) -> Bool {
+  request == .auto || BackendRegistry.provider(named: request.rawValue)?.deviceNoun != nil
+}
+
+/// Throws when `device` is given but none of `requests` has devices to choose among.
+func checkDevice(_ device: Int?, appliesTo requests: [BackendRequest]) throws {
+  guard let device, let first = requests.first, !requests.contains(where: takesDevice) else { return }
+  let noun = BackendRegistry.providers.lazy.compactMap(\.deviceNoun).first ?? "a device"
+  throw LimitFitError("--device \(device) selects \(noun); it does not apply to --backend \(first.rawValue)")
 }

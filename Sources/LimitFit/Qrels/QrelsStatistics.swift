@@ -30,12 +30,14 @@ public struct QrelsStatistics: Sendable {
   /// graph density sorts (8 each, while listed) and the strength's counters (8 per query).
   public static func bytesNeeded(for qrels: Qrels) -> Double {
     let pairs = Double(qrels.relevantPairCount)
-    let edges = (0..<qrels.queryCount).reduce(0.0) { total, query in
-      let size = Double(qrels.offsets[query + 1] - qrels.offsets[query])
-      return total + size * (size - 1) / 2
-    }
+    let edges = densityPairs(of: (0..<qrels.queryCount).map { qrels.offsets[$0 + 1] - qrels.offsets[$0] })
     return 16 * Double(qrels.queryCount) + 32 * Double(qrels.documentCount) + 16 * pairs
       + (edges <= maximumDensityPairs ? 8 * edges : 0)
+  }
+
+  /// Σ_i |R_i|(|R_i| − 1)/2 over relevant sets of these sizes: the pairs the density lists.
+  private static func densityPairs(of sizes: [Int]) -> Double {
+    sizes.reduce(0) { $0 + Double($1) * Double($1 - 1) / 2 }
   }
 
   /// Computes the statistics.
@@ -51,7 +53,7 @@ public struct QrelsStatistics: Sendable {
     relevantPerQuery = (sizes.min() ?? 0, Double(qrels.relevantPairCount) / Double(max(m, 1)), sizes.max() ?? 0)
 
     var queriesOf = [[Int]](repeating: [], count: n)
-    densityPairs = sizes.reduce(0) { $0 + Double($1) * Double($1 - 1) / 2 }
+    densityPairs = Self.densityPairs(of: sizes)
     let listsEdges = densityPairs <= Self.maximumDensityPairs
     // Every edge a · n + b (a < b, so no overflow: n < 2³¹), then sorted to count distinct ones.
     var edges: [Int] = []
