@@ -1,5 +1,6 @@
-// limitfit kernels: definitions shared by every kernel family. The host builds one program
-// from this file followed by the family files, with device-specific -D options.
+// limitfit kernels: definitions shared by every kernel family. The host builds two programs
+// from this file, each followed by family files, with device-specific -D options: one of every
+// family but the losses, and one of the losses per loss (losses.cl).
 //
 // Tuning parameters (each a power of two, set by the host):
 //   SCORES_*, GRADIENTS_*  the tiled products' shapes (tiles.cl; from the device's tuning)
@@ -12,11 +13,10 @@
 #define ROW_GROUP 64
 #endif
 
-// Adam's constants (ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON) and the loss codes (LOSS_INFONCE,
-// LOSS_SIGMOID, LOSS_HINGE) come from the host, generated from the Swift definitions
-// (OpenCLRuntime.buildOptions), so that the two sides cannot disagree.
-#if !defined(ADAM_BETA1) || !defined(ADAM_BETA2) || !defined(ADAM_EPSILON) || !defined(LOSS_INFONCE)
-#error "build with the host's options: Adam's constants and the loss codes are -D definitions"
+// Adam's constants (ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON) come from the host, generated from
+// the Swift definitions (OpenCLRuntime.buildOptions), so that the two sides cannot disagree.
+#if !defined(ADAM_BETA1) || !defined(ADAM_BETA2) || !defined(ADAM_EPSILON)
+#error "build with the host's options: Adam's constants are -D definitions"
 #endif
 
 // Tree reductions over the ROW_GROUP work-items of a work-group, in a fixed order, so that
@@ -62,6 +62,19 @@ float dot_local(__local const float *a, __global const float *b, const int d) {
 float row_score(const int j, __global const float *s, __local const float *q, __global const float *D,
                 const int d) {
   return s ? s[j] : dot_local(q, D + (size_t)j * d, d);
+}
+
+// The verdict of a row whose best irrelevant score is best_irrelevant: whether its worst
+// relevant score is strictly above it (a tie is not solved). Every work-item of the row's
+// group calls it and gets the verdict.
+int row_is_solved(const float best_irrelevant, const uint begin, const int count,
+                  __global const int *relevant, __global const float *s, __local const float *q,
+                  __global const float *D, const int d, __local float *scratch) {
+  float worst_relevant = INFINITY;
+  for (int a = get_local_id(0); a < count; a += ROW_GROUP) {
+    worst_relevant = fmin(worst_relevant, row_score(relevant[begin + a], s, q, D, d));
+  }
+  return group_min(worst_relevant, scratch) > best_irrelevant;
 }
 
 // The row's relevant documents among its top |R| (ties broken by the lower id), for a row that

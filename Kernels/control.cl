@@ -1,7 +1,7 @@
 // Early stopping on the device, so that the host reads results once every few dozen steps
 // instead of every step. After each step's reduction, record_step (one work-item) copies the
-// step's totals into the history and applies the driver's rules (FreeEmbeddingFit) in double
-// precision, exactly as the host does:
+// step's totals into the history and applies the stopping rules (StoppingRules, in
+// FreeEmbeddingFit.swift) in double precision, exactly as the host does:
 //   loss = loss bits as float / loss terms;  improved when loss < best − min_delta
 //   stop when (solved and stop_when_solved), or patience steps without improvement, or at
 //   max_iterations.

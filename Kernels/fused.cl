@@ -72,16 +72,12 @@ void fused_query_rows(const int n, const int d, const float inverse_temperature,
   best_irrelevant = group_max(best_irrelevant, scratch);
   const float log_sum_exp = row_maximum + log(total);
 
-  float worst_relevant = INFINITY;
   float loss = 0.0f;
   for (int a = lid; a < count; a += ROW_GROUP) {
-    const float s = dot_local(q, D + (size_t)relevant[begin + a] * d, d);
-    worst_relevant = fmin(worst_relevant, s);
-    loss += log_sum_exp - s;
+    loss += log_sum_exp - dot_local(q, D + (size_t)relevant[begin + a] * d, d);
   }
-  worst_relevant = group_min(worst_relevant, scratch);
   loss = group_sum(loss, scratch);
-  const int solved = worst_relevant > best_irrelevant;
+  const int solved = row_is_solved(best_irrelevant, begin, count, relevant, 0, q, D, d, scratch);
 
   const int found = top_hits(solved, n, begin, count, relevant, 0, q, D, d, integer_scratch);
 

@@ -4,19 +4,24 @@
 //   row_loss[i]           its share of the summed loss (the loss is the sum / loss terms)
 //   row_solved[i]         min_{j∈R_i} S_ij > max_{l∉R_i} S_il (ties are not solved)
 //   row_found[i]          relevant documents among the top |R_i| (ties broken by lower id)
-//   row_bias_gradient[i]  Σ_j ∂L/∂S_ij (the sigmoid bias's gradient; 0 for other losses)
-// and replaces the scores with ∂L/∂S, in place. The losses (inverse_terms = 1 / loss terms):
+//   row_bias_gradient[i]  Σ_j ∂L/∂S_ij (the learned bias's gradient; 0 for a loss without one)
+// and replaces the scores with ∂L/∂S, in place.
+//
+// The host builds this file (after common.cl) once per loss, with the loss's definition
+// (Loss.kernelDefinition), so that the program for a fit holds only its loss
+// (inverse_terms = 1 / Loss.terms):
 //   LOSS_INFONCE  Σ_{j∈R_i} (lse_i − S_ij);           G_ij = (|R_i| softmax_ij − A_ij) / P
 //   LOSS_SIGMOID  Σ_j softplus(z_ij) − A_ij z_ij, z = S + bias;  G_ij = (σ(z_ij) − A_ij) / (m n)
 //   LOSS_HINGE    Σ_{r∈R_i, l∉R_i} max(0, margin − S_ir + S_il); each active pair adds
-//                 −1/T to G_ir and +1/T to G_il (at most MAX_RELEVANT relevant per query)
+//                 −1/T to G_ir and +1/T to G_il (at most MAX_RELEVANT relevant per query,
+//                 Loss.kernelRelevantLimit)
 
-#ifndef MAX_RELEVANT
-#define MAX_RELEVANT 64
+#if defined(LOSS_HINGE) && !defined(MAX_RELEVANT)
+#error "build with the host's options: MAX_RELEVANT is Loss.kernelRelevantLimit"
 #endif
 
 __kernel __attribute__((reqd_work_group_size(ROW_GROUP, 1, 1)))
-void row_losses(const int n, const int row0, const int loss_kind, const float inverse_terms,
+void row_losses(const int n, const int row0, const float inverse_terms,
                 const float bias, const float margin,
                 __global const uint *offsets, __global const int *relevant,
                 __global float *S, __global float *row_loss, __global int *row_solved,
@@ -29,34 +34,29 @@ void row_losses(const int n, const int row0, const int loss_kind, const float in
   const int count = (int)(end - begin);
   __local float scratch[ROW_GROUP];
   __local int integer_scratch[ROW_GROUP];
-  __local float relevant_scores[MAX_RELEVANT];  // hinge only
-  __local int relevant_active[MAX_RELEVANT];    // hinge only
+#if defined(LOSS_HINGE)
+  __local float relevant_scores[MAX_RELEVANT];
+  __local int relevant_active[MAX_RELEVANT];
+#endif
 
   // The verdict: the best irrelevant score against the worst relevant one.
   float best_irrelevant = -INFINITY;
+  float maximum = -INFINITY;
   uint next = begin;
   for (int j = lid; j < n; j += ROW_GROUP) {
+    maximum = fmax(maximum, s[j]);
     if (!is_relevant(j, &next, end, relevant)) best_irrelevant = fmax(best_irrelevant, s[j]);
   }
   best_irrelevant = group_max(best_irrelevant, scratch);
-  float worst_relevant = INFINITY;
-  float best_relevant = -INFINITY;
-  for (int a = lid; a < count; a += ROW_GROUP) {
-    const float score = s[relevant[begin + a]];
-    worst_relevant = fmin(worst_relevant, score);
-    best_relevant = fmax(best_relevant, score);
-  }
-  worst_relevant = group_min(worst_relevant, scratch);
-  best_relevant = group_max(best_relevant, scratch);
-  const int solved = worst_relevant > best_irrelevant;
-  const float maximum = fmax(best_relevant, best_irrelevant);
-
+  maximum = group_max(maximum, scratch);
+  const int solved = row_is_solved(best_irrelevant, begin, count, relevant, s, 0, 0, 0, scratch);
   const int found = top_hits(solved, n, begin, count, relevant, s, 0, 0, 0, integer_scratch);
 
   // Each work-item's share of the row's loss and bias gradient.
   float loss = 0.0f;
   float bias_gradient = 0.0f;
-  if (loss_kind == LOSS_INFONCE) {
+#if defined(LOSS_INFONCE)
+  {
     float total = 0.0f;
     for (int j = lid; j < n; j += ROW_GROUP) total += exp(s[j] - maximum);
     total = group_sum(total, scratch);
@@ -71,7 +71,9 @@ void row_losses(const int n, const int row0, const int loss_kind, const float in
       const float gradient = exp(s[j] - maximum) * scale;
       s[j] = is_relevant(j, &next, end, relevant) ? gradient - inverse_terms : gradient;
     }
-  } else if (loss_kind == LOSS_SIGMOID) {
+  }
+#elif defined(LOSS_SIGMOID)
+  {
     barrier(CLK_GLOBAL_MEM_FENCE);
     next = begin;
     for (int j = lid; j < n; j += ROW_GROUP) {
@@ -83,7 +85,9 @@ void row_losses(const int n, const int row0, const int loss_kind, const float in
       bias_gradient += gradient;
       s[j] = gradient;
     }
-  } else {
+  }
+#elif defined(LOSS_HINGE)
+  {
     for (int a = lid; a < count; a += ROW_GROUP) relevant_scores[a] = s[relevant[begin + a]];
     barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
     // Per relevant document: the irrelevant ones within the margin, and their loss.
@@ -113,6 +117,9 @@ void row_losses(const int n, const int row0, const int loss_kind, const float in
       }
     }
   }
+#else
+#error "build with the host's options: the loss is a -D definition (Loss.kernelDefinition)"
+#endif
   loss = group_sum(loss, scratch);
   bias_gradient = group_sum(bias_gradient, scratch);
   if (lid == 0) {

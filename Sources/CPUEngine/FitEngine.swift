@@ -30,23 +30,28 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
   let relevantPairCount: Int
   /// The loss and the step's scalars.
   let plan: FitPlan<T>
-  var loss: Loss { plan.loss }
-  /// The sigmoid loss's learned bias b, its gradient and Adam's two moments.
-  package let biasState: SharedBuffer<T>
+  /// How this engine computes the plan's loss on a row.
+  private let rowLoss: any RowLoss.Type
+  /// Whether the loss learns a bias (`Loss.learnsBias`).
+  private let learnsBias: Bool
+  /// `plan.lossTerms` in `T`.
+  private let lossTerms: T
+  /// The learned bias b of a loss that has one, its gradient and Adam's two moments.
+  package let biasState: ThreadSharedBuffer<T>
 
-  private let offsets: SharedBuffer<Int>
-  private let relevantDocuments: SharedBuffer<Int32>
+  private let offsets: ThreadSharedBuffer<Int>
+  private let relevantDocuments: ThreadSharedBuffer<Int32>
 
   /// Q, m × d.
-  package let queries: SharedBuffer<T>
+  package let queries: ThreadSharedBuffer<T>
   /// Dᵀ, d × n: element (c, j) is coordinate c of document j.
-  package let documentsTransposed: SharedBuffer<T>
+  package let documentsTransposed: ThreadSharedBuffer<T>
   /// ∂L/∂Q, m × d, from the last `evaluate()`.
-  let queryGradient: SharedBuffer<T>
+  let queryGradient: ThreadSharedBuffer<T>
   /// (∂L/∂D)ᵀ, d × n: the partitions' buffers summed, by `update` or on request.
-  private let documentGradientTotal: SharedBuffer<T>
-  private let queryMoments: (first: SharedBuffer<T>, second: SharedBuffer<T>)
-  private let documentMoments: (first: SharedBuffer<T>, second: SharedBuffer<T>)
+  private let documentGradientTotal: ThreadSharedBuffer<T>
+  private let queryMoments: (first: ThreadSharedBuffer<T>, second: ThreadSharedBuffer<T>)
+  private let documentMoments: (first: ThreadSharedBuffer<T>, second: ThreadSharedBuffer<T>)
 
   /// Contiguous query ranges, one task each.
   private let partitions: [Range<Int>]
@@ -55,13 +60,13 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
   /// long enough to pay for themselves. The results do not depend on the split.
   private let documentChunks: [Range<Int>]
   /// Per partition: its part of (∂L/∂D)ᵀ, d × n.
-  private let partialDocumentGradients: SharedBuffer<T>
+  private let partialDocumentGradients: ThreadSharedBuffer<T>
   /// Per partition, for one block of queries: the queries divided by τ, their scores, ∂L/∂S and
   /// ∇Q (`BlockScratch`).
-  private let blockScratch: SharedBuffer<T>
+  private let blockScratch: ThreadSharedBuffer<T>
   /// Per document: the squared norm, while renormalising D.
-  private let documentNorms: SharedBuffer<T>
-  private let partitionTotals: SharedBuffer<PartitionTotals>
+  private let documentNorms: ThreadSharedBuffer<T>
+  private let partitionTotals: ThreadSharedBuffer<PartitionTotals>
   /// Whether the problem is big enough to be worth threads.
   private let isParallel: Bool
 
@@ -92,17 +97,23 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
     dimension = d
     relevantPairCount = relevance.relevantDocuments.count
     self.plan = plan
-    biasState = SharedBuffer(repeating: 0, count: BufferPlan.biasState)
-    offsets = SharedBuffer(relevance.offsets)
-    relevantDocuments = SharedBuffer(relevance.relevantDocuments)
+    guard let rowLoss = rowLosses.first(where: { $0.loss == plan.loss }) else {
+      preconditionFailure("the CPU engine has no row computation for the loss \(plan.loss)")
+    }
+    self.rowLoss = rowLoss
+    learnsBias = plan.loss.learnsBias
+    lossTerms = T(plan.lossTerms)
+    biasState = ThreadSharedBuffer(repeating: 0, count: BufferPlan.biasState)
+    offsets = ThreadSharedBuffer(relevance.offsets)
+    relevantDocuments = ThreadSharedBuffer(relevance.relevantDocuments)
 
     let counts = BufferPlan(queries: m, documents: n, dimension: d)
-    self.queries = SharedBuffer(queries)
+    self.queries = ThreadSharedBuffer(queries)
     var transposed = [T](repeating: 0, count: counts.documentMatrix)
     for j in 0..<n {
       for c in 0..<d { transposed[c * n + j] = documents[j * d + c] }
     }
-    documentsTransposed = SharedBuffer(transposed)
+    documentsTransposed = ThreadSharedBuffer(transposed)
     // Zeros from calloc: the m × d buffers take memory when first written, in the first step,
     // after the caller's copy of the start is gone.
     queryGradient = .zeros(count: counts.queryMatrix)
@@ -113,9 +124,9 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
     partitions = contiguousRanges(splitting: m, into: Self.maximumPartitions)
     documentChunks = contiguousRanges(splitting: n, into: min(Self.maximumPartitions, max(1, n / 64)))
     partialDocumentGradients = .zeros(count: counts.partialDocumentGradients)
-    blockScratch = SharedBuffer(repeating: 0, count: counts.blockScratch)
-    documentNorms = SharedBuffer(repeating: 0, count: counts.documentNorms)
-    partitionTotals = SharedBuffer(repeating: PartitionTotals(), count: partitions.count)
+    blockScratch = ThreadSharedBuffer(repeating: 0, count: counts.blockScratch)
+    documentNorms = ThreadSharedBuffer(repeating: 0, count: counts.documentNorms)
+    partitionTotals = ThreadSharedBuffer(repeating: PartitionTotals(), count: partitions.count)
     isParallel = CPUConcurrency.isThreaded(products: m * n * d)
     if isParallel { WorkerPool.shared.join() }
   }
@@ -155,7 +166,7 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
     let blockScratch: Int
     /// The documents' norms.
     let documentNorms: Int
-    /// The sigmoid loss's bias, its gradient and its two moments.
+    /// The learned bias, its gradient and its two moments.
     static var biasState: Int { 4 }
 
     init(queries m: Int, documents n: Int, dimension d: Int) {
@@ -197,16 +208,11 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
       for first in stride(from: queryRange.lowerBound, to: queryRange.upperBound, by: QueryBlock.rows) {
         let block = first..<min(first + QueryBlock.rows, queryRange.upperBound)
         scoreBlock(block, scratch)
-        for (row, query) in block.enumerated() {
-          let scores = scratch.scores + row * n
-          let scoreGradient = scratch.scoreGradient + row * n
-          let verdict = RowVerdict(scores: scores, count: n, relevant: relevant(to: query))
+        lossAndScoreGradients(of: block, scratch) { row, verdict, loss in
           totals.solvedQueries += verdict.solved ? 1 : 0
           totals.relevantFound += verdict.relevantFound
-          totals.loss += Double(
-            lossAndScoreGradient(of: query, scores: scores, maximum: verdict.maximumScore,
-              into: scoreGradient))
-          if loss == .sigmoid { totals.biasGradient += Double(sum(scoreGradient, count: n)) }
+          totals.loss += Double(loss)
+          if learnsBias { totals.biasGradient += Double(sum(scratch.scoreGradient + row * n, count: n)) }
         }
         // Rows past the block's end add nothing to ∇D.
         (scratch.scoreGradient + block.count * n).update(
@@ -276,89 +282,32 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
       scratch.queries, documentsTransposed.base, n: documentCount, d: d, into: scratch.scores)
   }
 
-  /// The query's share of the summed loss (the loss times `plan.lossTerms`), and G_i· = ∂L/∂S_i·
-  /// into `gradient`.
-  private func lossAndScoreGradient(
-    of query: Int, scores: UnsafePointer<T>, maximum: T, into gradient: UnsafeMutablePointer<T>
-  ) -> T {
-    let relevant = relevant(to: query)
-    switch loss {
-    case .infonce: return infoNCE(scores: scores, relevant: relevant, maximum: maximum, into: gradient)
-    case .sigmoid: return sigmoid(scores: scores, relevant: relevant, into: gradient)
-    case .hinge: return hinge(scores: scores, relevant: relevant, into: gradient)
-    }
-  }
-
-  /// Σ_{j∈R_i} (lse_i − S_ij); G_ij = (|R_i| · softmax_ij − A_ij) / P.
-  private func infoNCE(
-    scores: UnsafePointer<T>, relevant: UnsafeBufferPointer<Int32>, maximum: T,
-    into gradient: UnsafeMutablePointer<T>
-  ) -> T {
+  /// Judges the queries of `block` from their scores in `scratch`, and computes their loss
+  /// and G = ∂L/∂S (into `scratch.scoreGradient`); then passes each row's index in the block,
+  /// verdict and share of the summed loss (the loss times `plan.lossTerms`) to `body`, in order.
+  @inline(__always)
+  private func lossAndScoreGradients(
+    of block: Range<Int>, _ scratch: BlockScratch, _ body: (Int, RowVerdict<T>, T) -> Void
+  ) {
     let n = documentCount
-    let partition = exponentials(of: scores, minus: maximum, into: gradient, count: n)
-    let logSumExp = maximum + T.log(partition)
-    let pairs = T(plan.lossTerms)
-    let scale = T(relevant.count) / (partition * pairs)
-    for j in 0..<n { gradient[j] *= scale }
-    var loss: T = 0
-    for id in relevant.lazy.map(Int.init) {
-      loss += logSumExp - scores[id]
-      gradient[id] -= 1 / pairs
-    }
-    return loss
-  }
-
-  /// Σ_j softplus(z_ij) − A_ij z_ij with z = S + b; G_ij = (σ(z_ij) − A_ij) / (m n).
-  private func sigmoid(
-    scores: UnsafePointer<T>, relevant: UnsafeBufferPointer<Int32>,
-    into gradient: UnsafeMutablePointer<T>
-  ) -> T {
-    let n = documentCount
-    let bias = biasState[0]
-    let terms = T(plan.lossTerms)
-    var loss: T = 0
-    for j in 0..<n {
-      let z = scores[j] + bias
-      // softplus(z) = max(z, 0) + log(1 + e^−|z|), and σ(z), without overflow.
-      let e = T.exp(-abs(z))
-      loss += max(z, 0) + T.log(1 + e)
-      gradient[j] = (z >= 0 ? 1 / (1 + e) : e / (1 + e)) / terms
-    }
-    for id in relevant.lazy.map(Int.init) {
-      loss -= scores[id] + bias
-      gradient[id] -= 1 / terms
-    }
-    return loss
-  }
-
-  /// Σ_{r∈R_i} Σ_{l∉R_i} max(0, γ − (S_ir − S_il)); each active pair adds −1/T to G_ir and
-  /// +1/T to G_il, T = the number of (relevant, irrelevant) pairs.
-  private func hinge(
-    scores: UnsafePointer<T>, relevant: UnsafeBufferPointer<Int32>,
-    into gradient: UnsafeMutablePointer<T>
-  ) -> T {
-    let n = documentCount
-    let step = 1 / T(plan.lossTerms)
-    gradient.update(repeating: 0, count: n)
-    var loss: T = 0
-    for r in relevant.lazy.map(Int.init) {
-      let threshold = scores[r] - plan.margin
-      var active = 0
-      // Every document above the threshold, relevant ones included; those are taken back below.
-      // A NaN score counts, so that it makes the loss NaN: a diverged fit is caught.
-      for j in 0..<n where !(scores[j] <= threshold) {
-        loss += scores[j] - threshold
-        gradient[j] += step
-        active += 1
+    withUnsafeTemporaryAllocation(of: ScoreRow<T>.self, capacity: QueryBlock.rows) { rows in
+      withUnsafeTemporaryAllocation(of: RowVerdict<T>.self, capacity: QueryBlock.rows) { verdicts in
+        withUnsafeTemporaryAllocation(of: T.self, capacity: QueryBlock.rows) { losses in
+          for (row, query) in block.enumerated() {
+            let scores = scratch.scores + row * n
+            let relevant = relevant(to: query)
+            let verdict = RowVerdict(scores: scores, count: n, relevant: relevant)
+            verdicts.initializeElement(at: row, to: verdict)
+            rows.initializeElement(at: row, to: ScoreRow(
+              scores: scores, count: n, relevant: relevant, maximum: verdict.maximumScore,
+              gradient: scratch.scoreGradient + row * n, terms: lossTerms, margin: plan.margin,
+              bias: biasState[0]))
+          }
+          rowLoss.evaluate(UnsafeBufferPointer(rebasing: rows[..<block.count]), losses: losses.baseAddress!)
+          for row in 0..<block.count { body(row, verdicts[row], losses[row]) }
+        }
       }
-      for other in relevant.lazy.map(Int.init) where !(scores[other] <= threshold) {
-        loss -= scores[other] - threshold
-        gradient[other] -= step
-        active -= 1
-      }
-      gradient[r] -= T(active) * step
     }
-    return loss
   }
 
   /// (∇D)ᵀ of the documents in `documents` = the sum of the partitions' buffers, in partition
@@ -401,7 +350,7 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
       }
       normalizeColumns(documents)
     }
-    if loss == .sigmoid {
+    if learnsBias {
       let b = biasState.base
       adamStep(
         parameters: b, gradient: b + 1, moments: (b + 2, b + 3), count: 1,
@@ -477,14 +426,11 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
     let n = documentCount
     let scratch = scratch(of: 0)
     scoreBlock(query..<(query + 1), scratch)
-    let scores = scratch.scores
-    let gradient = scratch.scoreGradient
-    let verdict = RowVerdict(scores: scores, count: n, relevant: relevant(to: query))
-    let loss = lossAndScoreGradient(
-      of: query, scores: scores, maximum: verdict.maximumScore, into: gradient)
+    var result: (verdict: RowVerdict<T>, loss: T)?
+    lossAndScoreGradients(of: query..<(query + 1), scratch) { _, verdict, loss in result = (verdict, loss) }
     return (
-      Array(UnsafeBufferPointer(start: scores, count: n)),
-      Array(UnsafeBufferPointer(start: gradient, count: n)), verdict, loss
+      Array(UnsafeBufferPointer(start: scratch.scores, count: n)),
+      Array(UnsafeBufferPointer(start: scratch.scoreGradient, count: n)), result!.verdict, result!.loss
     )
   }
 
@@ -512,7 +458,7 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
   package func documentMatrix() -> [T] { rowMajor(documentsTransposed) }
 
   /// A d × n matrix transposed into a new n × d row-major array.
-  private func rowMajor(_ transposed: SharedBuffer<T>) -> [T] {
+  private func rowMajor(_ transposed: ThreadSharedBuffer<T>) -> [T] {
     let n = documentCount
     let d = dimension
     return (0..<(n * d)).map { index in transposed[(index % d) * n + index / d] }

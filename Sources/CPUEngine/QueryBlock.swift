@@ -25,30 +25,9 @@ enum QueryBlock {
     // Sixteen documents at a time: eight independent sums keep the adders busy where four would
     // wait on each other. Each score is still the sum over c in order, as below.
     while j + 16 <= n {
-      var (s0, s1, s2, s3) = (SIMD8<T>(), SIMD8<T>(), SIMD8<T>(), SIMD8<T>())
-      var (t0, t1, t2, t3) = (SIMD8<T>(), SIMD8<T>(), SIMD8<T>(), SIMD8<T>())
-      var column = documents + j
-      for c in 0..<d {
-        let (x, y) = (load(column), load(column + 8))
-        let (a0, a1, a2, a3) = (q0[c], q1[c], q2[c], q3[c])
-        s0 += x * a0
-        s1 += x * a1
-        s2 += x * a2
-        s3 += x * a3
-        t0 += y * a0
-        t1 += y * a1
-        t2 += y * a2
-        t3 += y * a3
-        column += n
-      }
-      store(s0, scores + j)
-      store(t0, scores + j + 8)
-      store(s1, scores + n + j)
-      store(t1, scores + n + j + 8)
-      store(s2, scores + 2 * n + j)
-      store(t2, scores + 2 * n + j + 8)
-      store(s3, scores + 3 * n + j)
-      store(t3, scores + 3 * n + j + 8)
+      scoreTile4x16(
+        queries: (q0, q1, q2, q3), documents: documents + j, documentStep: n, length: d,
+        into: scores + j, rowStride: n, accumulating: false)
       j += 16
     }
     while j + 8 <= n {

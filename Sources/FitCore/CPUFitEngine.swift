@@ -7,12 +7,12 @@ package protocol CPUFitEngine<Scalar>: AnyObject, Sendable {
   /// The embedding dimension d.
   var dimension: Int { get }
   /// Q, m × d, row-major.
-  var queries: SharedBuffer<Scalar> { get }
+  var queries: ThreadSharedBuffer<Scalar> { get }
   /// Dᵀ, d × n: element (c, j) is coordinate c of document j.
-  var documentsTransposed: SharedBuffer<Scalar> { get }
-  /// The sigmoid loss's learned bias b, its gradient from the last `evaluate()`, and Adam's
+  var documentsTransposed: ThreadSharedBuffer<Scalar> { get }
+  /// The learned bias b of a loss that has one, its gradient from the last `evaluate()`, and Adam's
   /// two moments of it.
-  var biasState: SharedBuffer<Scalar> { get }
+  var biasState: ThreadSharedBuffer<Scalar> { get }
 
   /// Computes, at the current embeddings, the loss, the verdicts and both gradients.
   func evaluate() -> StepEvaluation

@@ -4,14 +4,13 @@
 package struct FitPlan<T: BinaryFloatingPoint>: Sendable where T: Sendable {
   /// The training objective.
   package let loss: Loss
-  /// What the loss is averaged over: P (InfoNCE), m·n (sigmoid), or the (relevant,
-  /// irrelevant) pairs (hinge).
+  /// What the loss is averaged over (`Loss.terms`).
   package let lossTerms: Int
   /// Adam's learning rate.
   package let learningRate: T
   /// 1/τ, rounded from τ in `T`: scores are Q Dᵀ · (1/τ).
   package let inverseTemperature: T
-  /// The hinge loss's margin γ.
+  /// The margin γ of a loss that takes one (`Loss.largestMargin`).
   package let margin: T
 
   /// The plan of a fit whose loss averages over `lossTerms` terms, with these scalars.

@@ -50,7 +50,7 @@ extension Double: FitScalar {
 ///
 /// Allocated with malloc or calloc and released with free, so that zeroed buffers can come from
 /// calloc: a large one then takes memory only as its pages are first written.
-@usableFromInline package struct SharedBuffer<T>: @unchecked Sendable {
+@usableFromInline package struct ThreadSharedBuffer<T>: @unchecked Sendable {
   @usableFromInline package let base: UnsafeMutablePointer<T>
   @usableFromInline package let count: Int
 
@@ -84,9 +84,9 @@ extension Double: FitScalar {
   }
 }
 
-extension SharedBuffer where T: FitScalar {
+extension ThreadSharedBuffer where T: FitScalar {
   /// Allocates `count` zeros.
-  package static func zeros(count: Int) -> SharedBuffer {
-    SharedBuffer(raw: calloc(max(count, 1), MemoryLayout<T>.stride), count: count)
+  package static func zeros(count: Int) -> ThreadSharedBuffer {
+    ThreadSharedBuffer(raw: calloc(max(count, 1), MemoryLayout<T>.stride), count: count)
   }
 }

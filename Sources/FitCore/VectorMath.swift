@@ -101,6 +101,50 @@ package func maximum<T: FitScalar>(_ a: UnsafePointer<T>, count: Int) -> T {
   return result
 }
 
+/// The inner kernel of both score products (`QueryBlock`, `ScoreTile`), four queries by
+/// sixteen documents: for r < 4 and l < 16,
+/// out[r · rowStride + l] = start + Σ_{c < length} queries.r[c] · documents[c · documentStep + l],
+/// summed in order of c, where start is out's value when `accumulating`, else 0. Every
+/// coordinate loaded serves four queries, and the eight SIMD8 sums are independent, so the
+/// adders never wait on each other.
+@inlinable @inline(__always)
+package func scoreTile4x16<T: FitScalar>(
+  queries: (UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>),
+  documents: UnsafePointer<T>, documentStep: Int, length: Int,
+  into out: UnsafeMutablePointer<T>, rowStride: Int, accumulating: Bool
+) {
+  let (q0, q1, q2, q3) = queries
+  let (o0, o1, o2, o3) = (out, out + rowStride, out + 2 * rowStride, out + 3 * rowStride)
+  var (s0, s1, s2, s3) = (SIMD8<T>(), SIMD8<T>(), SIMD8<T>(), SIMD8<T>())
+  var (t0, t1, t2, t3) = (SIMD8<T>(), SIMD8<T>(), SIMD8<T>(), SIMD8<T>())
+  if accumulating {
+    (s0, s1, s2, s3) = (load(o0), load(o1), load(o2), load(o3))
+    (t0, t1, t2, t3) = (load(o0 + 8), load(o1 + 8), load(o2 + 8), load(o3 + 8))
+  }
+  var column = documents
+  for c in 0..<length {
+    let (x, y) = (load(column), load(column + 8))
+    let (a0, a1, a2, a3) = (q0[c], q1[c], q2[c], q3[c])
+    s0 += x * a0
+    s1 += x * a1
+    s2 += x * a2
+    s3 += x * a3
+    t0 += y * a0
+    t1 += y * a1
+    t2 += y * a2
+    t3 += y * a3
+    column += documentStep
+  }
+  store(s0, o0)
+  store(t0, o0 + 8)
+  store(s1, o1)
+  store(t1, o1 + 8)
+  store(s2, o2)
+  store(t2, o2 + 8)
+  store(s3, o3)
+  store(t3, o3 + 8)
+}
+
 /// y[j] += alpha·x[j] for j < count.
 @inlinable @inline(__always)
 package func addScaled<T: FitScalar>(

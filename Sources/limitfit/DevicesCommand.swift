@@ -16,7 +16,7 @@ struct DevicesCommand: ParsableCommand {
       print("auto runs the cpu backend.")
       return
     }
-    let automatic = BackendSelection.automaticDevice(among: devices)
+    let automatic = OpenCLDevice.automatic(among: devices)
     var platform = -1
     for device in devices {
       if device.platformIndex != platform {

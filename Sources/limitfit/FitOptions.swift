@@ -4,10 +4,10 @@ import LimitFit
 
 /// The optimiser's settings, shared by every command that fits.
 struct HyperparameterOptions: ParsableArguments {
-  @Option(help: "The training objective: infonce (the paper's), sigmoid or hinge.")
+  @Option(help: "The training objective (infonce is the paper's).")
   var loss: Loss = Hyperparameters().loss
 
-  @Option(help: "The hinge loss's margin γ, in units of the scores Q Dᵀ / τ.")
+  @Option(help: "The margin γ of a loss that takes one (hinge), in units of the scores Q Dᵀ / τ.")
   var margin: Double = Hyperparameters().margin
 
   @Option(help: "The seed of the starting embeddings.")

@@ -28,8 +28,7 @@ struct ValidateCommand: ParsableCommand {
   func run() throws {
     let backend = try selectBackend(backend, device: device)
     print("Validating \(backend.name) on \(backend.device)")
-    let settings = backend.plan(for: try .allSubsets(documents: 3, k: 2, dimension: 2), loss: .infonce).settings
-    if !settings.isEmpty { print(settings) }
+    if !backend.settings.isEmpty { print(backend.settings) }
     print(row("check", "max abs err", "rel err", "tolerance", "worst at", "over tol", "result"))
     let checks = try BackendConformance(backend: backend).run { check in
       print(row(

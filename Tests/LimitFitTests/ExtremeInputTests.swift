@@ -97,7 +97,7 @@ import Testing
     #expect(throws: LimitFitError.self) { try settings.validate() }
   }
 
-  @Test(arguments: [Loss.infonce, .sigmoid, .hinge])
+  @Test(arguments: Loss.allCases)
   func aDivergedFitIsAnErrorNotAVerdict(_ loss: Loss) throws {
     var settings = Hyperparameters()
     settings.loss = loss

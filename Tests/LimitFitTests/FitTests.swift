@@ -37,7 +37,7 @@ func runFit(
     #expect(result.solvedQueries < 6)
   }
 
-  @Test(arguments: [Loss.sigmoid, .hinge])
+  @Test(arguments: Loss.allCases.filter { $0 != .infonce })
   func theOtherLossesSolveFourDocumentsInSpace(loss: Loss) throws {
     let (result, _) = try runFit(documents: 4, dimension: 3) { $0.loss = loss }
     #expect(result.solved, "\(loss)")
@@ -133,7 +133,7 @@ func runFit(
     (changed { $0.temperature = 1e-20 },
       "the temperature (1e-20) must be at least 1.08e-19: below it Adam's squared gradient (up to 4/τ²) overflows float32"),
     (changed { $0.loss = .hinge; $0.margin = 1e30 },
-      "the margin (1e+30) can never be met: scores of unit vectors differ by at most 2/τ = 20, so every hinge term would stay active and the fit could not move"),
+      "the margin (1e+30) can never be met: the hinge loss takes at most 20 at τ = 0.1 (scores of unit vectors differ by at most 2/τ), so every term would stay active and the fit could not move"),
   ])
   func refusesBadHyperparameters(settings: Hyperparameters, message: String) {
     #expect(throws: LimitFitError(message)) { try runFit(documents: 3, dimension: 2) { $0 = settings } }
@@ -202,6 +202,31 @@ func runFit(
     settings.verdict = .paper
     let data = try JSONEncoder().encode(settings)
     #expect(try JSONDecoder().decode(Hyperparameters.self, from: data) == settings)
+  }
+
+  @Test(arguments: Loss.allCases)
+  func aLossIsWrittenAndReadByItsName(loss: Loss) throws {
+    let data = try JSONEncoder().encode(loss)
+    #expect(String(decoding: data, as: UTF8.self) == "\"\(loss.rawValue)\"")
+    #expect(try JSONDecoder().decode(Loss.self, from: data) == loss)
+    #expect(Loss.allCases.filter { $0 == loss }.count == 1)
+  }
+
+  @Test func anUnknownLossIsRefused() {
+    #expect(Loss(rawValue: "cosine") == nil)
+    let record = #"{"loss":"cosine","learningRate":0.01,"maxIterations":100000,"minDelta":1e-05,"patience":1000,"seed":42,"stopWhenSolved":true,"temperature":0.1}"#
+    #expect(throws: DecodingError.self) { try JSONDecoder().decode(Hyperparameters.self, from: Data(record.utf8)) }
+  }
+
+  /// Two queries over four documents, relevant {0, 1} and {2}: P = 3, m·n = 8, and the
+  /// (relevant, irrelevant) pairs 2·2 + 1·3 = 7; with no relevant pair the hinge still averages
+  /// over at least one.
+  @Test func eachLossAveragesOverItsTerms() {
+    let offsets = [0, 2, 3]
+    #expect(Loss.infonce.terms(4, offsets) == 3)
+    #expect(Loss.sigmoid.terms(4, offsets) == 8)
+    #expect(Loss.hinge.terms(4, offsets) == 7)
+    #expect(Loss.hinge.terms(4, [0, 0]) == 1)
   }
 }
 

@@ -58,7 +58,7 @@ let gradientProblems: [(name: String, qrels: Qrels, dimension: Int)] = [
     // A margin of 3 keeps many hinge pairs active, so that the check covers them; the hinge is
     // not differentiable where a pair is exactly at the margin, which random starts avoid.
     let engine = makeEngine(qrels, dimension: gradientProblems[problem].dimension, loss: loss, margin: 3)
-    if loss == .sigmoid { engine.biasState[0] = -2 }
+    if loss.learnsBias { engine.biasState[0] = -2 }
     _ = engine.evaluate()
     let biasGradient = engine.biasState[1]
     let analytic = (
@@ -79,7 +79,7 @@ let gradientProblems: [(name: String, qrels: Qrels, dimension: Int)] = [
     var checked: [(UnsafeMutablePointer<Double>, [Double])] = [
       (engine.queries.base, analytic.queries), (engine.documentsTransposed.base, analytic.documents),
     ]
-    if loss == .sigmoid { checked.append((engine.biasState.base, [biasGradient])) }
+    if loss.learnsBias { checked.append((engine.biasState.base, [biasGradient])) }
     for (parameters, gradient) in checked {
       for index in gradient.indices {
         let numeric = centralDifference(parameters + index)

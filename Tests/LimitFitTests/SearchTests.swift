@@ -637,7 +637,7 @@ final class ElementCounter: NSObject, XMLParserDelegate {
 struct RefusingBackend: FitBackend {
   var name: String { "refusing" }
   var device: String { "nothing" }
-  func checkCapacity(for size: ProblemSize) throws { throw LimitFitError("refused: \(size)") }
+  func checkCapacity(for size: ProblemSize, loss: Loss) throws { throw LimitFitError("refused: \(size)") }
   func bytesNeeded(for size: ProblemSize) -> Double { 0 }
   func runsFitsConcurrently(of size: ProblemSize) -> Bool { false }
   func plan(for size: ProblemSize, loss: Loss) -> BackendPlan { BackendPlan(step: "none", bytes: 0) }

@@ -103,9 +103,12 @@ extension OpenCLTests {
       let reference = try fit.run(on: first).embeddings
       #expect(try fit.run(on: second).embeddings == reference)
 
-      // Other options (tiles) are another program; a damaged binary is rebuilt from source.
+      // The fit added its loss's program; other options (tiles) are another main program; a
+      // damaged binary is rebuilt from source.
+      let cached = try FileManager.default.contentsOfDirectory(atPath: programs.path).count
+      #expect(cached == 2)
       _ = try backend(OpenCLSettings(tiles: unusualShapes[0], cacheFolder: folder.path))
-      #expect(try FileManager.default.contentsOfDirectory(atPath: programs.path).count == 2)
+      #expect(try FileManager.default.contentsOfDirectory(atPath: programs.path).count == cached + 1)
       try Data("not a program".utf8).write(to: programs.appendingPathComponent(files[0]))
       let rebuilt = try backend(settings)
       #expect(!rebuilt.runtime.programFromCache)

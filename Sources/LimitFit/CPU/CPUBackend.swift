@@ -28,7 +28,7 @@ public struct CPUBackend: FitBackend {
 
   /// Refuses a fit whose engine and the driver's host copies (`ProblemSize.hostBytes`) do not
   /// fit in the memory free now (`SystemMemory`).
-  public func checkCapacity(for size: ProblemSize) throws {
+  public func checkCapacity(for size: ProblemSize, loss: Loss) throws {
     try size.requireMemory(
       bytesNeeded(for: size) + size.hostBytes, available: SystemMemory.usableBytes(),
       on: "this machine")

@@ -29,8 +29,8 @@ public struct IntegerDocuments: Sendable {
   func gramMatrix() -> [Int32] {
     let n = count
     let d = dimension
-    let x = SharedBuffer(entries)
-    let g = SharedBuffer<Int32>(repeating: 0, count: n * n)
+    let x = ThreadSharedBuffer(entries)
+    let g = ThreadSharedBuffer<Int32>(repeating: 0, count: n * n)
     defer {
       x.deallocate()
       g.deallocate()
@@ -391,7 +391,7 @@ enum BinaryCoherence {
   static func maximumInnerProduct(_ documents: IntegerDocuments) -> Int {
     let (n, d) = (documents.count, documents.dimension)
     let words = (d + 63) / 64
-    let bits = SharedBuffer<UInt64>(repeating: 0, count: n * words)
+    let bits = ThreadSharedBuffer<UInt64>(repeating: 0, count: n * words)
     defer { bits.deallocate() }
     // Zero padding (beyond the code's length) packs as +1 in both: subtract it back.
     var padding = 0
@@ -401,7 +401,7 @@ enum BinaryCoherence {
     }
     let length = d - padding
     let blocks = min(n, 16 * ProcessInfo.processInfo.activeProcessorCount)
-    let largest = SharedBuffer<Int>(repeating: 0, count: blocks)
+    let largest = ThreadSharedBuffer<Int>(repeating: 0, count: blocks)
     defer { largest.deallocate() }
     DispatchQueue.concurrentPerform(iterations: blocks) { block in
       var best = 0

@@ -63,20 +63,20 @@ public enum SumQueryCheck {
   {
     let width = 32
     let stride = (n + width - 1) / width * width
-    let masked = SharedBuffer<Int16>(repeating: sentinel, count: n * stride)
+    let masked = ThreadSharedBuffer<Int16>(repeating: sentinel, count: n * stride)
     defer { masked.deallocate() }
     for i in 0..<n {
       for l in 0..<n where l != i { masked[i * stride + l] = Int16(gram[i * n + l]) }
     }
     let blocks = (n + 3) / 4
     let workers = min(blocks, 8 * ProcessInfo.processInfo.activeProcessorCount)
-    let partials = SharedBuffer<SumQueryVerification>(
+    let partials = ThreadSharedBuffer<SumQueryVerification>(
       repeating: SumQueryVerification(
         documents: n, k: 2, subsets: 0, solvedSubsets: 0, smallestMargin: .infinity, worstSubset: [], seconds: 0),
       count: workers)
     defer { partials.deallocate() }
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      let out = SharedBuffer<Int16>(repeating: 0, count: 4 * n)
+      let out = ThreadSharedBuffer<Int16>(repeating: 0, count: 4 * n)
       defer { out.deallocate() }
       var partial = partials[worker]
       func record(_ i: Int, _ j: Int, best: Int16) {
@@ -115,7 +115,7 @@ public enum SumQueryCheck {
   /// index's row added and its maximum taken over the documents outside the set.
   static func subsets(_ gram: [Int32], count n: Int, k: Int, squaredLength: Int) -> SumQueryVerification {
     let workers = min(n, 8 * ProcessInfo.processInfo.activeProcessorCount)
-    let partials = SharedBuffer<SumQueryVerification>(
+    let partials = ThreadSharedBuffer<SumQueryVerification>(
       repeating: SumQueryVerification(
         documents: n, k: k, subsets: 0, solvedSubsets: 0, smallestMargin: .infinity, worstSubset: [], seconds: 0),
       count: workers)

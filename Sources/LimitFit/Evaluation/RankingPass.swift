@@ -5,10 +5,10 @@ import Foundation
 /// norms of their rows computed in double from the files' values.
 struct PackedEmbeddings: Sendable {
   /// The evaluated query rows, in the relevance matrix's query order, row-major.
-  let queries: SharedBuffer<Float>
+  let queries: ThreadSharedBuffer<Float>
   let queryNorms: [Double]
   /// Every document row, in panels of 16 (the last padded with zeros).
-  let panels: SharedBuffer<Float>
+  let panels: ThreadSharedBuffer<Float>
   let panelCount: Int
   let documentNorms: ClosedRange<Double>
 
@@ -23,7 +23,7 @@ struct PackedEmbeddings: Sendable {
     let d = documents.columns
     let width = ScoreTile.panelWidth
     var queryCheck = RowCheck()
-    let queryValues = SharedBuffer<Float>(repeating: 0, count: rows.count * d)
+    let queryValues = ThreadSharedBuffer<Float>(repeating: 0, count: rows.count * d)
     var exact = [Double](repeating: 0, count: d)
     var norms: [Double] = []
     for (index, row) in rows.enumerated() {
@@ -35,9 +35,9 @@ struct PackedEmbeddings: Sendable {
     }
 
     let panelCount = documents.rows.dividedRoundingUp(by: width)
-    let panels = SharedBuffer<Float>.zeros(count: panelCount * width * d)
+    let panels = ThreadSharedBuffer<Float>.zeros(count: panelCount * width * d)
     let parts = panelCount.dividedRoundingUp(by: Self.panelsPerPart)
-    let checks = SharedBuffer<RowCheck>(repeating: RowCheck(), count: parts)
+    let checks = ThreadSharedBuffer<RowCheck>(repeating: RowCheck(), count: parts)
     defer { checks.deallocate() }
     WorkerPool.shared.forEach(parts) { part in
       let block = UnsafeMutablePointer<Double>.allocate(capacity: width * d)
@@ -220,9 +220,9 @@ struct RankingPass {
   ) -> Findings {
     let (m, n, d) = (queryCount, documentCount, dimension)
     let largestDocumentNorm = packed.documentNorms.upperBound
-    let partials = SharedBuffer<QueryScan.Partial>(repeating: QueryScan.Partial(), count: m * ranges)
+    let partials = ThreadSharedBuffer<QueryScan.Partial>(repeating: QueryScan.Partial(), count: m * ranges)
     defer { partials.deallocate() }
-    let recomputed = SharedBuffer<Int>(repeating: 0, count: blocks * ranges)
+    let recomputed = ThreadSharedBuffer<Int>(repeating: 0, count: blocks * ranges)
     defer { recomputed.deallocate() }
     WorkerPool.shared.forEach(blocks * ranges) { part in
       let (block, range) = (part / ranges, part % ranges)

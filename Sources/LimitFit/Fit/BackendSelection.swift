@@ -56,20 +56,6 @@ public enum BackendSelection {
   /// The environment variable that gives `--device` its default.
   public static let deviceVariable = "LIMITFIT_DEVICE"
 
-  /// The device `auto` runs on among `devices`: the GPU with the most compute units, if any.
-  ///
-  /// Without a GPU, `auto` runs the CPU backend, which on CPUs is faster than the OpenCL
-  /// kernels under PoCL (BENCHMARKS.md).
-  public static func automaticDevice(among devices: [OpenCLDevice]) -> OpenCLDevice? {
-    automaticIndex(among: devices.map { ($0.kind, $0.computeUnits) }).map { devices[$0] }
-  }
-
-  /// The position of the device `auto` runs on among devices of these kinds and sizes: the GPU
-  /// with the most compute units (the first of equals); `nil` without a GPU.
-  static func automaticIndex(among devices: [(kind: OpenCLDevice.Kind, computeUnits: Int)]) -> Int? {
-    devices.indices.filter { devices[$0].kind == .gpu }.max { devices[$0].computeUnits < devices[$1].computeUnits }
-  }
-
   /// The device index that the text of LIMITFIT_DEVICE names; `nil` when unset or empty.
   ///
   /// - Throws: `LimitFitError` when it is not a non-negative integer.

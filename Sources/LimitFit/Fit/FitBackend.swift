@@ -8,9 +8,12 @@ public protocol FitBackend: Sendable {
   var name: String { get }
   /// The device fits run on, in words.
   var device: String { get }
-  /// Throws a `LimitFitError` or `OpenCLError` naming the limit when a fit of `size` cannot
-  /// run here (memory, buffer or index limits); called before anything is allocated.
-  func checkCapacity(for size: ProblemSize) throws
+  /// The settings that shape its steps, in words ("tiles (defaults): …"); empty where none.
+  var settings: String { get }
+  /// Throws a `LimitFitError` or `OpenCLError` naming the limit when a fit of `size` with
+  /// `loss` cannot run here (memory, buffer or index limits); called before anything is
+  /// allocated.
+  func checkCapacity(for size: ProblemSize, loss: Loss) throws
   /// The bytes one fit of `size` allocates (device memory for a device), for InfoNCE.
   func bytesNeeded(for size: ProblemSize) -> Double
   /// Whether fits of `size` are better run several at once than one after another: true where
@@ -31,6 +34,7 @@ public protocol FitBackend: Sendable {
 }
 
 extension FitBackend {
+  public var settings: String { "" }
   public func conformanceVariants() throws -> [any FitBackend] { [self] }
   public func internalChecks(report: (ValidationCheck) -> Void) throws {}
 }
@@ -43,7 +47,7 @@ public struct BackendPlan: Codable, Equatable, Sendable {
   /// How the step divides the work, in words ("3 blocks of 150 rows, ∇D in 2 parts"); empty
   /// where it does not.
   public var layout: String
-  /// The settings that shape the step, in words ("tiles (defaults): …"); empty where none.
+  /// The settings that shape the step (the backend's `settings`); empty where none.
   public var settings: String
   /// The bytes one fit allocates (on the device, for a device).
   public var bytes: Double
@@ -82,7 +86,7 @@ public struct StepDetails: Sendable {
   public var queryGradient: [Double]
   /// ∇D, n × d, row-major.
   public var documentGradient: [Double]
-  /// The gradient of the sigmoid loss's bias (0 for the other losses).
+  /// The gradient of the learned bias (0 for a loss without one).
   public var biasGradient: Double
 
   public init(

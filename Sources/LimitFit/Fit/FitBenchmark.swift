@@ -49,7 +49,7 @@ public struct FitBenchmark: Sendable {
     on backend: any FitBackend, minimumSeconds: Double = 1, minimumIterations: Int = 1,
     repeats: Int = 3
   ) throws -> Measurement {
-    try backend.checkCapacity(for: size)
+    try backend.checkCapacity(for: size, loss: Hyperparameters().loss)
     let qrels = Qrels.allSubsets(documents: size.documents, k: k)
     let start = Embeddings.random(
       queries: size.queries, documents: size.documents, dimension: size.dimension, seed: 42)

@@ -88,7 +88,7 @@ public struct FreeEmbeddingFit: Sendable {
     _ size: ProblemSize, _ hyperparameters: Hyperparameters, _ backend: any FitBackend
   ) throws {
     try hyperparameters.validate()
-    try backend.checkCapacity(for: size)
+    try backend.checkCapacity(for: size, loss: hyperparameters.loss)
   }
 
   /// Runs the fit on `backend` from the seeded random start.
@@ -193,10 +193,42 @@ extension FreeEmbeddingFit {
   }
 }
 
-/// The driver's rules, step by step: early stopping, the verdict, the first solved step, and
-/// why the fit stops.
+/// When a fit stops, described once and executed twice: on the host by `FitMonitor`, and on
+/// the device by record_step (Kernels/control.cl, through `DeviceStopping`), in double
+/// precision as here. The host replays every step the device ran and refuses a fit where the
+/// two disagree, and a test runs fits both ways to the same step.
+struct StoppingRules: Sendable {
+  /// Steps without an improvement larger than `minDelta` before a fit stops (`EarlyStopping`).
+  let patience: Int
+  /// The smallest decrease of the loss below its best that counts as an improvement.
+  let minDelta: Double
+  /// Whether the first step judged solved stops the fit.
+  let stopWhenSolved: Bool
+  /// The most steps a fit takes.
+  let maxIterations: Int
+
+  init(_ hyperparameters: Hyperparameters) {
+    patience = hyperparameters.patience
+    minDelta = hyperparameters.minDelta
+    stopWhenSolved = hyperparameters.stopWhenSolved
+    maxIterations = hyperparameters.maxIterations
+  }
+
+  /// Why the fit stops at step `iteration`, if it does there: solved (when solved steps stop
+  /// it), else a plateau, else the iteration limit.
+  func stopReason(judgedSolved: Bool, stopping: EarlyStopping, iteration: Int) -> StopReason? {
+    if judgedSolved && stopWhenSolved { return .solved }
+    if stopping.isExhausted { return .plateau }
+    if iteration == maxIterations { return .iterationLimit }
+    return nil
+  }
+}
+
+/// The driver's rules, step by step: the stopping rules, the verdict, the first solved step,
+/// and divergence.
 struct FitMonitor {
   let hyperparameters: Hyperparameters
+  let rules: StoppingRules
   private(set) var stopping: EarlyStopping
   private(set) var iteration = 0
   /// The first step solved exactly, whatever the verdict.
@@ -207,7 +239,8 @@ struct FitMonitor {
 
   init(_ hyperparameters: Hyperparameters) {
     self.hyperparameters = hyperparameters
-    stopping = EarlyStopping(patience: hyperparameters.patience, minDelta: hyperparameters.minDelta)
+    rules = StoppingRules(hyperparameters)
+    stopping = EarlyStopping(patience: rules.patience, minDelta: rules.minDelta)
   }
 
   /// Records the next step's evaluation; returns why the fit stops there, if it does.
@@ -229,10 +262,7 @@ struct FitMonitor {
     case .paper: Self.isPaperSample(iteration) && evaluation.relevantFound == evaluation.relevantPairs
     }
     if judgedSolved { isSolved = true }
-    if judgedSolved && hyperparameters.stopWhenSolved { return .solved }
-    if stopping.isExhausted { return .plateau }
-    if iteration == hyperparameters.maxIterations { return .iterationLimit }
-    return nil
+    return rules.stopReason(judgedSolved: judgedSolved, stopping: stopping, iteration: iteration)
   }
 
   /// Records the paper verdict's final evaluation, after the last step's update: solved when

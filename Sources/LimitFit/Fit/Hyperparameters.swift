@@ -87,8 +87,9 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
   ///
   /// The fit runs in float32: the learning rate, the temperature and the margin must be
   /// positive and finite there too, not only as Doubles; the temperature at least
-  /// `smallestTemperature`, and the hinge loss's margin at most 2/τ, the most by which two
-  /// scores can differ (docs/MATHEMATICS.md, §1).
+  /// `smallestTemperature`, and the margin, for a loss that takes one, at most the loss's
+  /// `largestMargin` (the hinge's: 2/τ, the most by which two scores can differ;
+  /// docs/MATHEMATICS.md, §1).
   public func validate() throws {
     try Self.requirePositiveFloat(learningRate, "the learning rate")
     try Self.requirePositiveFloat(temperature, "the temperature")
@@ -112,10 +113,10 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
       throw LimitFitError("the minimum delta (\(minDelta)) must be a finite number ≥ 0")
     }
     try Self.requirePositiveFloat(margin, "the margin")
-    if loss == .hinge && margin > 2 / temperature {
+    if let largestMargin = loss.largestMargin?(temperature), margin > largestMargin {
       throw LimitFitError(String(
-        format: "the margin (%g) can never be met: scores of unit vectors differ by at most 2/τ = %g, so every hinge term would stay active and the fit could not move",
-        margin, 2 / temperature))
+        format: "the margin (%g) can never be met: the %@ loss takes at most %g at τ = %g (scores of unit vectors differ by at most 2/τ), so every term would stay active and the fit could not move",
+        margin, loss.rawValue, largestMargin, temperature))
     }
   }
 

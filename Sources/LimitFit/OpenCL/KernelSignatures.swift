@@ -63,7 +63,7 @@ extension OpenCLRuntime.Kernel {
     case .scores:
       return int("rows", "n", "d", "row0") + float("inverse_temperature") + global("float", "Q", "D", "S")
     case .rowLosses:
-      return int("n", "row0", "loss_kind") + float("inverse_terms", "bias", "margin")
+      return int("n", "row0") + float("inverse_terms", "bias", "margin")
         + global("uint", "offsets") + global("int", "relevant") + global("float", "S", "row_loss")
         + global("int", "row_solved", "row_found") + global("float", "row_bias_gradient")
     case .queryGradient:
@@ -139,15 +139,16 @@ extension OpenCLRuntime {
   /// reports of them (count, names, type names, address spaces), one line each; empty when
   /// they agree.
   func signatureMismatches() throws -> [String] {
+    for loss in Loss.allCases { _ = try lossKernel(for: loss) }
     var mismatches: [String] = []
-    for (kernel, handle) in builtKernels.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+    for (label, kernel, handle) in builtKernels {
       var count: cl_uint = 0
       try check(
         api.GetKernelInfo.loaded(handle, cl_kernel_info(CL_KERNEL_NUM_ARGS), MemoryLayout<cl_uint>.size, &count, nil),
-        "clGetKernelInfo(\(kernel.rawValue))")
+        "clGetKernelInfo(\(label))")
       let declared = kernel.parameters
       guard Int(count) == declared.count else {
-        mismatches.append("\(kernel.rawValue): the program has \(count) arguments, the declaration \(declared.count)")
+        mismatches.append("\(label): the program has \(count) arguments, the declaration \(declared.count)")
         continue
       }
       for (index, parameter) in declared.enumerated() {
@@ -158,7 +159,7 @@ extension OpenCLRuntime {
           api.GetKernelArgInfo.loaded(
             handle, cl_uint(index), cl_kernel_arg_info(CL_KERNEL_ARG_ADDRESS_QUALIFIER),
             MemoryLayout<cl_kernel_arg_address_qualifier>.size, &address, nil),
-          "clGetKernelArgInfo(\(kernel.rawValue), \(index))")
+          "clGetKernelArgInfo(\(label), \(index))")
         let (expectedType, expectedAddress): (String, Int32) = switch parameter.kind {
         case .int: ("int", CL_KERNEL_ARG_ADDRESS_PRIVATE)
         case .float: ("float", CL_KERNEL_ARG_ADDRESS_PRIVATE)
@@ -168,7 +169,7 @@ extension OpenCLRuntime {
         }
         if name != parameter.name || type != expectedType || Int32(address) != expectedAddress {
           mismatches.append(
-            "\(kernel.rawValue) argument \(index): declared \(parameter), the program has \(type) \(name)"
+            "\(label) argument \(index): declared \(parameter), the program has \(type) \(name)"
               + (Int32(address) == expectedAddress ? "" : " in another address space"))
         }
       }

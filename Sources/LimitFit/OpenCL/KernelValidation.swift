@@ -38,11 +38,11 @@ public struct KernelValidation {
   }
 
   /// Whether every kernel's arguments are the ones `KernelSignatures.swift` declares, as the
-  /// built program reports them. Argument information exists only for programs built from
-  /// source (OpenCL 1.2, §5.9.3): a program loaded from the cache is compared through a fresh
-  /// build of the same kernels.
+  /// built programs report them, the loss kernel of every loss included. Argument information
+  /// exists only for programs built from source (OpenCL 1.2, §5.9.3): a backend that may load
+  /// programs from the cache is compared through a fresh build of the same kernels.
   public func checkSignatures() throws -> ValidationCheck {
-    let built = backend.runtime.programFromCache
+    let built = backend.runtime.cacheFolder != nil
       ? try OpenCLBackend(
         device: backend.openCLDevice,
         settings: OpenCLSettings(rowGroup: backend.runtime.rowGroup, tiles: backend.tiles.parameters))
@@ -59,12 +59,13 @@ public struct KernelValidation {
   }
 
   /// Every check, passing each to `report` as it completes: the signatures; each kernel on
-  /// every problem (∇D also in three parts for InfoNCE); the fused step's guard regions.
+  /// every problem (∇D also in three parts for the fused step's loss, InfoNCE); the fused
+  /// step's guard regions.
   public func run(report: (ValidationCheck) -> Void) throws {
     report(try checkSignatures())
     for problem in try Self.problems() {
       try checkKernels(on: problem, report)
-      if problem.loss == .infonce {
+      if problem.loss == OpenCLBackend.fusedLoss {
         try splitIntoThree.checkKernels(on: problem, report)
         try checkFusedGuards(on: problem, report)
       }
@@ -76,7 +77,7 @@ public struct KernelValidation {
   /// candidate.
   public func checkKernels() throws -> [ValidationCheck] {
     var checks: [ValidationCheck] = []
-    for problem in try Self.problems() where problem.loss == .infonce {
+    for problem in try Self.problems() where problem.loss == OpenCLBackend.fusedLoss {
       try checkKernels(on: problem) { checks.append($0) }
       try splitIntoThree.checkKernels(on: problem) { checks.append($0) }
     }
@@ -99,7 +100,7 @@ public struct KernelValidation {
     let device = try OpenCLSession(
       backend: backend, qrels: problem.qrels, start: start, hyperparameters: settings,
       blockRows: problem.blockRows)
-    // A bias away from 0, so that the sigmoid checks see it.
+    // A bias away from 0, so that the checks of a loss that learns one see it.
     reference.biasState[0] = -2
     device.biasState[0] = -2
     return (reference, device)
@@ -151,7 +152,7 @@ public struct KernelValidation {
     }
     let after = try device.embeddings()
     record(ValidationCheck(
-      "Adam + renormalisation (Q, D\(problem.loss == .sigmoid ? ", bias" : "")), \(name)",
+      "Adam + renormalisation (Q, D\(problem.loss.learnsBias ? ", bias" : "")), \(name)",
       observed: after.queries + after.documents + [device.biasState[0]],
       expected: reference.queryMatrix() + reference.documentMatrix() + [reference.biasState[0]],
       tolerance: Tolerance.adam))

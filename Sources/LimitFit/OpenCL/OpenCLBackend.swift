@@ -5,17 +5,18 @@ import RealModule
 /// The fit on an OpenCL 1.2 device: GPUs, or PoCL on CPUs.
 ///
 /// A step evaluates the loss one of two ways (`OpenCLStep`), then one reduction whose four
-/// scalars (loss, solved queries, relevant documents found, the sigmoid bias's gradient) are
-/// all the host reads; then, in `update`, the fused Adam and renormalisation kernel on Q and on
-/// D (and Adam on the sigmoid bias, a scalar kept on the host).
+/// scalars (loss, solved queries, relevant documents found, a learned bias's gradient) are all
+/// the host reads; then, in `update`, the fused Adam and renormalisation kernel on Q and on D
+/// (and Adam on a loss's learned bias, a scalar kept on the host). The loss kernel is built
+/// once per loss, from the loss's definition (`OpenCLRuntime.lossKernel(for:)`).
 public struct OpenCLBackend: FitBackend {
   let runtime: OpenCLRuntime
   /// The most bytes one block of the score matrix may take.
   public let scoreBlockBytes: Double
-  /// The step every InfoNCE fit takes, when set; otherwise chosen by size (`step(for:)`).
+  /// The step every fit of `fusedLoss` takes, when set; otherwise chosen by size (`step(for:)`).
   public let preferredStep: OpenCLStep?
   /// Steps run between two reads of the results, the device applying the early-stopping rules
-  /// (where it has double precision; every step otherwise, and for the sigmoid loss).
+  /// (where it has double precision; every step otherwise, and for a loss that learns a bias).
   public let stepsPerRead: Int
   /// The parts ∇D's sum over a block's queries is split into, when set; otherwise enough to
   /// fill the device (`documentGradientSplit`).
@@ -57,20 +58,24 @@ public struct OpenCLBackend: FitBackend {
     gradientParts = settings.gradientParts
   }
 
-  /// The step a fit of `qrels` in `dimension` dimensions with `loss` takes: blocked, in as many
-  /// blocks of the score matrix as the budget needs, wherever a block holds at least
-  /// `minimumBlockRows` rows (or every query); fused for InfoNCE beyond that — n so large that
-  /// even those rows do not fit — where the device's local memory holds its two rows of d
-  /// floats. Every other loss is blocked.
+  /// The loss the fused step computes (fused.cl); every other loss takes the blocked step.
+  static let fusedLoss = Loss.infonce
+
+  /// The step a fit of `qrels` in `dimension` dimensions with `loss` takes (`step(for:loss:)`).
   func step(for qrels: Qrels, dimension: Int, loss: Loss) -> OpenCLStep {
-    guard loss == .infonce, let size = try? ProblemSize(qrels: qrels, dimension: dimension) else {
-      return .blocked
-    }
-    return step(forInfoNCE: size)
+    guard let size = try? ProblemSize(qrels: qrels, dimension: dimension) else { return .blocked }
+    return step(for: size, loss: loss)
   }
 
-  private func step(forInfoNCE size: ProblemSize) -> OpenCLStep {
-    guard Double(runtime.fusedLocalBytes(dimension: size.dimension)) <= runtime.device.localMemory else {
+  /// The step a fit of `size` with `loss` takes: blocked, in as many blocks of the score matrix
+  /// as the budget needs, wherever a block holds at least `minimumBlockRows` rows (or every
+  /// query); fused for `fusedLoss` beyond that — n so large that even those rows do not fit —
+  /// where the device's local memory holds its two rows of d floats. Every other loss is
+  /// blocked.
+  private func step(for size: ProblemSize, loss: Loss) -> OpenCLStep {
+    guard loss == Self.fusedLoss,
+      Double(runtime.fusedLocalBytes(dimension: size.dimension)) <= runtime.device.localMemory
+    else {
       return .blocked
     }
     if let preferredStep { return preferredStep }
@@ -89,7 +94,7 @@ public struct OpenCLBackend: FitBackend {
     min(queries, Int(scoreBlockBytes / (4 * Double(documents))))
   }
 
-  public func checkCapacity(for size: ProblemSize) throws {
+  public func checkCapacity(for size: ProblemSize, loss: Loss) throws {
     let m = Double(size.queries)
     let n = Double(size.documents)
     let d = Double(size.dimension)
@@ -112,7 +117,7 @@ public struct OpenCLBackend: FitBackend {
         "a \(Int(max(m, n))) × \(size.dimension) matrix needs \(formatBytes(matrixBytes)), more than "
           + "the largest buffer \(device.name) allows (\(formatBytes(device.maximumAllocation)))")
     }
-    try size.requireMemory(bytesNeeded(for: size), available: device.globalMemory, on: device.name)
+    try size.requireMemory(bytesNeeded(for: size, loss: loss), available: device.globalMemory, on: device.name)
   }
 
   /// On a GPU, below about 8 million products per score matrix (the curve below d ≈ 20) a fit's
@@ -123,17 +128,20 @@ public struct OpenCLBackend: FitBackend {
       && Double(size.queries) * Double(size.documents) * Double(size.dimension) < 8e6
   }
 
-  /// The bytes of the device buffers of one InfoNCE fit of `size`, guard regions included: read
-  /// from the same `DeviceBufferPlan` the session allocates from.
-  public func bytesNeeded(for size: ProblemSize) -> Double {
-    let rows = step(forInfoNCE: size) == .fused ? 0 : blockRows(documents: size.documents, queries: size.queries)
+  /// The bytes of the device buffers of one InfoNCE fit of `size`, guard regions included.
+  public func bytesNeeded(for size: ProblemSize) -> Double { bytesNeeded(for: size, loss: Self.fusedLoss) }
+
+  /// The bytes of the device buffers of one fit of `size` with `loss`, guard regions included:
+  /// read from the same `DeviceBufferPlan` the session allocates from.
+  private func bytesNeeded(for size: ProblemSize, loss: Loss) -> Double {
+    let rows = step(for: size, loss: loss) == .fused ? 0 : blockRows(documents: size.documents, queries: size.queries)
     return DeviceBufferPlan(
       queries: size.queries, documents: size.documents, dimension: size.dimension,
       relevantPairs: size.relevantPairs, blockRows: rows,
       gradientParts: OpenCLSession.documentGradientParts(
         queries: size.queries, blockRows: rows, documents: size.documents, dimension: size.dimension,
         runtime: runtime, requested: gradientParts),
-      stepsPerRead: stepsPerRead(for: .infonce)
+      stepsPerRead: stepsPerRead(for: loss)
     ).bytes
   }
 
@@ -142,10 +150,13 @@ public struct OpenCLBackend: FitBackend {
     OpenCLSession.stepsPerRead(requested: stepsPerRead, loss: loss, on: runtime.device)
   }
 
+  /// The tiles' shapes and where they come from.
+  public var settings: String { "tiles (\(runtime.tilesOrigin)): \(runtime.tiles)" }
+
   public func plan(for size: ProblemSize, loss: Loss) -> BackendPlan {
-    let settings = "tiles (\(runtime.tilesOrigin)): \(runtime.tiles)"
-    guard loss != .infonce || step(forInfoNCE: size) == .blocked else {
-      return BackendPlan(step: OpenCLStep.fused.rawValue, settings: settings, bytes: bytesNeeded(for: size))
+    let bytes = bytesNeeded(for: size, loss: loss)
+    guard step(for: size, loss: loss) == .blocked else {
+      return BackendPlan(step: OpenCLStep.fused.rawValue, settings: settings, bytes: bytes)
     }
     let rows = blockRows(documents: size.documents, queries: size.queries)
     let blocks = size.queries.dividedRoundingUp(by: rows)
@@ -155,7 +166,7 @@ public struct OpenCLBackend: FitBackend {
     return BackendPlan(
       step: OpenCLStep.blocked.rawValue,
       layout: "\(blocks) block\(blocks == 1 ? "" : "s") of \(rows) rows, ∇D in \(parts) part\(parts == 1 ? "" : "s")",
-      settings: settings, bytes: bytesNeeded(for: size))
+      settings: settings, bytes: bytes)
   }
 
   /// The blocked step in one block where the budget allows; in blocks of 8 KiB of scores (a
@@ -187,7 +198,7 @@ public struct OpenCLBackend: FitBackend {
 /// How the OpenCL backend evaluates a step.
 public enum OpenCLStep: String, Sendable {
   /// Two kernels (`fused.cl`) that recompute scores instead of storing them: memory grows with
-  /// (m + n)·d. InfoNCE only.
+  /// (m + n)·d. `OpenCLBackend.fusedLoss` only.
   case fused
   /// Blocks of the score matrix in device memory, each through the score kernel, the row-wise
   /// loss and the two tiled gradient products. Every loss.

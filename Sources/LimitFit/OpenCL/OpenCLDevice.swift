@@ -42,6 +42,20 @@ public struct OpenCLDevice: @unchecked Sendable {
 
   private let platformName: String
 
+  /// The device `auto` runs on among `devices`: the GPU with the most compute units, if any.
+  ///
+  /// Without a GPU, `auto` runs the CPU backend, which on CPUs is faster than the OpenCL
+  /// kernels under PoCL (BENCHMARKS.md).
+  public static func automatic(among devices: [OpenCLDevice]) -> OpenCLDevice? {
+    automaticIndex(among: devices.map { ($0.kind, $0.computeUnits) }).map { devices[$0] }
+  }
+
+  /// The position of the device `auto` runs on among devices of these kinds and sizes: the GPU
+  /// with the most compute units (the first of equals); `nil` without a GPU.
+  static func automaticIndex(among devices: [(kind: Kind, computeUnits: Int)]) -> Int? {
+    devices.indices.filter { devices[$0].kind == .gpu }.max { devices[$0].computeUnits < devices[$1].computeUnits }
+  }
+
   /// The device at `index` among `all()`; without an index, the one `auto` picks, else the
   /// first.
   ///
@@ -49,7 +63,7 @@ public struct OpenCLDevice: @unchecked Sendable {
   public static func selected(index: Int?) throws -> OpenCLDevice {
     let devices = try all()
     guard let index else {
-      guard let device = BackendSelection.automaticDevice(among: devices) ?? devices.first else {
+      guard let device = automatic(among: devices) ?? devices.first else {
         throw OpenCLError.noPlatform
       }
       return device

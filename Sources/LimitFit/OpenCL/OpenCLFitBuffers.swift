@@ -71,7 +71,7 @@ final class OpenCLFitBuffers {
   }
 }
 
-/// The driver's stopping rules (`FitMonitor`) applied on the device (control.cl), so that the
+/// The stopping rules (`StoppingRules`) applied on the device (control.cl), so that the
 /// host reads a fit's results once per `stepsPerRead` steps instead of every step: after each
 /// step's reduction a one-work-item kernel records the step and decides whether the fit stops,
 /// and Adam's kernels do nothing once it has.
@@ -82,7 +82,7 @@ final class DeviceStopping {
   private(set) var stepsRun = 0
   private let runtime: OpenCLRuntime
   private let queue: CommandQueue
-  private let rules: Hyperparameters
+  private let rules: StoppingRules
   /// Stopped, steps recorded, steps without improvement.
   let control: DeviceBuffer<Int32>
   /// The best loss as the early-stopping rule counts it, in double precision.
@@ -90,7 +90,7 @@ final class DeviceStopping {
   /// Per step of one read: the loss's bits, solved queries, documents found.
   private let history: DeviceBuffer<UInt32>
 
-  init(runtime: OpenCLRuntime, queue: CommandQueue, counts: DeviceBufferPlan, rules: Hyperparameters, stepsPerRead: Int) throws {
+  init(runtime: OpenCLRuntime, queue: CommandQueue, counts: DeviceBufferPlan, rules: StoppingRules, stepsPerRead: Int) throws {
     self.runtime = runtime
     self.queue = queue
     self.rules = rules

@@ -16,14 +16,19 @@ final class OpenCLRuntime: @unchecked Sendable {
   let tilesOrigin: String
   /// Work-items per query row in the row-wise kernels.
   let rowGroup: Int
-  /// Whether the program was loaded from the cache of built programs instead of compiled.
+  /// Whether the main program was loaded from the cache of built programs instead of compiled.
   let programFromCache: Bool
+  /// The folder of the cache of built programs, if there is one.
+  let cacheFolder: String?
 
   private let context: cl_context
+  /// The program of every kernel but the loss's (`KernelSources.program`).
   private let program: cl_program
   private var kernels: [Kernel: cl_kernel] = [:]
-  /// The kernels built for this device (`recordStep` only with double precision).
-  var builtKernels: [Kernel: cl_kernel] { kernels }
+  /// Per loss used so far: its program (`KernelSources.lossProgram` built with the loss's
+  /// definition) and its `rowLosses` kernel.
+  private var lossPrograms: [Loss: (program: cl_program, kernel: cl_kernel)] = [:]
+  private let lossProgramLock = NSLock()
   private let launchLock = NSLock()
   /// The bytes of the device buffers alive now, guard regions included.
   var allocatedBytes: Int { allocationLock.withLock { allocated } }
@@ -33,10 +38,7 @@ final class OpenCLRuntime: @unchecked Sendable {
   /// Counts `bytes` more (or fewer, when negative) of live device buffers.
   fileprivate func account(_ bytes: Int) { allocationLock.withLock { allocated += bytes } }
 
-  /// The most relevant documents per query the hinge kernel takes (local memory per row).
-  static let maximumHingeRelevant = 64
-
-  /// The program's kernels.
+  /// The kernels: `rowLosses` in the program of each loss, the others in the main program.
   enum Kernel: String, CaseIterable {
     case scores
     case rowLosses = "row_losses"
@@ -51,9 +53,10 @@ final class OpenCLRuntime: @unchecked Sendable {
     case recordStep = "record_step"
   }
 
-  /// Creates the context and builds the kernels for `device`, or loads them from the cache of
-  /// built programs (`settings.cacheFolder`), where a build with the same device, driver,
-  /// source and options left them.
+  /// Creates the context and builds the main program's kernels for `device`, or loads them from
+  /// the cache of built programs (`settings.cacheFolder`), where a build with the same device,
+  /// driver, source and options left them. The loss kernel is built for each loss on its first
+  /// use (`lossKernel(for:)`).
   ///
   /// The tiled products' shapes come from `settings` (`tileParameters(for:)`); ROW_GROUP from
   /// the device's limits, up to 64 (two NVIDIA warps, one AMD wavefront), or `settings`.
@@ -65,6 +68,7 @@ final class OpenCLRuntime: @unchecked Sendable {
     let largest = device.maximumWorkGroupSize
     rowGroup = try OpenCLSettings.workGroupSize(settings.rowGroup, named: OpenCLSettings.rowGroupVariable, limit: largest)
       ?? [64, 32, 16, 8, 4, 2, 1].first { $0 <= largest } ?? 1
+    cacheFolder = settings.cacheFolder
 
     var status: cl_int = CL_SUCCESS
     var id: cl_device_id? = device.id
@@ -72,36 +76,15 @@ final class OpenCLRuntime: @unchecked Sendable {
       throw OpenCLError.call("clCreateContext", status)
     }
     self.context = context
-
-    let options = Self.buildOptions(tiles: tiles, rowGroup: rowGroup)
-    let cache = settings.cacheFolder.map { ProgramCache(folder: $0, device: device, options: options) }
-    if let cache, let cached = cache.program(api: api, context: context, device: id, options: options) {
-      program = cached
-      programFromCache = true
-    } else {
-      let source = KernelSources.program
-      var program: cl_program?
-      source.withCString { text in
-        var pointer: UnsafePointer<CChar>? = text
-        program = api.CreateProgramWithSource.loaded(context, 1, &pointer, nil, &status)
-      }
-      guard let program else {
-        _ = api.ReleaseContext.loaded(context)
-        throw OpenCLError.call("clCreateProgramWithSource", status)
-      }
-      self.program = program
-      programFromCache = false
+    do {
+      (program, programFromCache) = try Self.buildProgram(
+        KernelSources.program, options: Self.buildOptions(rowGroup: rowGroup, tiles: tiles), api: api, context: context, device: device, cacheFolder: cacheFolder)
+    } catch {
+      _ = api.ReleaseContext.loaded(context)
+      throw error
     }
     // From here on, deinit releases what exists.
-    if !programFromCache {
-      status = api.BuildProgram.loaded(program, 1, &id, options, nil, nil)
-      if status == CL_BUILD_PROGRAM_FAILURE {
-        throw OpenCLError.build(device: device.summary, log: buildLog())
-      }
-      try check(status, "clBuildProgram")
-      cache?.store(program, api: api)
-    }
-    for kernel in Kernel.allCases where kernel != .recordStep || device.hasDoublePrecision {
+    for kernel in Kernel.allCases where kernel != .rowLosses && (kernel != .recordStep || device.hasDoublePrecision) {
       guard let created = api.CreateKernel.loaded(program, kernel.rawValue, &status) else {
         throw OpenCLError.call("clCreateKernel(\(kernel.rawValue))", status)
       }
@@ -109,18 +92,76 @@ final class OpenCLRuntime: @unchecked Sendable {
     }
   }
 
-  /// The program's build options: the tile parameters and ROW_GROUP, and the definitions the
-  /// kernels share with Swift — Adam's constants and the loss codes — generated from the Swift
-  /// side; -cl-kernel-arg-info keeps the parameters' names and types for
-  /// `signatureMismatches()`.
-  static func buildOptions(tiles: TileParameters, rowGroup: Int) -> String {
-    let shared = [
-      "ROW_GROUP": "\(rowGroup)", "MAX_RELEVANT": "\(maximumHingeRelevant)",
-      "ADAM_BETA1": "\(Float(Adam.beta1))f", "ADAM_BETA2": "\(Float(Adam.beta2))f",
+  /// `source` built for `device` with `options`: loaded from the cache of built programs in
+  /// `cacheFolder` where it holds the program, else compiled and stored there.
+  private static func buildProgram(
+    _ source: String, options: String, api: COpenCLFunctions, context: cl_context, device: OpenCLDevice,
+    cacheFolder: String?
+  ) throws -> (program: cl_program, fromCache: Bool) {
+    var id: cl_device_id? = device.id
+    let cache = cacheFolder.map { ProgramCache(folder: $0, device: device, options: options, source: source) }
+    if let cache, let cached = cache.program(api: api, context: context, device: id, options: options) {
+      return (cached, true)
+    }
+    var status: cl_int = CL_SUCCESS
+    var created: cl_program?
+    source.withCString { text in
+      var pointer: UnsafePointer<CChar>? = text
+      created = api.CreateProgramWithSource.loaded(context, 1, &pointer, nil, &status)
+    }
+    guard let program = created else { throw OpenCLError.call("clCreateProgramWithSource", status) }
+    status = api.BuildProgram.loaded(program, 1, &id, options, nil, nil)
+    guard status == CL_SUCCESS else {
+      let log = status == CL_BUILD_PROGRAM_FAILURE ? buildLog(of: program, api: api, device: device) : nil
+      _ = api.ReleaseProgram.loaded(program)
+      if let log { throw OpenCLError.build(device: device.summary, log: log) }
+      throw OpenCLError.call("clBuildProgram", status)
+    }
+    cache?.store(program, api: api)
+    return (program, false)
+  }
+
+  /// The `rowLosses` kernel of `loss`: its program is built (or loaded from the cache) with the
+  /// loss's definition on the first call, so that each program holds one loss's code.
+  func lossKernel(for loss: Loss) throws -> cl_kernel {
+    try lossProgramLock.withLock {
+      if let built = lossPrograms[loss] { return built.kernel }
+      let options = Self.buildOptions(rowGroup: rowGroup, loss: loss)
+      let program = try Self.buildProgram(
+        KernelSources.lossProgram, options: options, api: api, context: context, device: device, cacheFolder: cacheFolder
+      ).program
+      var status: cl_int = CL_SUCCESS
+      guard let kernel = api.CreateKernel.loaded(program, Kernel.rowLosses.rawValue, &status) else {
+        _ = api.ReleaseProgram.loaded(program)
+        throw OpenCLError.call("clCreateKernel(\(Kernel.rowLosses.rawValue), \(loss))", status)
+      }
+      lossPrograms[loss] = (program, kernel)
+      return kernel
+    }
+  }
+
+  /// Every kernel built so far, with the name a message gives it: the main program's
+  /// (`recordStep` only with double precision), then the loss kernel of each loss used.
+  var builtKernels: [(name: String, kernel: Kernel, handle: cl_kernel)] {
+    kernels.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, $0.key, $0.value) }
+      + lossProgramLock.withLock { lossPrograms.sorted { $0.key.rawValue < $1.key.rawValue } }
+      .map { ("\(Kernel.rowLosses.rawValue) (\($0.key))", .rowLosses, $0.value.kernel) }
+  }
+
+  /// A program's build options: ROW_GROUP and the definitions the kernels share with Swift
+  /// (Adam's constants), generated from the Swift side; then the tile parameters for the main
+  /// program, or the loss's definition (and its relevant-document limit) for a loss program.
+  /// -cl-kernel-arg-info keeps the parameters' names and types for `signatureMismatches()`.
+  static func buildOptions(rowGroup: Int, tiles: TileParameters? = nil, loss: Loss? = nil) -> String {
+    var definitions = [
+      "ROW_GROUP": "\(rowGroup)", "ADAM_BETA1": "\(Float(Adam.beta1))f", "ADAM_BETA2": "\(Float(Adam.beta2))f",
       "ADAM_EPSILON": "\(Float(Adam.epsilon))f",
-    ].merging(Loss.allCases.map { ("LOSS_" + $0.rawValue.uppercased(), "\($0.kernelCode)") }) { $1 }
-      .merging(tiles.definitions) { $1 }
-    return (["-cl-std=CL1.2", "-cl-kernel-arg-info"] + shared.sorted { $0.key < $1.key }.map { "-D \($0.key)=\($0.value)" })
+    ].merging(tiles?.definitions ?? [:]) { $1 }
+    if let loss {
+      definitions[loss.kernelDefinition] = "1"
+      definitions["MAX_RELEVANT"] = loss.kernelRelevantLimit.map(String.init)
+    }
+    return (["-cl-std=CL1.2", "-cl-kernel-arg-info"] + definitions.sorted { $0.key < $1.key }.map { "-D \($0.key)=\($0.value)" })
       .joined(separator: " ")
   }
 
@@ -130,12 +171,16 @@ final class OpenCLRuntime: @unchecked Sendable {
   deinit {
     // Clean-up failures are not actionable; the codes are ignored.
     for kernel in kernels.values { _ = api.ReleaseKernel.loaded(kernel) }
+    for built in lossPrograms.values {
+      _ = api.ReleaseKernel.loaded(built.kernel)
+      _ = api.ReleaseProgram.loaded(built.program)
+    }
     _ = api.ReleaseProgram.loaded(program)
     _ = api.ReleaseContext.loaded(context)
   }
 
   /// The build log's error lines, joined into one line.
-  private func buildLog() -> String {
+  private static func buildLog(of program: cl_program, api: COpenCLFunctions, device: OpenCLDevice) -> String {
     var size = 0
     _ = api.GetProgramBuildInfo.loaded(program, device.id, cl_program_build_info(CL_PROGRAM_BUILD_LOG), 0, nil, &size)
     var bytes = [CChar](repeating: 0, count: size + 1)
@@ -184,13 +229,22 @@ final class OpenCLRuntime: @unchecked Sendable {
     return CommandQueue(runtime: self, handle: queue)
   }
 
-  /// Enqueues `kernel` on `queue` over `global` work-items in work-groups of `local` (sizes per
-  /// dimension; each global size is rounded up to a multiple of its local size).
+  /// Enqueues `kernel` (for `rowLosses`, the kernel of `loss`) on `queue` over `global`
+  /// work-items in work-groups of `local` (sizes per dimension; each global size is rounded up
+  /// to a multiple of its local size).
   func launch(
-    _ kernel: Kernel, on queue: CommandQueue, global: [Int], local: [Int],
+    _ kernel: Kernel, for loss: Loss? = nil, on queue: CommandQueue, global: [Int], local: [Int],
     _ namedArguments: KeyValuePairs<String, Argument>
   ) throws {
-    guard let handle = kernels[kernel] else { preconditionFailure("kernel \(kernel) not built") }
+    precondition((kernel == .rowLosses) == (loss != nil), "a loss goes with the loss kernel, and only with it")
+    let handle: cl_kernel
+    if let loss {
+      handle = try lossKernel(for: loss)
+    } else if let built = kernels[kernel] {
+      handle = built
+    } else {
+      preconditionFailure("kernel \(kernel) not built")
+    }
     let arguments = try kernel.bind(namedArguments)
     launchLock.lock()
     defer { launchLock.unlock() }

@@ -15,7 +15,8 @@ final class OpenCLSession: FitSession {
   /// The loss and the step's scalars.
   private let plan: FitPlan<Float>
   var loss: Loss { plan.loss }
-  /// The sigmoid loss's bias b, its last gradient and Adam's two moments, on the host.
+  /// The learned bias b of a loss that has one, its last gradient and Adam's two moments, on
+  /// the host.
   var biasState: [Float] = [0, 0, 0, 0]
   /// Query ranges processed one after another, each within the score block budget; none when
   /// the step is fused.
@@ -31,15 +32,15 @@ final class OpenCLSession: FitSession {
   var stepsPerRead: Int { stopping.stepsPerRead }
 
   /// The steps one `runSteps` call takes: as requested where the device stops fits itself (it
-  /// has double precision, and the loss is not the sigmoid's, whose bias the host updates from
-  /// every step's gradient); 1 otherwise.
+  /// has double precision, and the loss learns no bias, which the host updates from every
+  /// step's gradient); 1 otherwise.
   static func stepsPerRead(requested: Int, loss: Loss, on device: OpenCLDevice) -> Int {
-    device.hasDoublePrecision && loss != .sigmoid ? max(requested, 1) : 1
+    device.hasDoublePrecision && !loss.learnsBias ? max(requested, 1) : 1
   }
 
-  /// Prepares a fit; `blockRows` = 0 takes the fused step (InfoNCE only). `runSteps` runs up
-  /// to `stepsPerRead` steps per call where the device has double precision and the loss is
-  /// not the sigmoid's (whose bias is updated on the host from every step's gradient).
+  /// Prepares a fit; `blockRows` = 0 takes the fused step (`OpenCLBackend.fusedLoss` only).
+  /// `runSteps` runs up to `stepsPerRead` steps per call where the device has double precision
+  /// and the loss learns no bias (a bias is updated on the host from every step's gradient).
   init(
     backend: OpenCLBackend, qrels: Qrels, start: Embeddings, hyperparameters: Hyperparameters,
     blockRows: Int, stepsPerRead: Int = 1
@@ -55,12 +56,14 @@ final class OpenCLSession: FitSession {
     relevantPairCount = qrels.relevantPairCount
     let plan = FitPlan<Float>(qrels: qrels, hyperparameters: hyperparameters)
     self.plan = plan
-    if plan.loss == .hinge && qrels.maximumRelevantCount > OpenCLRuntime.maximumHingeRelevant {
+    if let limit = plan.loss.kernelRelevantLimit, qrels.maximumRelevantCount > limit {
       throw OpenCLError.capacity(
-        "the OpenCL hinge loss takes at most \(OpenCLRuntime.maximumHingeRelevant) relevant documents per "
+        "the OpenCL \(plan.loss) loss takes at most \(limit) relevant documents per "
           + "query; a query here has \(qrels.maximumRelevantCount) (the cpu backend takes any number)")
     }
-    precondition(blockRows > 0 || plan.loss == .infonce, "the fused step computes InfoNCE only")
+    precondition(blockRows > 0 || plan.loss == OpenCLBackend.fusedLoss, "the fused step computes \(OpenCLBackend.fusedLoss) only")
+    // The loss's program is built now, so that a failed build ends the fit before it starts.
+    if blockRows > 0 { _ = try runtime.lossKernel(for: plan.loss) }
     blocks = blockRows == 0 ? [] : stride(from: 0, to: m, by: blockRows).map { $0..<min($0 + blockRows, m) }
     requestedGradientParts = backend.gradientParts
 
@@ -74,7 +77,7 @@ final class OpenCLSession: FitSession {
       stepsPerRead: stepsPerRead)
     buffers = try OpenCLFitBuffers(runtime: runtime, queue: queue, counts: counts, qrels: qrels, start: start)
     stopping = try DeviceStopping(
-      runtime: runtime, queue: queue, counts: counts, rules: hyperparameters, stepsPerRead: stepsPerRead)
+      runtime: runtime, queue: queue, counts: counts, rules: StoppingRules(hyperparameters), stepsPerRead: stepsPerRead)
   }
 
   /// Every buffer of the session, for the guard-region checks.
@@ -110,9 +113,10 @@ final class OpenCLSession: FitSession {
   }
 
   private func launch(
-    _ kernel: OpenCLRuntime.Kernel, global: [Int], local: [Int], _ arguments: KeyValuePairs<String, OpenCLRuntime.Argument>
+    _ kernel: OpenCLRuntime.Kernel, for loss: Loss? = nil, global: [Int], local: [Int],
+    _ arguments: KeyValuePairs<String, OpenCLRuntime.Argument>
   ) throws {
-    try runtime.launch(kernel, on: queue, global: global, local: local, arguments)
+    try runtime.launch(kernel, for: loss, on: queue, global: global, local: local, arguments)
   }
 
   /// The global and local sizes of a tiled product with `rows` × `columns` outputs.
@@ -137,8 +141,8 @@ final class OpenCLSession: FitSession {
   func computeLoss(_ block: Range<Int>) throws {
     let group = runtime.rowGroup
     try launch(
-      .rowLosses, global: [block.count * group], local: [group],
-      ["n": .int(documentCount), "row0": .int(block.lowerBound), "loss_kind": .int(loss.kernelCode),
+      .rowLosses, for: plan.loss, global: [block.count * group], local: [group],
+      ["n": .int(documentCount), "row0": .int(block.lowerBound),
        "inverse_terms": .float(1 / Float(plan.lossTerms)), "bias": .float(biasState[0]), "margin": .float(plan.margin),
        "offsets": .buffer(buffers.offsets), "relevant": .buffer(buffers.relevantDocuments), "S": .buffer(buffers.scores),
        "row_loss": .buffer(buffers.rowLoss), "row_solved": .buffer(buffers.rowSolved), "row_found": .buffer(buffers.rowFound),
@@ -260,7 +264,7 @@ final class OpenCLSession: FitSession {
 
   func update(iteration: Int) throws {
     let (firstCorrection, secondCorrection) = try enqueueAdam(iteration: iteration)
-    if loss == .sigmoid {
+    if plan.loss.learnsBias {
       // The host's Adam step, the CPU backend's, on the one scalar.
       var (bias, first, second) = (biasState[0], biasState[2], biasState[3])
       Adam.step(

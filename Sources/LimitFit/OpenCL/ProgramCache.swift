@@ -1,6 +1,5 @@
 import COpenCL
 import Foundation
-import Kernels
 
 /// Built programs on disk, so that a machine compiles the kernels once, not in every process:
 /// the device's program binary, in `folder`/programs/, under a name that hashes everything the
@@ -15,9 +14,10 @@ struct ProgramCache {
   /// The binary's path.
   let path: String
 
-  init(folder: String, device: OpenCLDevice, options: String) {
+  /// The entry for `source` built for `device` with `options`.
+  init(folder: String, device: OpenCLDevice, options: String, source: String) {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for part in [device.name, device.vendor, device.driverVersion, device.version, device.platform, options, KernelSources.program] {
+    for part in [device.name, device.vendor, device.driverVersion, device.version, device.platform, options, source] {
       for byte in part.utf8 + [0] {
         hash ^= UInt64(byte)
         hash = hash &* 0x100_0000_01b3

@@ -95,11 +95,11 @@ public struct CyclicWitness: Sendable {
   public func verify(stoppingAtFirstFailure: Bool = false) -> Verification {
     let n = documents
     let blocks = contiguousRanges(splitting: n, into: 64)
-    let results = SharedBuffer<Verification>(repeating: Verification(), count: blocks.count)
+    let results = ThreadSharedBuffer<Verification>(repeating: Verification(), count: blocks.count)
     defer { results.deallocate() }
     // Each block of first documents a is one task, with a row of scores of its own.
     DispatchQueue.concurrentPerform(iterations: blocks.count) { block in
-      let scores = SharedBuffer<Double>(repeating: 0, count: n)
+      let scores = ThreadSharedBuffer<Double>(repeating: 0, count: n)
       defer { scores.deallocate() }
       let s = scores.base
       var result = results[block]

@@ -1,0 +1,1 @@
+../CPUEngine/RowLosses.swift
