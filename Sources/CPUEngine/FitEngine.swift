@@ -303,7 +303,7 @@ final class FitEngine<T: FitScalar>: CPUFitEngine, @unchecked Sendable {
               gradient: scratch.scoreGradient + row * n, terms: lossTerms, margin: plan.margin,
               bias: biasState[0]))
           }
-          rowLoss.evaluate(UnsafeBufferPointer(rebasing: rows[..<block.count]), losses: losses.baseAddress!)
+          rowLoss.evaluate(block: UnsafeBufferPointer(rebasing: rows[..<block.count]), losses: losses.baseAddress!)
           for row in 0..<block.count { body(row, verdicts[row], losses[row]) }
         }
       }

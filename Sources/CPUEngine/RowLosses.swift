@@ -26,11 +26,42 @@ protocol RowLoss: Sendable {
   /// The loss this computes.
   static var loss: Loss { get }
 
-  /// Each row's share of the summed loss (the loss times `terms`) into `losses`, in order, and
-  /// its G_i· into its `gradient`. A block of rows at a time (the engine's `QueryBlock`), so
-  /// that the call through the loss's type is made once per block, not once per row: per row it
-  /// cost 10–15% of a step at n = 64.
-  static func evaluate<T: FitScalar>(_ rows: UnsafeBufferPointer<ScoreRow<T>>, losses: UnsafeMutablePointer<T>)
+  /// The row's share of the summed loss (the loss times `terms`); writes its G_i· into
+  /// `row.gradient`.
+  static func evaluate<T: FitScalar>(_ row: ScoreRow<T>) -> T
+
+  /// `evaluate` on each row of a block (the engine's `QueryBlock`), in order, the shares into
+  /// `losses`; in float32 and in double, each a call of its own (the default implementations
+  /// below), so that the engine's call through the loss's type is made once per block and
+  /// lands on code compiled for that loss and precision. A generic requirement instead cost
+  /// 10–15% of a step at n = 64.
+  static func evaluate(_ rows: UnsafeBufferPointer<ScoreRow<Float>>, losses: UnsafeMutablePointer<Float>)
+  static func evaluate(_ rows: UnsafeBufferPointer<ScoreRow<Double>>, losses: UnsafeMutablePointer<Double>)
+}
+
+extension RowLoss {
+  static func evaluate(_ rows: UnsafeBufferPointer<ScoreRow<Float>>, losses: UnsafeMutablePointer<Float>) {
+    for (index, row) in rows.enumerated() { losses[index] = evaluate(row) }
+  }
+
+  static func evaluate(_ rows: UnsafeBufferPointer<ScoreRow<Double>>, losses: UnsafeMutablePointer<Double>) {
+    for (index, row) in rows.enumerated() { losses[index] = evaluate(row) }
+  }
+
+  /// The block's evaluation in the engine's precision `T` (Float or Double).
+  @inline(__always)
+  static func evaluate<T: FitScalar>(block rows: UnsafeBufferPointer<ScoreRow<T>>, losses: UnsafeMutablePointer<T>) {
+    if T.self == Float.self {
+      rows.withMemoryRebound(to: ScoreRow<Float>.self) { rows in
+        losses.withMemoryRebound(to: Float.self, capacity: rows.count) { evaluate(rows, losses: $0) }
+      }
+    } else {
+      precondition(T.self == Double.self, "the CPU engine runs in Float or Double")
+      rows.withMemoryRebound(to: ScoreRow<Double>.self) { rows in
+        losses.withMemoryRebound(to: Double.self, capacity: rows.count) { evaluate(rows, losses: $0) }
+      }
+    }
+  }
 }
 
 /// The CPU engine's losses: one for each of `Loss.allCases`.
@@ -40,13 +71,8 @@ let rowLosses: [any RowLoss.Type] = [InfoNCERow.self, SigmoidRow.self, HingeRow.
 enum InfoNCERow: RowLoss {
   static var loss: Loss { .infonce }
 
-  @_specialize(where T == Float) @_specialize(where T == Double)
-  static func evaluate<T: FitScalar>(_ rows: UnsafeBufferPointer<ScoreRow<T>>, losses: UnsafeMutablePointer<T>) {
-    for (index, row) in rows.enumerated() { losses[index] = evaluate(row) }
-  }
-
   @inline(__always)
-  private static func evaluate<T: FitScalar>(_ row: ScoreRow<T>) -> T {
+  static func evaluate<T: FitScalar>(_ row: ScoreRow<T>) -> T {
     let gradient = row.gradient
     let partition = exponentials(of: row.scores, minus: row.maximum, into: gradient, count: row.count)
     let logSumExp = row.maximum + T.log(partition)
@@ -66,13 +92,8 @@ enum InfoNCERow: RowLoss {
 enum SigmoidRow: RowLoss {
   static var loss: Loss { .sigmoid }
 
-  @_specialize(where T == Float) @_specialize(where T == Double)
-  static func evaluate<T: FitScalar>(_ rows: UnsafeBufferPointer<ScoreRow<T>>, losses: UnsafeMutablePointer<T>) {
-    for (index, row) in rows.enumerated() { losses[index] = evaluate(row) }
-  }
-
   @inline(__always)
-  private static func evaluate<T: FitScalar>(_ row: ScoreRow<T>) -> T {
+  static func evaluate<T: FitScalar>(_ row: ScoreRow<T>) -> T {
     let gradient = row.gradient
     let terms = row.terms
     var loss: T = 0
@@ -96,13 +117,8 @@ enum SigmoidRow: RowLoss {
 enum HingeRow: RowLoss {
   static var loss: Loss { .hinge }
 
-  @_specialize(where T == Float) @_specialize(where T == Double)
-  static func evaluate<T: FitScalar>(_ rows: UnsafeBufferPointer<ScoreRow<T>>, losses: UnsafeMutablePointer<T>) {
-    for (index, row) in rows.enumerated() { losses[index] = evaluate(row) }
-  }
-
   @inline(__always)
-  private static func evaluate<T: FitScalar>(_ row: ScoreRow<T>) -> T {
+  static func evaluate<T: FitScalar>(_ row: ScoreRow<T>) -> T {
     let gradient = row.gradient
     let scores = row.scores
     let step = 1 / row.terms
