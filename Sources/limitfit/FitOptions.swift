@@ -7,8 +7,8 @@ struct HyperparameterOptions: ParsableArguments {
   @Option(help: "The training objective (infonce is the paper's).")
   var loss: Loss = Hyperparameters().loss
 
-  @Option(help: "The margin γ of a loss that takes one (hinge), in units of the scores Q Dᵀ / τ.")
-  var margin: Double = Hyperparameters().margin
+  @Option(help: "The margin γ of a loss that takes one (\(HyperparameterOptions.marginLosses)), in units of the scores Q Dᵀ / τ. (default: \(Hyperparameters().margin))")
+  var margin: Double?
 
   @Option(help: "The seed of the starting embeddings.")
   var seed: UInt64 = Hyperparameters().seed
@@ -34,10 +34,23 @@ struct HyperparameterOptions: ParsableArguments {
   @Option(help: "How 'solved' is decided: exact (every query's relevant documents strictly above the rest, at every step) or paper (the script's top-k accuracy, sampled every 50 steps).")
   var verdict: Verdict = Hyperparameters().verdict
 
+  /// The losses that take a margin.
+  static var marginLosses: String {
+    Loss.allCases.filter { $0.largestMargin != nil }.map(\.rawValue).joined(separator: ", ")
+  }
+
+  /// Refuses a margin given to a loss that takes none: it would change no fit, yet make the
+  /// fits' keys differ, so that a results file reused none of them.
+  func validate() throws {
+    if margin != nil && loss.largestMargin == nil {
+      throw LimitFitError("--margin is the margin of a loss that takes one (\(Self.marginLosses)); --loss \(loss) takes none")
+    }
+  }
+
   var hyperparameters: Hyperparameters {
     var settings = Hyperparameters()
     settings.loss = loss
-    settings.margin = margin
+    settings.margin = margin ?? settings.margin
     settings.seed = seed
     settings.learningRate = learningRate
     settings.temperature = temperature

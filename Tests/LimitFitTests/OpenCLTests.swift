@@ -417,19 +417,22 @@ extension OpenCLTests {
   }
 }
 
-/// The program cache's envelope: a damaged file never reaches the driver.
+/// The program cache's envelope: a damaged file, or another entry's, never reaches the driver.
 @Suite struct ProgramCacheTests {
   @Test func anyDamageToACachedBinaryIsCaught() throws {
     let binary = Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
-    let file = ProgramCache.envelope(binary)
-    #expect(ProgramCache.binary(inEnvelope: file) == binary)
-    #expect(ProgramCache.binary(inEnvelope: file.prefix(1000)) == nil)
-    #expect(ProgramCache.binary(inEnvelope: file + Data([0])) == nil)
+    let key: UInt64 = 0x1234_5678_9abc_def0
+    let file = ProgramCache.envelope(binary, key: key)
+    #expect(ProgramCache.binary(inEnvelope: file, key: key) == binary)
+    #expect(ProgramCache.binary(inEnvelope: file.prefix(1000), key: key) == nil)
+    #expect(ProgramCache.binary(inEnvelope: file + Data([0]), key: key) == nil)
     var flipped = file
     flipped[file.count - 100] ^= 0x10
-    #expect(ProgramCache.binary(inEnvelope: flipped) == nil)
+    #expect(ProgramCache.binary(inEnvelope: flipped, key: key) == nil)
+    // Another entry's file, whole, copied under this entry's name.
+    #expect(ProgramCache.binary(inEnvelope: file, key: key + 1) == nil)
     // A binary cached before the envelope, or any other file.
-    #expect(ProgramCache.binary(inEnvelope: binary) == nil)
-    #expect(ProgramCache.binary(inEnvelope: Data()) == nil)
+    #expect(ProgramCache.binary(inEnvelope: binary, key: key) == nil)
+    #expect(ProgramCache.binary(inEnvelope: Data(), key: key) == nil)
   }
 }

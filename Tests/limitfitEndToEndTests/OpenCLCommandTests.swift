@@ -43,8 +43,15 @@ struct OpenCLCommandTests {
       let run = try limitfitGuarded(arguments, environment: ["LIMITFIT_CACHE": cache])
       #expect(run.status == 0, "\(run.standardError)")
       let cached = try Data(contentsOf: URL(fileURLWithPath: path))
-      #expect(cached.starts(with: Data("limitfit-program-binary-1\n".utf8)) && cached != damaged, "not cached again")
+      #expect(cached.starts(with: Data("limitfit-program-binary-2\n".utf8)) && cached != damaged, "not cached again")
     }
+    // Another entry's file, whole, under this one's name (the main program and the loss's).
+    let other = try #require(try FileManager.default.contentsOfDirectory(atPath: programs).first { $0.hasSuffix(".bin") && $0 != name })
+    let foreign = try Data(contentsOf: URL(fileURLWithPath: programs + "/" + other))
+    try foreign.write(to: URL(fileURLWithPath: path))
+    let run = try limitfitGuarded(arguments, environment: ["LIMITFIT_CACHE": cache])
+    #expect(run.status == 0, "\(run.standardError)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) != foreign, "another entry's program was taken")
   }
 
   @Test func threeDocumentsInThePlaneAreSolvedOnOpenCL() throws {

@@ -114,6 +114,9 @@ import Testing
     #expect(run.status == 1)
     #expect(run.standardError.hasPrefix("Error: no critical-n search in \(results) matches k = 2, seeds 42,43"))
     #expect(run.standardError.hasSuffix("they hold searches with k = 2, seeds 42\n"))
+    // Settings that differ besides k and the seeds are named, with the value the file holds.
+    let hinge = try limitfit(["report", "--results", results, "--loss", "hinge", "--lr", "0.02", "--out", folder.appendingPathComponent("h").path])
+    #expect(hinge.standardError.hasSuffix("they hold searches with k = 2, seeds 42, loss infonce, learning rate 0.01\n"))
   }
 
   @Test(arguments: [

@@ -120,6 +120,26 @@ public struct Hyperparameters: Codable, Equatable, Hashable, Sendable {
     }
   }
 
+  /// The settings of a fit's outcome (all but the seed) in which these differ from `other`,
+  /// each as its name and this value ("loss hinge"), in the order they are declared.
+  public func settingsDiffering(from other: Hyperparameters) -> [String] {
+    var differing: [String] = []
+    func compare<Value: Equatable>(_ name: String, _ path: KeyPath<Hyperparameters, Value>) {
+      if self[keyPath: path] != other[keyPath: path] { differing.append("\(name) \(self[keyPath: path])") }
+    }
+    compare("loss", \.loss)
+    compare("margin", \.margin)
+    compare("initialization", \.initialization)
+    compare("learning rate", \.learningRate)
+    compare("temperature", \.temperature)
+    compare("max iterations", \.maxIterations)
+    compare("patience", \.patience)
+    compare("min delta", \.minDelta)
+    compare("stop when solved", \.stopWhenSolved)
+    compare("verdict", \.verdict)
+    return differing
+  }
+
   /// Throws unless `value` is positive and finite, both as a Double and rounded to float32.
   private static func requirePositiveFloat(_ value: Double, _ name: String) throws {
     guard value.isFinite && value > 0 else {

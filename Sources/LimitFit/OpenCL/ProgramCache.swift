@@ -8,11 +8,14 @@ import Foundation
 /// building from source.
 ///
 /// A driver cannot be trusted with a damaged binary (PoCL crashes on a truncated one), so each
-/// file holds the binary in an envelope — a magic, its size and its checksum — checked before
-/// the bytes reach OpenCL; a file that fails the check is removed and the program rebuilt.
+/// file holds the binary in an envelope — a magic, the entry's key (the hash its name holds),
+/// the binary's size and its checksum — checked before the bytes reach OpenCL; a file that
+/// fails the check, whole but another entry's included, is removed and the program rebuilt.
 struct ProgramCache {
   /// The binary's path.
   let path: String
+  /// The hash of everything the binary depends on; the file's name, and in its envelope.
+  let key: UInt64
 
   /// The entry for `source` built for `device` with `options`.
   init(folder: String, device: OpenCLDevice, options: String, source: String) {
@@ -23,6 +26,7 @@ struct ProgramCache {
         hash = hash &* 0x100_0000_01b3
       }
     }
+    key = hash
     path = folder + "/programs/" + String(hash, radix: 16) + ".bin"
   }
 
@@ -30,7 +34,7 @@ struct ProgramCache {
   /// when there is none or the driver refuses it.
   func program(api: COpenCLFunctions, context: cl_context, device: cl_device_id?, options: String) -> cl_program? {
     guard let file = FileManager.default.contents(atPath: path) else { return nil }
-    guard let binary = Self.binary(inEnvelope: file) else {
+    guard let binary = Self.binary(inEnvelope: file, key: key) else {
       unlink(path)
       return nil
     }
@@ -68,30 +72,34 @@ struct ProgramCache {
     guard status == CL_SUCCESS else { return }
     let url = URL(fileURLWithPath: path)
     try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try? Self.envelope(Data(binary)).write(to: url, options: .atomic)
+    try? Self.envelope(Data(binary), key: key).write(to: url, options: .atomic)
   }
 
   /// The first bytes of every cached file: what it is, and the envelope's version.
-  static let magic = Data("limitfit-program-binary-1\n".utf8)
+  static let magic = Data("limitfit-program-binary-2\n".utf8)
 
-  /// `binary` behind the magic, its size and its checksum (each 8 bytes, little-endian).
-  static func envelope(_ binary: Data) -> Data {
+  /// `binary` behind the magic, the entry's key, its size and its checksum (each 8 bytes,
+  /// little-endian).
+  static func envelope(_ binary: Data, key: UInt64) -> Data {
     var file = magic
-    for value in [UInt64(binary.count), Checksum.fnv1a(binary)] {
+    for value in [key, UInt64(binary.count), Checksum.fnv1a(binary)] {
       withUnsafeBytes(of: value.littleEndian) { file.append(contentsOf: $0) }
     }
     return file + binary
   }
 
-  /// The binary in `file`, or `nil` unless the magic, the size and the checksum all hold.
-  static func binary(inEnvelope file: Data) -> Data? {
-    let header = magic.count + 16
+  /// The binary in `file`, or `nil` unless the magic, the key, the size and the checksum all
+  /// hold.
+  static func binary(inEnvelope file: Data, key: UInt64) -> Data? {
+    let header = magic.count + 24
     guard file.count > header, file.prefix(magic.count) == magic else { return nil }
     func number(at offset: Int) -> UInt64 {
       file.dropFirst(offset).prefix(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
     }
     let binary = file.dropFirst(header)
-    guard number(at: magic.count) == UInt64(binary.count), number(at: magic.count + 8) == Checksum.fnv1a(binary) else {
+    guard number(at: magic.count) == key, number(at: magic.count + 8) == UInt64(binary.count),
+      number(at: magic.count + 16) == Checksum.fnv1a(binary)
+    else {
       return nil
     }
     return Data(binary)

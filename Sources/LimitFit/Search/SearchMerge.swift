@@ -36,7 +36,10 @@ public struct SearchMerge: Sendable {
     let matching = found.filter { $0.summary.key == settings.key(dimension: $0.summary.dimension) }
     guard !matching.isEmpty else {
       let wanted = settings
-      let held = Set(found.map { "k = \($0.summary.k), seeds \($0.summary.seeds.map(String.init).joined(separator: ","))" })
+      let held = Set(found.map {
+        (["k = \($0.summary.k), seeds \($0.summary.seeds.map(String.init).joined(separator: ","))"]
+          + $0.summary.hyperparameters.settingsDiffering(from: wanted.hyperparameters)).joined(separator: ", ")
+      })
       throw LimitFitError(
         "no critical-n search in \(stores.map(\.path).joined(separator: ", ")) matches k = \(wanted.k), seeds "
           + wanted.seeds.map(String.init).joined(separator: ",") + " and the optimiser settings"

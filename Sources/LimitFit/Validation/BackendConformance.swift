@@ -67,13 +67,12 @@ public struct BackendConformance {
     for variant in try backend.conformanceVariants() {
       for problem in try Self.problems() {
         let size = try ProblemSize(qrels: problem.qrels, dimension: problem.dimension)
-        let plan = variant.plan(for: size, loss: problem.loss)
-        let name = "\(problem.name) (\(([plan.step] + (plan.layout.isEmpty ? [] : [plan.layout])).joined(separator: ", ")))"
+        let name = "\(problem.name) (\(Self.describe(variant.plan(for: size, loss: problem.loss))))"
         guard checked.insert(name).inserted else { continue }
         try checkStep(on: problem, variant, name, record)
         try checkFit(on: problem, variant, name, record)
       }
-      try checkVerdicts(on: variant, record)
+      try checkVerdicts(on: variant, checked: &checked, record)
     }
     return checks
   }
@@ -152,18 +151,25 @@ public struct BackendConformance {
     record(ValidationCheck("whole fit: first 200 losses, \(name)", observed: losses.observed, expected: losses.expected, tolerance: Tolerance.fitLosses))
   }
 
+  /// A plan in a check's name: the step, and its layout where it has one.
+  private static func describe(_ plan: BackendPlan) -> String {
+    ([plan.step] + (plan.layout.isEmpty ? [] : [plan.layout])).joined(separator: ", ")
+  }
+
   /// The verdicts of known geometry, by the fit driver: three documents in the plane are
   /// solved, four never.
-  private func checkVerdicts(on backend: any FitBackend, _ record: (ValidationCheck) -> Void) throws {
+  private func checkVerdicts(
+    on backend: any FitBackend, checked: inout Set<String>, _ record: (ValidationCheck) -> Void
+  ) throws {
     for (documents, solved) in [(3, true), (4, false)] {
+      let plan = backend.plan(for: try ProblemSize.allSubsets(documents: documents, k: 2, dimension: 2), loss: .infonce)
+      let name = "whole fit: n=\(documents) d=2 is \(solved ? "" : "not ")solved (\(Self.describe(plan)))"
+      guard checked.insert(name).inserted else { continue }
       let fit = try FreeEmbeddingFit(
         documents: documents, k: 2, dimension: 2, hyperparameters: Hyperparameters(),
         checkingCapacityOf: backend)
       let (result, _) = try fit.run(on: backend)
-      let plan = backend.plan(for: try ProblemSize.allSubsets(documents: documents, k: 2, dimension: 2), loss: .infonce)
-      record(ValidationCheck(
-        "whole fit: n=\(documents) d=2 is \(solved ? "" : "not ")solved (\(plan.step))",
-        observed: [result.solved ? 1 : 0], expected: [solved ? 1 : 0]))
+      record(ValidationCheck(name, observed: [result.solved ? 1 : 0], expected: [solved ? 1 : 0]))
     }
   }
 }
