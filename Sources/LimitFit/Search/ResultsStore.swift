@@ -87,11 +87,28 @@ public final class ResultsStore: @unchecked Sendable {
         remember(try decoder.decode(StoredRecord.self, from: Data(line)), line: index + 1)
       } catch {
         let last = index == lines.count - 1
-        warn("\(path):\(index + 1): skipped \(last ? "a truncated last line" : "an unreadable line")")
+        let reason = Self.reason(error).replacingOccurrences(of: "\n", with: " ")
+        warn("\(path):\(index + 1): skipped " + (last ? "a truncated last line" : "an unreadable line (\(reason))"))
       }
     }
     lineCount = data.isEmpty ? 0 : lines.count - (data.last == UInt8(ascii: "\n") ? 1 : 0)
     needsNewline = !data.isEmpty && data.last != UInt8(ascii: "\n")
+  }
+
+  /// Why a line did not read as a record, in a few words: the field and what was wrong with it.
+  private static func reason(_ error: any Error) -> String {
+    guard let error = error as? DecodingError else { return "\(error)" }
+    func field(_ path: [any CodingKey]) -> String {
+      path.isEmpty ? "" : path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") + ": "
+    }
+    switch error {
+    case .dataCorrupted(let context) where context.codingPath.isEmpty: return "not JSON"
+    case .dataCorrupted(let context): return field(context.codingPath) + context.debugDescription
+    case .keyNotFound(let key, let context): return field(context.codingPath) + "no \(key.stringValue)"
+    case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+      return field(context.codingPath) + "expected \(type)"
+    @unknown default: return "\(error)"
+    }
   }
 
   /// Whether `lines` are a results file's: every record names its kind (`"record"`), so the
