@@ -87,14 +87,14 @@ public struct KernelValidation {
   /// Whether the device's own split of ∇D over a block's queries, for some block of `problem`,
   /// is other than in three parts: where it is not, the three-part checks would repeat its own.
   private func splitsOtherwiseThanInThree(_ problem: Problem) -> Bool {
-    let m = problem.qrels.queryCount
-    let blockSizes = Set([min(problem.blockRows, m), m % problem.blockRows]).filter { $0 > 0 }
     func parts(_ rows: Int, _ requested: Int?) -> Int {
       OpenCLSession.documentGradientSplit(
         rows: rows, documents: problem.qrels.documentCount, dimension: problem.dimension,
         runtime: backend.runtime, requested: requested).parts
     }
-    return blockSizes.contains { parts($0, backend.gradientParts) != parts($0, 3) }
+    return OpenCLSession.blockSizes(queries: problem.qrels.queryCount, blockRows: problem.blockRows).contains {
+      parts($0, backend.gradientParts) != parts($0, 3)
+    }
   }
 
   /// Whether every buffer of `device` still has its guard region intact.

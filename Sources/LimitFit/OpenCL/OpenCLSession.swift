@@ -106,10 +106,16 @@ final class OpenCLSession: FitSession {
   static func documentGradientParts(
     queries: Int, blockRows: Int, documents: Int, dimension: Int, runtime: OpenCLRuntime, requested: Int?
   ) -> Int {
-    guard blockRows > 0, queries > 0 else { return 0 }
-    return Set([min(blockRows, queries), queries % blockRows]).filter { $0 > 0 }.map {
+    blockSizes(queries: queries, blockRows: blockRows).map {
       documentGradientSplit(rows: $0, documents: documents, dimension: dimension, runtime: runtime, requested: requested).parts
     }.max() ?? 0
+  }
+
+  /// The sizes of the blocks `queries` queries in blocks of `blockRows` come in: the full
+  /// blocks' and the last one's (none for the fused step, `blockRows` = 0).
+  static func blockSizes(queries: Int, blockRows: Int) -> Set<Int> {
+    guard blockRows > 0, queries > 0 else { return [] }
+    return Set([min(blockRows, queries), queries % blockRows]).filter { $0 > 0 }
   }
 
   private func launch(
